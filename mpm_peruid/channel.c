@@ -1,0 +1,184 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * channel.c -- fd passing over SOCK_SEQPACKET socket pairs.
+ *
+ * Runs in every process: the master creates the pairs (as root, before any
+ * fork), routers send (as User, no capabilities), workers receive (as the
+ * vhost's user).  Nothing here needs privilege; nothing here reads a byte
+ * of a client connection.  Kept free of httpd headers so that the unit
+ * tests (tests/unit) link it alone.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "channel.h"
+
+/* Any process (master in practice, root): create a channel.  The send
+ * end is non-blocking so that a full queue never stalls a router's event
+ * loop; the receive end blocks (workers poll it).  Both ends are
+ * close-on-exec: CGI scripts must never inherit a channel. */
+apr_status_t peruid_chan_pair(int fds[2])
+{
+    int flags;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
+        return errno;
+    }
+    flags = fcntl(fds[0], F_GETFL);
+    if (flags < 0 || fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) < 0) {
+        int rv = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return rv;
+    }
+    return APR_SUCCESS;
+}
+
+/* Router (User, no capabilities): send one record, with fd >= 0 attached.
+ * Returns APR_SUCCESS, EAGAIN when the queue is full, or the errno. */
+apr_status_t peruid_chan_send(int chan, peruid_msg_type_e type,
+                              apr_uint32_t pool, apr_uint32_t generation,
+                              int fd)
+{
+    peruid_msg_t msg;
+    struct iovec iov;
+    struct msghdr mh;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } cmsg;
+    ssize_t n;
+
+    memset(&msg, 0, sizeof(msg));
+    msg.magic = PERUID_MSG_MAGIC;
+    msg.version = PERUID_MSG_VERSION;
+    msg.type = (apr_uint16_t)type;
+    msg.pool = pool;
+    msg.generation = generation;
+
+    memset(&mh, 0, sizeof(mh));
+    iov.iov_base = &msg;
+    iov.iov_len = sizeof(msg);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (fd >= 0) {
+        struct cmsghdr *c;
+
+        memset(&cmsg, 0, sizeof(cmsg));
+        mh.msg_control = cmsg.buf;
+        mh.msg_controllen = sizeof(cmsg.buf);
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    do {
+        n = sendmsg(chan, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return errno;
+    }
+    return n == (ssize_t)sizeof(msg) ? APR_SUCCESS : APR_EGENERAL;
+}
+
+/* Any receiver: close every descriptor a control message carried. */
+static void chan_close_all(struct msghdr *mh)
+{
+    struct cmsghdr *c;
+
+    for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            size_t len = c->cmsg_len - CMSG_LEN(0), i;
+            int fd;
+
+            for (i = 0; i + sizeof(int) <= len; i += sizeof(int)) {
+                memcpy(&fd, CMSG_DATA(c) + i, sizeof(int));
+                close(fd);
+            }
+        }
+    }
+}
+
+/* Any receiver: the single fd of a well-formed control message, or -1.
+ * More than one descriptor, another level or type, or a short length
+ * makes the whole message bad (APR_EINVAL). */
+static apr_status_t chan_take_fd(struct msghdr *mh, int *fd)
+{
+    struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+
+    *fd = -1;
+    if (!c) {
+        return APR_SUCCESS;
+    }
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS
+        || c->cmsg_len != CMSG_LEN(sizeof(int))
+        || CMSG_NXTHDR(mh, c) != NULL) {
+        chan_close_all(mh);
+        return APR_EINVAL;
+    }
+    memcpy(fd, CMSG_DATA(c), sizeof(int));
+    return APR_SUCCESS;
+}
+
+/* Worker (vhost user) or master (root): receive one record.  Returns
+ * APR_SUCCESS with *fd the passed descriptor or -1; APR_EOF when every
+ * sender has closed; EAGAIN when nothing waits (non-blocking callers);
+ * APR_EINVAL for a malformed record (its descriptors already closed). */
+apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd)
+{
+    struct iovec iov;
+    struct msghdr mh;
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * 4)];
+    } cmsg;
+    ssize_t n;
+
+    *fd = -1;
+    memset(&mh, 0, sizeof(mh));
+    iov.iov_base = msg;
+    iov.iov_len = sizeof(*msg);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cmsg.buf;
+    mh.msg_controllen = sizeof(cmsg.buf);
+    do {
+        n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return errno;
+    }
+    if (n == 0) {
+        return APR_EOF;
+    }
+    if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+        || n != (ssize_t)sizeof(*msg)) {
+        chan_close_all(&mh);
+        return APR_EINVAL;
+    }
+    return chan_take_fd(&mh, fd);
+}
+
+/* Any receiver: is this the record the state expects?  The allow-list:
+ * right magic and version, the expected type and pool, and a descriptor
+ * exactly when the type carries one. */
+apr_status_t peruid_chan_check(const peruid_msg_t *msg,
+                               peruid_msg_type_e type, apr_uint32_t pool,
+                               int has_fd)
+{
+    if (msg->magic != PERUID_MSG_MAGIC || msg->version != PERUID_MSG_VERSION
+        || msg->type != (apr_uint16_t)type || msg->pool != pool) {
+        return APR_EINVAL;
+    }
+    if ((type == PERUID_MSG_CONN) != (has_fd != 0)) {
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}

@@ -1,0 +1,142 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * child.c -- what routers and workers do alike right after fork.
+ *
+ * Runs in a freshly forked child, first as root (closing what the role
+ * must not hold, calling creds.c once), then as the child's own user.
+ */
+
+#include <signal.h>
+#include <unistd.h>
+
+#include "httpd.h"
+#include "apr_signal.h"
+#include "http_log.h"
+#include "http_main.h"
+#include "mpm_common.h"
+#include "ap_listen.h"
+
+#include "peruid.h"
+#include "creds.h"
+
+/* Signal flag: AP_SIG_GRACEFUL asked this child to finish and exit. */
+static volatile sig_atomic_t child_stop_requested;
+
+/* Child, signal context: graceful stop or restart. */
+static void child_graceful(int sig)
+{
+    child_stop_requested = 1;
+}
+
+/* Child, signal context: SIGTERM/SIGHUP end the child now, as prefork's
+ * children do, running the pool cleanups (child_exit). */
+static void child_just_die(int sig)
+{
+    peruid_retained_t *rd = peruid_retained();
+
+    peruid_child_exit(rd, rd->self.pchild, 0);
+}
+
+/* Child: has the master asked us to stop? */
+int peruid_child_should_stop(void)
+{
+    return child_stop_requested != 0;
+}
+
+/* Child, root: signals, the child pool, our identity in the context. */
+apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
+                              peruid_role_e role, int slot)
+{
+    apr_allocator_t *allocator;
+    apr_pool_t *pchild;
+
+    apr_signal(SIGHUP, child_just_die);
+    apr_signal(SIGTERM, child_just_die);
+    apr_signal(SIGINT, SIG_IGN);
+    apr_signal(SIGPIPE, SIG_IGN);
+    apr_signal(AP_SIG_GRACEFUL, child_graceful);
+    apr_signal(AP_SIG_GRACEFUL_STOP, child_graceful);
+
+    ap_fatal_signal_child_setup(ap_server_conf);
+    apr_allocator_create(&allocator);
+    apr_allocator_max_free_set(allocator, ap_max_mem_free);
+    apr_pool_create_ex(&pchild, pconf, NULL, allocator);
+    apr_allocator_owner_set(allocator, pchild);
+    apr_pool_tag(pchild, "pchild");
+
+    rd->self.role = role;
+    rd->self.slot = slot;
+    rd->self.pool = -1;
+    rd->self.pchild = pchild;
+    rd->mpm->mpm_state = AP_MPMQ_STARTING;
+    return pchild;
+}
+
+/* Child, root: close every channel end the role must not hold.  Routers
+ * keep all send ends and the control send end; a worker keeps only the
+ * receive end of its own pool. */
+void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
+                            int keep_pool)
+{
+    int i;
+
+    for (i = 0; i < rd->npools; i++) {
+        if (role != PERUID_ROLE_ROUTER) {
+            close(rd->pools[i].chan_send);
+            rd->pools[i].chan_send = -1;
+        }
+        if (i != keep_pool) {
+            close(rd->pools[i].chan_recv);
+            rd->pools[i].chan_recv = -1;
+        }
+    }
+    close(rd->ctl_recv);
+    rd->ctl_recv = -1;
+    if (role != PERUID_ROLE_ROUTER) {
+        close(rd->ctl_send);
+        rd->ctl_send = -1;
+    }
+}
+
+/* Child, root until it returns: switch for good to uid/gid (creds.c),
+ * then let other modules' drop_privileges hooks run (they find us no
+ * longer root).  Any failure is fatal to the child. */
+apr_status_t peruid_child_become(peruid_retained_t *rd, uid_t uid, gid_t gid,
+                                 const char *user, server_rec *s)
+{
+    const char *call = "";
+    apr_status_t rv;
+
+    rv = peruid_creds_switch(uid, gid, user, &call);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00006)
+                     "%s: switching to uid %ld gid %ld (%s) failed at %s; "
+                     "refusing to serve", rd->self.role == PERUID_ROLE_ROUTER
+                     ? "router" : "worker", (long)uid, (long)gid,
+                     user ? user : "-", call);
+        return rv;
+    }
+    rd->self.uid = uid;
+    rd->self.gid = gid;
+    rd->self.user = user;
+    if (ap_run_drop_privileges(rd->self.pchild, s)) {
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Child: leave, running child_stopping and the pool cleanups. */
+void peruid_child_exit(peruid_retained_t *rd, apr_pool_t *pchild, int code)
+{
+    rd->mpm->mpm_state = AP_MPMQ_STOPPING;
+    apr_signal(SIGHUP, SIG_IGN);
+    apr_signal(SIGTERM, SIG_IGN);
+    if (pchild) {
+        if (code == 0) {
+            ap_run_child_stopping(pchild, 0);
+        }
+        apr_pool_destroy(pchild);
+    }
+    exit(code);
+}

@@ -1,0 +1,337 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * config.c -- the peruid directives and their checks.
+ *
+ * Runs in the master only, as root, while httpd reads the configuration
+ * (including under "apache2 -t").  Handlers store into the retained
+ * context's settings or the per-server config; nothing here forks, opens
+ * a socket or reads client input.  Every refusal names its directive;
+ * httpd adds the file and line.
+ */
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_main.h"
+#include "mpm_common.h"
+#include "ap_listen.h"
+
+#include "peruid.h"
+
+/* Master, root, config read: the vhost's empty AssignUserID. */
+void *peruid_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    peruid_server_conf_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->pool = -1;
+    return c;
+}
+
+/* Master, root, config read: a vhost without AssignUserID does NOT inherit
+ * the main server's: it runs as User/Group, as the documentation says. */
+void *peruid_merge_server_conf(apr_pool_t *p, void *base, void *add)
+{
+    peruid_server_conf_t *c = apr_pmemdup(p, add, sizeof(*c));
+
+    c->pool = -1;
+    return c;
+}
+
+/* Any process: the AssignUserID of server s. */
+peruid_server_conf_t *peruid_server_conf(server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &mpm_peruid_module);
+}
+
+/* Master, root: "#123" or a name from the passwd database. */
+static const char *peruid_lookup_user(apr_pool_t *p, const char *arg,
+                                      uid_t *uid, const char **name)
+{
+    struct passwd *pw;
+
+    if (arg[0] == '#') {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(arg + 1, &end, 10);
+        if (arg[1] == '\0' || *end || errno || v < 0 || v > 0x7fffffffL) {
+            return apr_psprintf(p, "invalid user id '%s'", arg);
+        }
+        *uid = (uid_t)v;
+        pw = getpwuid(*uid);
+        *name = pw ? apr_pstrdup(p, pw->pw_name) : NULL;
+        return NULL;
+    }
+    pw = getpwnam(arg);
+    if (!pw) {
+        return apr_psprintf(p, "unknown user '%s'", arg);
+    }
+    *uid = pw->pw_uid;
+    *name = apr_pstrdup(p, pw->pw_name);
+    return NULL;
+}
+
+/* Master, root: "#123" or a name from the group database. */
+static const char *peruid_lookup_group(apr_pool_t *p, const char *arg,
+                                       gid_t *gid)
+{
+    struct group *gr;
+
+    if (arg[0] == '#') {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(arg + 1, &end, 10);
+        if (arg[1] == '\0' || *end || errno || v < 0 || v > 0x7fffffffL) {
+            return apr_psprintf(p, "invalid group id '%s'", arg);
+        }
+        *gid = (gid_t)v;
+        return NULL;
+    }
+    gr = getgrnam(arg);
+    if (!gr) {
+        return apr_psprintf(p, "unknown group '%s'", arg);
+    }
+    *gid = gr->gr_gid;
+    return NULL;
+}
+
+/* Master, root, config read: AssignUserID user group. */
+static const char *set_assign_user_id(cmd_parms *cmd, void *dummy,
+                                      const char *user, const char *group)
+{
+    peruid_server_conf_t *c = peruid_server_conf(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    const char *name = NULL;
+
+    if (err) {
+        return apr_pstrcat(cmd->pool, "AssignUserID: ", err, NULL);
+    }
+    if ((err = peruid_lookup_user(cmd->pool, user, &c->uid, &name))
+        || (err = peruid_lookup_group(cmd->pool, group, &c->gid))) {
+        return apr_pstrcat(cmd->pool, "AssignUserID: ", err, NULL);
+    }
+    if (c->uid == 0) {
+        return "AssignUserID: refusing to serve a virtual host as uid 0 "
+               "(root)";
+    }
+    if (c->gid == 0) {
+        return "AssignUserID: refusing to serve a virtual host as gid 0";
+    }
+    c->user = name;
+    c->group = group;
+    c->set = 1;
+    return NULL;
+}
+
+/* Master, root, config read: a positive integer for directive name. */
+static const char *peruid_int_arg(cmd_parms *cmd, const char *arg, int min,
+                                  int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end || errno || v < min || v > 0x7fffffffL) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an integer >= %d",
+                            cmd->cmd->name, arg, min);
+    }
+    *out = (int)v;
+    return NULL;
+}
+
+/* Master, root, config read: the MPM's integer directives.  cmd->info is
+ * the offset of the field in peruid_settings_t. */
+static const char *set_int_setting(cmd_parms *cmd, void *dummy,
+                                   const char *arg)
+{
+    peruid_settings_t *cfg = &peruid_retained()->cfg;
+    int min = (!strcasecmp(cmd->cmd->name, "ServerLimit")
+               || !strcasecmp(cmd->cmd->name, "MaxRequestWorkers")
+               || !strcasecmp(cmd->cmd->name, "MaxClients")) ? 1 : 0;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    int v;
+
+    if (err) {
+        return err;
+    }
+    if ((err = peruid_int_arg(cmd, arg, min, &v))) {
+        return err;
+    }
+    if (!strcasecmp(cmd->cmd->name, "MaxClients")) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, NULL, PERUID_LOGNO(00001)
+                     "MaxClients is deprecated, use MaxRequestWorkers");
+    }
+    *(int *)((char *)cfg + (apr_uintptr_t)cmd->info) = v;
+    return NULL;
+}
+
+/* Master, root, config read: PeruidPeekMaxBytes bytes. */
+static const char *set_peek_max(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    int v;
+
+    if (err || (err = peruid_int_arg(cmd, arg, PERUID_MIN_PEEK_MAX, &v))) {
+        return err;
+    }
+    peruid_retained()->cfg.peek_max = (apr_size_t)v;
+    return NULL;
+}
+
+/* Master, root, config read: a time in seconds, or with an "ms" suffix.
+ * cmd->info is the offset of the field in peruid_settings_t. */
+static const char *set_time_setting(cmd_parms *cmd, void *dummy,
+                                    const char *arg)
+{
+    peruid_settings_t *cfg = &peruid_retained()->cfg;
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_interval_time_t t;
+
+    if (err) {
+        return err;
+    }
+    if (ap_timeout_parameter_parse(arg, &t, "s") != APR_SUCCESS || t <= 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a positive time "
+                            "(seconds, or e.g. 500ms)", cmd->cmd->name, arg);
+    }
+    *(apr_interval_time_t *)((char *)cfg + (apr_uintptr_t)cmd->info) = t;
+    return NULL;
+}
+
+const command_rec peruid_cmds[] = {
+    LISTEN_COMMANDS,
+    AP_INIT_TAKE2("AssignUserID", set_assign_user_id, NULL, RSRC_CONF,
+                  "user and group that serve this virtual host"),
+    AP_INIT_TAKE1("StartServers", set_int_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, start_servers),
+                  RSRC_CONF, "Number of workers started at server startup"),
+    AP_INIT_TAKE1("MinSpareServers", set_int_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, min_spare),
+                  RSRC_CONF, "Idle workers each user's pool keeps"),
+    AP_INIT_TAKE1("MaxSpareServers", set_int_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, max_spare),
+                  RSRC_CONF, "Idle workers above which a user's pool "
+                  "shrinks"),
+    AP_INIT_TAKE1("MaxRequestWorkers", set_int_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, max_workers),
+                  RSRC_CONF, "Maximum number of workers alive at once"),
+    AP_INIT_TAKE1("MaxClients", set_int_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, max_workers),
+                  RSRC_CONF, "Deprecated name of MaxRequestWorkers"),
+    AP_INIT_TAKE1("ServerLimit", set_int_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, server_limit),
+                  RSRC_CONF, "Scoreboard slots for routers and workers"),
+    AP_INIT_TAKE1("PeruidRouters", set_int_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, routers),
+                  RSRC_CONF, "Number of router processes (0: one per CPU)"),
+    AP_INIT_TAKE1("PeruidPeekMaxBytes", set_peek_max, NULL, RSRC_CONF,
+                  "Largest request head a router reads before routing"),
+    AP_INIT_TAKE1("PeruidPeekTimeout", set_time_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, peek_timeout),
+                  RSRC_CONF, "Time a client has to send its request head"),
+    AP_INIT_TAKE1("PeruidIdleTimeout", set_time_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, idle_timeout),
+                  RSRC_CONF, "Time an idle worker waits before it exits"),
+    AP_GRACEFUL_SHUTDOWN_TIMEOUT_COMMAND,
+    { NULL }
+};
+
+/* Master, root, pre_config: the defaults, before each read. */
+void peruid_settings_defaults(peruid_settings_t *cfg)
+{
+    cfg->start_servers = PERUID_DEFAULT_START;
+    cfg->min_spare = PERUID_DEFAULT_MIN_SPARE;
+    cfg->max_spare = PERUID_DEFAULT_MAX_SPARE;
+    cfg->server_limit = PERUID_DEFAULT_SERVER_LIMIT;
+    cfg->max_workers = -1;              /* ServerLimit minus the routers */
+    cfg->routers = 0;
+    cfg->peek_max = PERUID_DEFAULT_PEEK_MAX;
+    cfg->peek_timeout = PERUID_DEFAULT_PEEK_TIMEOUT;
+    cfg->idle_timeout = PERUID_DEFAULT_IDLE_TIMEOUT;
+}
+
+/* Master, root: how many routers (PeruidRouters 0 = one per CPU). */
+static int peruid_router_count(const peruid_settings_t *cfg)
+{
+    long n = cfg->routers;
+
+    if (n <= 0) {
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    }
+    if (n < 1) {
+        n = 1;
+    }
+    return n > PERUID_MAX_ROUTERS ? PERUID_MAX_ROUTERS : (int)n;
+}
+
+/* Master, root: the one-line log of a bound that was corrected. */
+static void peruid_adjust(int startup, server_rec *s, const char *msg)
+{
+    ap_log_error(APLOG_MARK, APLOG_WARNING | (startup ? APLOG_STARTUP : 0),
+                 0, startup ? NULL : s, PERUID_LOGNO(00002) "%s", msg);
+}
+
+/* Master, root, check_config: bring the settings within their bounds, as
+ * prefork does: ServerLimit is fixed for the life of the master; routers
+ * and workers share its slots. */
+int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
+                          int startup, server_rec *s)
+{
+    apr_pool_t *p = s->process->pool;
+
+    if (cfg->server_limit > PERUID_MAX_SERVER_LIMIT) {
+        peruid_adjust(startup, s, apr_psprintf(p, "ServerLimit %d exceeds "
+                      "the compile-time limit %d; using it",
+                      cfg->server_limit, PERUID_MAX_SERVER_LIMIT));
+        cfg->server_limit = PERUID_MAX_SERVER_LIMIT;
+    }
+    if (rd->first_server_limit
+        && cfg->server_limit != rd->first_server_limit) {
+        peruid_adjust(startup, s, apr_psprintf(p, "changing ServerLimit to "
+                      "%d from %d is not allowed during a restart",
+                      cfg->server_limit, rd->first_server_limit));
+        cfg->server_limit = rd->first_server_limit;
+    }
+    cfg->routers = peruid_router_count(cfg);
+    if (cfg->server_limit < cfg->routers + 1) {
+        peruid_adjust(startup, s, apr_psprintf(p, "ServerLimit %d leaves no "
+                      "slot for workers beside %d routers; raising it to %d",
+                      cfg->server_limit, cfg->routers, cfg->routers + 1));
+        cfg->server_limit = cfg->routers + 1;
+    }
+    if (cfg->max_workers < 0) {
+        cfg->max_workers = cfg->server_limit - cfg->routers;
+    }
+    else if (cfg->max_workers > cfg->server_limit - cfg->routers) {
+        peruid_adjust(startup, s, apr_psprintf(p, "MaxRequestWorkers %d "
+                      "exceeds ServerLimit %d minus %d routers; lowering it "
+                      "to %d (raise ServerLimit to allow more)",
+                      cfg->max_workers, cfg->server_limit, cfg->routers,
+                      cfg->server_limit - cfg->routers));
+        cfg->max_workers = cfg->server_limit - cfg->routers;
+    }
+    if (cfg->max_spare < cfg->min_spare + 1) {
+        peruid_adjust(startup, s, apr_psprintf(p, "MaxSpareServers %d is "
+                      "below MinSpareServers + 1; raising it to %d",
+                      cfg->max_spare, cfg->min_spare + 1));
+        cfg->max_spare = cfg->min_spare + 1;
+    }
+    if (cfg->start_servers > cfg->max_workers) {
+        cfg->start_servers = cfg->max_workers;
+    }
+    if (!rd->first_server_limit) {
+        rd->first_server_limit = cfg->server_limit;
+    }
+    return OK;
+}

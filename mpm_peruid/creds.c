@@ -1,0 +1,217 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * creds.c -- the only file of the peruid MPM that calls the setuid
+ * family (initgroups, setgroups, setresgid, setresuid).
+ *
+ * Runs in a child right after fork, while it is still root and before it
+ * has touched any connection: a router switches to User/Group, a worker to
+ * its pool's AssignUserID user.  The switch is one-way and checked: the
+ * old ids cannot be regained, the supplementary groups are exactly the
+ * target's, and every capability set is empty.  Any failure is returned;
+ * the caller exits the child (fail closed, never serve as the wrong user).
+ */
+
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/capability.h>
+
+#include "creds.h"
+
+#define CREDS_MAX_GROUPS 1024
+
+/* Child, root: clear the inheritable and ambient sets while we still may,
+ * and make sure no "keep capabilities" bit survives the uid change. */
+static apr_status_t creds_clear_caps_pre(const char **call)
+{
+    cap_t caps;
+    int rc;
+
+    *call = "prctl(PR_SET_KEEPCAPS)";
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) {
+        return errno;
+    }
+#ifdef PR_CAP_AMBIENT
+    *call = "prctl(PR_CAP_AMBIENT_CLEAR_ALL)";
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0
+        && errno != EINVAL) {
+        return errno;
+    }
+#endif
+    *call = "cap_set_proc(inheritable)";
+    caps = cap_get_proc();
+    if (!caps) {
+        return errno;
+    }
+    rc = cap_clear_flag(caps, CAP_INHERITABLE) == 0 ? cap_set_proc(caps) : -1;
+    cap_free(caps);
+    return rc == 0 ? APR_SUCCESS : errno;
+}
+
+/* Child, root: the supplementary groups, gid and uid, in that order. */
+static apr_status_t creds_set_ids(uid_t uid, gid_t gid, const char *user,
+                                  const char **call)
+{
+    if (user) {
+        *call = "initgroups";
+        if (initgroups(user, gid) < 0) {
+            return errno;
+        }
+    }
+    else {
+        *call = "setgroups";
+        if (setgroups(1, &gid) < 0) {
+            return errno;
+        }
+    }
+    *call = "setresgid";
+    if (setresgid(gid, gid, gid) < 0) {
+        return errno;
+    }
+    *call = "setresuid";
+    if (setresuid(uid, uid, uid) < 0) {
+        return errno;
+    }
+    return APR_SUCCESS;
+}
+
+/* Child, after the switch: real, effective and saved ids are the target's
+ * and neither uid 0 nor gid 0 can be taken back. */
+static apr_status_t creds_check_ids(uid_t uid, gid_t gid, const char **call)
+{
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+
+    *call = "getresuid/getresgid";
+    if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0) {
+        return errno;
+    }
+    if (ru != uid || eu != uid || su != uid
+        || rg != gid || eg != gid || sg != gid) {
+        return APR_EGENERAL;
+    }
+    *call = "setresuid(0) succeeded";
+    if (uid != 0 && setresuid((uid_t)-1, 0, (uid_t)-1) == 0) {
+        return APR_EGENERAL;
+    }
+    *call = "setresgid(0) succeeded";
+    if (gid != 0 && setresgid((gid_t)-1, 0, (gid_t)-1) == 0) {
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+static int creds_gid_cmp(const void *a, const void *b)
+{
+    gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Child, after the switch: the supplementary groups are exactly user's
+ * groups (getgrouplist) plus gid, or only gid when there is no user. */
+static apr_status_t creds_check_groups(gid_t gid, const char *user,
+                                       const char **call)
+{
+    gid_t want[CREDS_MAX_GROUPS], have[CREDS_MAX_GROUPS];
+    int nwant = CREDS_MAX_GROUPS, nhave, i;
+
+    *call = "getgroups";
+    nhave = getgroups(CREDS_MAX_GROUPS, have);
+    if (nhave < 0) {
+        return errno;
+    }
+    if (user) {
+        *call = "getgrouplist";
+        if (getgrouplist(user, gid, want, &nwant) < 0) {
+            return APR_EGENERAL;
+        }
+    }
+    else {
+        want[0] = gid;
+        nwant = 1;
+    }
+    qsort(want, nwant, sizeof(gid_t), creds_gid_cmp);
+    qsort(have, nhave, sizeof(gid_t), creds_gid_cmp);
+    *call = "supplementary groups differ";
+    if (nwant != nhave) {
+        return APR_EGENERAL;
+    }
+    for (i = 0; i < nwant; i++) {
+        if (want[i] != have[i] || want[i] == 0) {
+            return APR_EGENERAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* Child, after the switch: permitted, effective, inheritable and ambient
+ * capability sets are all empty. */
+static apr_status_t creds_check_caps(const char **call)
+{
+    cap_t caps, none;
+    int differ;
+
+    *call = "cap_get_proc";
+    caps = cap_get_proc();
+    none = cap_init();
+    if (!caps || !none) {
+        return errno;
+    }
+    differ = cap_compare(caps, none);
+    cap_free(caps);
+    cap_free(none);
+    *call = "capabilities left";
+    if (differ) {
+        return APR_EGENERAL;
+    }
+#ifdef PR_CAP_AMBIENT
+    {
+        int c;
+
+        for (c = 0; c <= CAP_LAST_CAP; c++) {
+            if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) > 0) {
+                *call = "ambient capability left";
+                return APR_EGENERAL;
+            }
+        }
+    }
+#endif
+    return APR_SUCCESS;
+}
+
+/* Child: see creds.h. */
+apr_status_t peruid_creds_verify(uid_t uid, gid_t gid, const char *user,
+                                 const char **call)
+{
+    apr_status_t rv;
+
+    if ((rv = creds_check_ids(uid, gid, call)) != APR_SUCCESS
+        || (rv = creds_check_groups(gid, user, call)) != APR_SUCCESS
+        || (rv = creds_check_caps(call)) != APR_SUCCESS) {
+        return rv;
+    }
+    return APR_SUCCESS;
+}
+
+/* Child, root until it returns: see creds.h.  uid 0 and gid 0 are refused
+ * here too, whatever the configuration said. */
+apr_status_t peruid_creds_switch(uid_t uid, gid_t gid, const char *user,
+                                 const char **call)
+{
+    apr_status_t rv;
+
+    *call = "target is root";
+    if (uid == 0 || gid == 0) {
+        return APR_EINVAL;
+    }
+    if ((rv = creds_clear_caps_pre(call)) != APR_SUCCESS
+        || (rv = creds_set_ids(uid, gid, user, call)) != APR_SUCCESS) {
+        return rv;
+    }
+    return peruid_creds_verify(uid, gid, user, call);
+}

@@ -1,0 +1,188 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * peruid.h -- shared declarations of the peruid MPM.
+ *
+ * Process model (docs/architecture.md has the whole picture):
+ *   master  (root)       mod_mpm_peruid.c, master.c, config.c
+ *   routers (User/Group) router.c, route.c, peek.c
+ *   workers (vhost user) worker.c
+ *   shared by all        channel.c (fd passing), creds.c (the only file
+ *                        that changes credentials), pools.c (pool table).
+ *
+ * State lives in one retained context (peruid_retained_t) that survives
+ * restarts; each child adds its own context struct.  The only globals are
+ * signal flags.
+ */
+
+#ifndef PERUID_H
+#define PERUID_H
+
+#include <sys/types.h>
+
+#include "apr.h"
+#include "apr_pools.h"
+#include "httpd.h"
+#include "http_config.h"
+#include "ap_mpm.h"
+#include "unixd.h"
+#include "scoreboard.h"
+
+#include "peruid_logno.h"
+
+#define PERUID_MODULE_NAME "mpm_peruid"
+
+/* Compile-time bounds (hard limits, like prefork's MAX_SERVER_LIMIT). */
+#define PERUID_MAX_SERVER_LIMIT   20000
+#define PERUID_MAX_POOLS          4096   /* distinct user/group pairs   */
+#define PERUID_MAX_ROUTERS        64
+#define PERUID_ROUTER_CONNS       4096   /* peeked connections/router   */
+
+/* Defaults of the directives (docs/directives.md). */
+#define PERUID_DEFAULT_START          5
+#define PERUID_DEFAULT_MIN_SPARE      0
+#define PERUID_DEFAULT_MAX_SPARE      10
+#define PERUID_DEFAULT_SERVER_LIMIT   256
+#define PERUID_DEFAULT_PEEK_MAX       65536
+#define PERUID_MIN_PEEK_MAX           1024
+#define PERUID_DEFAULT_PEEK_TIMEOUT   apr_time_from_sec(5)
+#define PERUID_DEFAULT_IDLE_TIMEOUT   apr_time_from_sec(30)
+
+typedef enum {
+    PERUID_ROLE_MASTER = 0,
+    PERUID_ROLE_ROUTER,
+    PERUID_ROLE_WORKER
+} peruid_role_e;
+
+/* Settings from the MPM directives; reset by pre_config on every read. */
+typedef struct {
+    int start_servers;
+    int min_spare;          /* per pool: idle workers kept when idle     */
+    int max_spare;          /* per pool: idle workers above this exit    */
+    int max_workers;        /* MaxRequestWorkers: all workers together   */
+    int server_limit;       /* scoreboard slots: routers + workers       */
+    int routers;            /* PeruidRouters (0: one per CPU)            */
+    int max_conns_per_child;
+    apr_size_t peek_max;    /* PeruidPeekMaxBytes                        */
+    apr_interval_time_t peek_timeout;   /* PeruidPeekTimeout             */
+    apr_interval_time_t idle_timeout;   /* PeruidIdleTimeout             */
+} peruid_settings_t;
+
+/* One distinct user/group pair of the configuration.  Lives across
+ * restarts (keyed by uid/gid), so connections queued during a graceful
+ * restart are still served.  Master-private except for the channel fds. */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+    char *user;             /* name for initgroups, or NULL (#uid)       */
+    int chan_send;          /* routers send connections here             */
+    int chan_recv;          /* the pool's workers receive here           */
+    int in_config;          /* named by the current generation           */
+} peruid_pool_t;
+
+/* Shared-memory counters of one pool, written by routers, workers and the
+ * master with atomics.  idle is signed: ready workers minus connections
+ * dispatched to them; below zero, connections wait for a worker. */
+typedef struct {
+    volatile apr_uint32_t idle;
+    volatile apr_uint32_t starting;
+    volatile apr_uint32_t alive;
+    volatile apr_uint32_t pad;
+} peruid_pool_stat_t;
+
+/* What the master knows of each scoreboard slot (master-private). */
+typedef struct {
+    int role;               /* peruid_role_e, MASTER = free              */
+    int pool;               /* worker's pool index                       */
+} peruid_slot_t;
+
+/* The calling process's own identity (set right after fork). */
+typedef struct {
+    peruid_role_e role;
+    int slot;
+    int pool;               /* worker only                               */
+    uid_t uid;
+    gid_t gid;
+    const char *user;
+    apr_pool_t *pchild;
+} peruid_self_t;
+
+/* The context that survives restarts (ap_retained_data_get). */
+typedef struct {
+    ap_unixd_mpm_retained_data *mpm;
+    peruid_settings_t cfg;
+    peruid_self_t self;
+    int first_server_limit;
+    int max_daemons_used;   /* high-water mark of scoreboard slots       */
+    int one_process;
+    peruid_pool_t *pools;   /* PERUID_MAX_POOLS entries, malloc'd once   */
+    int npools;
+    peruid_pool_stat_t *stats;  /* shared mapping, PERUID_MAX_POOLS      */
+    int ctl_send;           /* routers -> master: spawn requests         */
+    int ctl_recv;
+    peruid_slot_t *slots;   /* first_server_limit entries                */
+    int nrouters;           /* routers of this generation                */
+} peruid_retained_t;
+
+/* Per-server (vhost) configuration: AssignUserID. */
+typedef struct {
+    const char *user;
+    const char *group;
+    uid_t uid;
+    gid_t gid;
+    int set;
+    int pool;               /* index in the pool table, -1 until known   */
+} peruid_server_conf_t;
+
+extern module AP_MODULE_DECLARE_DATA mpm_peruid_module;
+
+#ifdef APLOG_USE_MODULE
+APLOG_USE_MODULE(mpm_peruid);
+#endif
+
+/* mod_mpm_peruid.c */
+peruid_retained_t *peruid_retained(void);
+
+/* config.c */
+extern const command_rec peruid_cmds[];
+void *peruid_create_server_conf(apr_pool_t *p, server_rec *s);
+void *peruid_merge_server_conf(apr_pool_t *p, void *base, void *add);
+void peruid_settings_defaults(peruid_settings_t *cfg);
+int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
+                          int startup, server_rec *s);
+peruid_server_conf_t *peruid_server_conf(server_rec *s);
+
+/* pools.c */
+apr_status_t peruid_pools_init(peruid_retained_t *rd);
+apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s);
+int peruid_server_pool(server_rec *s);
+peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool);
+apr_int32_t peruid_stat_get(volatile apr_uint32_t *v);
+
+/* master.c */
+int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
+                      apr_pool_t *plog, server_rec *s);
+
+/* router.c */
+void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
+    __attribute__((noreturn));
+
+/* worker.c */
+void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
+                        int pool) __attribute__((noreturn));
+void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
+    __attribute__((noreturn));
+void peruid_worker_register_hooks(apr_pool_t *p);
+
+/* child.c -- what routers and workers share after fork */
+apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
+                              peruid_role_e role, int slot);
+int peruid_child_should_stop(void);
+void peruid_child_exit(peruid_retained_t *rd, apr_pool_t *pchild, int code)
+    __attribute__((noreturn));
+void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
+                            int keep_pool);
+apr_status_t peruid_child_become(peruid_retained_t *rd, uid_t uid, gid_t gid,
+                                 const char *user, server_rec *s);
+
+#endif /* PERUID_H */

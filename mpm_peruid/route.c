@@ -1,0 +1,136 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * route.c -- choose the vhost of a peeked request with httpd's own vhost
+ * matching (ap_update_vhost_given_ip, ap_parse_uri,
+ * ap_update_vhost_from_headers), then its worker pool.
+ *
+ * Runs in the routers as User/Group with no capabilities.  It builds a
+ * minimal conn_rec and request_rec in a scratch pool, so that the choice
+ * is exactly the one httpd will make again in the worker; when the two
+ * ever differ, the worker's double-check refuses the request.
+ */
+
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_main.h"
+#include "http_config.h"
+#include "http_protocol.h"
+#include "http_vhost.h"
+
+#include "peruid.h"
+#include "route.h"
+
+/* Router: fill an APR address from a native one (no name lookup). */
+static apr_sockaddr_t *route_sockaddr(apr_pool_t *p,
+                                      const struct sockaddr_storage *ss,
+                                      socklen_t len)
+{
+    apr_sockaddr_t *sa = apr_pcalloc(p, sizeof(*sa));
+
+    sa->pool = p;
+    memcpy(&sa->sa, ss, len < sizeof(sa->sa) ? len : sizeof(sa->sa));
+    sa->salen = len;
+    sa->family = ss->ss_family;
+    if (ss->ss_family == AF_INET6) {
+        sa->port = ntohs(sa->sa.sin6.sin6_port);
+        sa->ipaddr_ptr = &sa->sa.sin6.sin6_addr;
+        sa->ipaddr_len = sizeof(struct in6_addr);
+        sa->addr_str_len = 46;
+    }
+    else {
+        sa->port = ntohs(sa->sa.sin.sin_port);
+        sa->ipaddr_ptr = &sa->sa.sin.sin_addr;
+        sa->ipaddr_len = sizeof(struct in_addr);
+        sa->addr_str_len = 16;
+    }
+    return sa;
+}
+
+/* Router: the local address of the connection.  A listener bound to one
+ * address already knows it; a wildcard listener needs getsockname. */
+static apr_sockaddr_t *route_local_addr(apr_pool_t *p, int fd,
+                                        ap_listen_rec *lr)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (!apr_sockaddr_is_wildcard(lr->bind_addr)) {
+        return lr->bind_addr;
+    }
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+        return lr->bind_addr;
+    }
+    return route_sockaddr(p, &ss, len);
+}
+
+/* Router: the smallest conn_rec httpd's vhost matching reads. */
+static conn_rec *route_conn(apr_pool_t *p, int fd, ap_listen_rec *lr)
+{
+    conn_rec *c = apr_pcalloc(p, sizeof(*c));
+
+    c->pool = p;
+    c->base_server = ap_server_conf;
+    c->local_addr = route_local_addr(p, fd, lr);
+    c->local_ip = "-";
+    c->client_ip = "-";
+    c->log_id = "router";
+    c->conn_config = ap_create_conn_config(p);
+    c->notes = apr_table_make(p, 1);
+    ap_update_vhost_given_ip(c);
+    return c;
+}
+
+/* Router: the smallest request_rec ap_parse_uri and the vhost matching
+ * read, filled from the peeked head. */
+static request_rec *route_request(apr_pool_t *p, conn_rec *c,
+                                  const peek_head_t *h)
+{
+    request_rec *r = apr_pcalloc(p, sizeof(*r));
+
+    r->pool = p;
+    r->connection = c;
+    r->server = c->base_server;
+    r->status = HTTP_OK;
+    r->method = apr_pstrmemdup(p, h->method, h->method_len);
+    r->method_number = ap_method_number_of(r->method);
+    r->proto_num = HTTP_VERSION(h->major, h->minor);
+    r->headers_in = apr_table_make(p, 1);
+    r->notes = apr_table_make(p, 1);
+    r->request_config = ap_create_request_config(p);
+    r->per_dir_config = r->server->lookup_defaults;
+    r->useragent_ip = c->client_ip;
+    if (h->host) {
+        apr_table_setn(r->headers_in, "Host",
+                       apr_pstrmemdup(p, h->host, h->host_len));
+    }
+    ap_parse_uri(r, apr_pstrmemdup(p, h->target, h->target_len));
+    return r;
+}
+
+/* Router: see route.h. */
+int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
+                 const peek_head_t *h)
+{
+    conn_rec *c = route_conn(scratch, fd, lr);
+    request_rec *r = route_request(scratch, c, h);
+
+    if (r->status != HTTP_OK) {
+        return -HTTP_BAD_REQUEST;       /* unparsable request-target */
+    }
+    ap_update_vhost_from_headers(r);
+    if (r->status != HTTP_OK) {
+        return -HTTP_BAD_REQUEST;       /* malformed Host */
+    }
+    /* as ap_read_request: HTTP/1.1 needs a host name */
+    if ((!r->hostname && r->proto_num >= HTTP_VERSION(1, 1))
+        || (r->proto_num == HTTP_VERSION(1, 1) && !h->host)) {
+        return -HTTP_BAD_REQUEST;
+    }
+    return peruid_server_pool(r->server);
+}

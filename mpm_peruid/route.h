@@ -1,0 +1,22 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * route.h -- pick the worker pool for a peeked request with httpd's own
+ * name-based and IP-based virtual host matching.
+ */
+
+#ifndef PERUID_ROUTE_H
+#define PERUID_ROUTE_H
+
+#include "httpd.h"
+#include "ap_listen.h"
+#include "peek.h"
+
+/* Router (User, no capabilities): the pool index (>= 0) serving the
+ * request head h that arrived on fd through listener lr, or minus the
+ * HTTP status to answer (-400).  Allocates only from scratch, which the
+ * caller clears. */
+int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
+                 const peek_head_t *h);
+
+#endif /* PERUID_ROUTE_H */

@@ -1,0 +1,554 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * router.c -- the router processes.
+ *
+ * Forked by the master; right after fork a router closes every worker
+ * end of the channels and switches to User/Group with no capabilities
+ * (child.c -> creds.c).  Then it runs one epoll loop over non-blocking
+ * sockets: accept; peek at the request head with MSG_PEEK (nothing is
+ * consumed: the bytes stay in the kernel for the worker, so one scratch
+ * buffer serves every connection); once the request line and Host are
+ * known, pick the vhost's pool (route.c) and pass the connection to it
+ * (channel.c); close our copy.  A malformed, oversized or slow head gets
+ * 400 / 414 / 431 / 408 from here and is closed.
+ *
+ * Per-connection state sits in a preallocated arena; nothing is
+ * allocated per connection.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <pwd.h>
+
+#include "httpd.h"
+#include "apr_atomic.h"
+#include "apr_portable.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_main.h"
+#include "mpm_common.h"
+#include "ap_listen.h"
+
+#include "peruid.h"
+#include "channel.h"
+#include "peek.h"
+#include "route.h"
+
+#define ROUTER_LINGER      apr_time_from_sec(2)
+#define ROUTER_RETRY_MS    10
+#define ROUTER_EVENTS      64
+#define ROUTER_ACCEPT_BURST 32
+
+typedef enum {
+    RC_FREE = 0,
+    RC_PEEK,                /* waiting for the request head              */
+    RC_WAIT,                /* routed; the pool's queue was full         */
+    RC_LINGER               /* answered with an error; draining          */
+} router_conn_state_e;
+
+/* One entry of the connection arena; also the epoll cookie. */
+typedef struct router_conn {
+    int kind;               /* 0: connection, 1: listener                */
+    int fd;
+    router_conn_state_e state;
+    int pool;               /* RC_WAIT: the chosen pool                  */
+    apr_time_t deadline;
+    ap_listen_rec *lr;
+    struct router_conn *prev, *next;
+} router_conn_t;
+
+/* A listener as the epoll loop sees it. */
+typedef struct {
+    int kind;               /* always 1                                  */
+    int fd;
+    ap_listen_rec *lr;
+} router_listener_t;
+
+/* A doubly linked list of arena entries, oldest first. */
+typedef struct {
+    router_conn_t *head, *tail;
+} router_list_t;
+
+/* The router's own context. */
+typedef struct {
+    peruid_retained_t *rd;
+    apr_pool_t *pchild;
+    apr_pool_t *scratch;    /* cleared after each routing decision       */
+    int ep;
+    char *buf;              /* the one peek buffer                       */
+    apr_size_t bufsize;
+    router_conn_t *arena;
+    router_conn_t *free_list;
+    int in_use;
+    router_listener_t *listeners;
+    int nlisteners;
+    int listening;          /* listeners are in the epoll set            */
+    int stopping;
+    router_list_t peeking, waiting, lingering;
+    apr_time_t now;
+    sigset_t stop_sigs;
+} peruid_router_t;
+
+/* Router: append c to list l. */
+static void list_push(router_list_t *l, router_conn_t *c)
+{
+    c->next = NULL;
+    c->prev = l->tail;
+    if (l->tail) {
+        l->tail->next = c;
+    }
+    else {
+        l->head = c;
+    }
+    l->tail = c;
+}
+
+/* Router: remove c from list l. */
+static void list_unlink(router_list_t *l, router_conn_t *c)
+{
+    if (c->prev) {
+        c->prev->next = c->next;
+    }
+    else {
+        l->head = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    else {
+        l->tail = c->prev;
+    }
+    c->prev = c->next = NULL;
+}
+
+/* Router: the list an entry in state s lives on. */
+static router_list_t *router_list_of(peruid_router_t *r,
+                                     router_conn_state_e s)
+{
+    switch (s) {
+    case RC_PEEK:
+        return &r->peeking;
+    case RC_WAIT:
+        return &r->waiting;
+    default:
+        return &r->lingering;
+    }
+}
+
+/* Router: move c to state s with a new deadline. */
+static void router_set_state(peruid_router_t *r, router_conn_t *c,
+                             router_conn_state_e s, apr_time_t deadline)
+{
+    if (c->state != RC_FREE) {
+        list_unlink(router_list_of(r, c->state), c);
+    }
+    c->state = s;
+    c->deadline = deadline;
+    list_push(router_list_of(r, s), c);
+}
+
+/* Router: add or remove the listeners from the epoll set. */
+static void router_listen(peruid_router_t *r, int on)
+{
+    int i;
+
+    if (r->listening == on || (on && r->stopping)) {
+        return;
+    }
+    for (i = 0; i < r->nlisteners; i++) {
+        struct epoll_event ev;
+
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+        ev.data.ptr = &r->listeners[i];
+        epoll_ctl(r->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+                  r->listeners[i].fd, &ev);
+    }
+    r->listening = on;
+}
+
+/* Router: forget a connection (our copy of the fd is closed). */
+static void router_release(peruid_router_t *r, router_conn_t *c)
+{
+    list_unlink(router_list_of(r, c->state), c);
+    close(c->fd);
+    c->fd = -1;
+    c->state = RC_FREE;
+    c->next = r->free_list;
+    r->free_list = c;
+    if (r->in_use-- == PERUID_ROUTER_CONNS) {
+        router_listen(r, 1);
+    }
+}
+
+/* Router: reason phrase of the statuses a router sends. */
+static const char *router_reason(int status)
+{
+    switch (status) {
+    case 408:
+        return "Request Timeout";
+    case 414:
+        return "Request-URI Too Long";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Bad Request";
+    }
+}
+
+/* Router: answer status, half-close, and drain until the client closes
+ * (or ROUTER_LINGER passes), so the answer is not lost to a reset. */
+static void router_answer(peruid_router_t *r, router_conn_t *c, int status)
+{
+    char body[256], head[256];
+    int blen, hlen;
+
+    blen = apr_snprintf(body, sizeof(body),
+                        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">"
+                        "\n<html><head>\n<title>%d %s</title>\n</head><body>"
+                        "\n<h1>%s</h1>\n</body></html>\n", status,
+                        router_reason(status), router_reason(status));
+    hlen = apr_snprintf(head, sizeof(head),
+                        "HTTP/1.1 %d %s\r\nContent-Type: text/html; "
+                        "charset=iso-8859-1\r\nContent-Length: %d\r\n"
+                        "Connection: close\r\n\r\n", status,
+                        router_reason(status), blen);
+    if (send(c->fd, head, hlen, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE) < 0
+        || send(c->fd, body, blen, MSG_NOSIGNAL | MSG_DONTWAIT) < 0
+        || shutdown(c->fd, SHUT_WR) < 0) {
+        router_release(r, c);
+        return;
+    }
+    router_set_state(r, c, RC_LINGER, r->now + ROUTER_LINGER);
+}
+
+/* Router: tell the master the pool needs a worker.  A full control queue
+ * is harmless: the master also finds the shortfall once a second. */
+static void router_ask_spawn(peruid_router_t *r, int pool)
+{
+    peruid_chan_send(r->rd->ctl_send, PERUID_MSG_SPAWN, (apr_uint32_t)pool,
+                     (apr_uint32_t)r->rd->mpm->my_generation, -1);
+}
+
+/* Router: pass c to its pool.  One unit of the pool's idle count is
+ * taken; when none was left, the master is asked for a worker.  Returns
+ * APR_SUCCESS (c released), EAGAIN (queue full, c kept) or an error. */
+static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
+{
+    peruid_pool_stat_t *st = peruid_pool_stat(r->rd, c->pool);
+    apr_int32_t left;
+    apr_status_t rv;
+
+    rv = peruid_chan_send(r->rd->pools[c->pool].chan_send, PERUID_MSG_CONN,
+                          (apr_uint32_t)c->pool,
+                          (apr_uint32_t)r->rd->mpm->my_generation, c->fd);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    left = (apr_int32_t)(apr_atomic_dec32(&st->idle) - 1);
+    if (left + peruid_stat_get(&st->starting) < 0) {
+        router_ask_spawn(r, c->pool);
+    }
+    router_release(r, c);
+    return APR_SUCCESS;
+}
+
+/* Router: dispatch, or park c until its pool's queue has room. */
+static void router_dispatch_or_wait(peruid_router_t *r, router_conn_t *c)
+{
+    apr_status_t rv = router_dispatch(r, c);
+
+    if (rv == EAGAIN || rv == EWOULDBLOCK) {
+        if (c->state != RC_WAIT) {
+            router_set_state(r, c, RC_WAIT, c->deadline);
+        }
+        return;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
+                     PERUID_LOGNO(00020) "router: sendmsg() to the pool of "
+                     "uid %ld failed", (long)r->rd->pools[c->pool].uid);
+        router_answer(r, c, 503);
+    }
+}
+
+/* Router: the head is complete; route it or answer the error. */
+static void router_route(peruid_router_t *r, router_conn_t *c,
+                         const peek_head_t *h)
+{
+    int pool;
+
+    if (h->status) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
+                     PERUID_LOGNO(00021) "router: answering %d: %s",
+                     h->status, h->reason);
+        router_answer(r, c, h->status);
+        return;
+    }
+    pool = peruid_route(r->scratch, c->fd, c->lr, h);
+    apr_pool_clear(r->scratch);
+    if (pool < 0 || pool >= r->rd->npools) {
+        router_answer(r, c, pool < 0 ? -pool : 400);
+        return;
+    }
+    c->pool = pool;
+    router_dispatch_or_wait(r, c);
+}
+
+/* Router: look at what the client has sent so far, without taking it. */
+static void router_peek(peruid_router_t *r, router_conn_t *c)
+{
+    peek_head_t h;
+    ssize_t n;
+
+    n = recv(c->fd, r->buf, r->bufsize, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return;
+    }
+    if (n <= 0) {
+        router_release(r, c);   /* closed or reset before a full head */
+        return;
+    }
+    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &h)
+        == PEEK_DONE) {
+        router_route(r, c, &h);
+    }
+}
+
+/* Router: discard what a refused client still sends; close on EOF. */
+static void router_drain(peruid_router_t *r, router_conn_t *c)
+{
+    ssize_t n;
+
+    do {
+        n = recv(c->fd, r->buf, r->bufsize, MSG_DONTWAIT);
+    } while (n > 0);
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+        router_release(r, c);
+    }
+}
+
+/* Router: a new client connection on listener l. */
+static void router_accept_one(peruid_router_t *r, router_listener_t *l,
+                              int fd)
+{
+    router_conn_t *c = r->free_list;
+    struct epoll_event ev;
+
+    r->free_list = c->next;
+    c->fd = fd;
+    c->lr = l->lr;
+    c->state = RC_FREE;
+    router_set_state(r, c, RC_PEEK, r->now + r->rd->cfg.peek_timeout);
+    if (++r->in_use == PERUID_ROUTER_CONNS) {
+        router_listen(r, 0);
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = c;
+    if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        router_release(r, c);
+        return;
+    }
+    router_peek(r, c);          /* the head often came with the SYN's ACK */
+}
+
+/* Router: accept what is pending on listener l. */
+static void router_accept(peruid_router_t *r, router_listener_t *l)
+{
+    int i, fd;
+
+    for (i = 0; i < ROUTER_ACCEPT_BURST && r->free_list; i++) {
+        fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, errno, ap_server_conf,
+                             PERUID_LOGNO(00022) "router: accept4()");
+            }
+            return;
+        }
+        router_accept_one(r, l, fd);
+    }
+}
+
+/* Router: one event from epoll. */
+static void router_event(peruid_router_t *r, struct epoll_event *ev)
+{
+    router_conn_t *c = ev->data.ptr;
+
+    if (c->kind == 1) {
+        if (!r->stopping) {
+            router_accept(r, (router_listener_t *)(void *)c);
+        }
+        return;
+    }
+    if (c->state == RC_PEEK) {
+        router_peek(r, c);
+    }
+    else if (c->state == RC_LINGER) {
+        router_drain(r, c);
+    }
+    else if (c->state == RC_WAIT && (ev->events & (EPOLLHUP | EPOLLERR))) {
+        router_release(r, c);
+    }
+}
+
+/* Router: expire slow heads (408), retry parked dispatches, end
+ * lingering closes.  The lists are ordered by deadline. */
+static void router_timers(peruid_router_t *r)
+{
+    router_conn_t *c, *next;
+
+    while ((c = r->peeking.head) && c->deadline <= r->now) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
+                     PERUID_LOGNO(00023) "router: request head not complete "
+                     "within PeruidPeekTimeout; answering 408");
+        router_answer(r, c, 408);
+    }
+    while ((c = r->lingering.head) && c->deadline <= r->now) {
+        router_release(r, c);
+    }
+    for (c = r->waiting.head; c; c = next) {
+        next = c->next;
+        if (c->deadline <= r->now) {
+            router_answer(r, c, 503);
+        }
+        else {
+            router_dispatch_or_wait(r, c);
+        }
+    }
+}
+
+/* Router: milliseconds until the next deadline (-1: none). */
+static int router_timeout_ms(peruid_router_t *r)
+{
+    apr_time_t next = 0;
+
+    if (r->waiting.head) {
+        return ROUTER_RETRY_MS;
+    }
+    if (r->peeking.head) {
+        next = r->peeking.head->deadline;
+    }
+    if (r->lingering.head
+        && (!next || r->lingering.head->deadline < next)) {
+        next = r->lingering.head->deadline;
+    }
+    if (!next) {
+        return r->stopping ? 100 : 1000;
+    }
+    return next <= r->now ? 0 : (int)apr_time_as_msec(next - r->now) + 1;
+}
+
+/* Router: a graceful stop or restart: stop accepting, finish what was
+ * accepted (each head is bounded by PeruidPeekTimeout), then exit. */
+static void router_stop_accepting(peruid_router_t *r)
+{
+    int i;
+
+    router_listen(r, 0);
+    r->stopping = 1;
+    for (i = 0; i < r->nlisteners; i++) {
+        close(r->listeners[i].fd);
+    }
+    r->nlisteners = 0;
+}
+
+/* Router: the event loop. */
+static void router_loop(peruid_router_t *r)
+{
+    struct epoll_event evs[ROUTER_EVENTS];
+    sigset_t old;
+    int n, i;
+
+    while (!r->stopping || r->in_use > 0) {
+        sigprocmask(SIG_BLOCK, &r->stop_sigs, &old);
+        if (peruid_child_should_stop() && !r->stopping) {
+            router_stop_accepting(r);
+        }
+        n = epoll_pwait(r->ep, evs, ROUTER_EVENTS, router_timeout_ms(r),
+                        &old);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        r->now = apr_time_now();
+        for (i = 0; i < n; i++) {
+            router_event(r, &evs[i]);
+        }
+        router_timers(r);
+    }
+}
+
+/* Router, root: the arena, the buffer, the epoll set, the listeners. */
+static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
+                                 apr_pool_t *pchild)
+{
+    ap_listen_rec *lr;
+    int i;
+
+    memset(r, 0, sizeof(*r));
+    r->rd = rd;
+    r->pchild = pchild;
+    apr_pool_create(&r->scratch, pchild);
+    apr_pool_tag(r->scratch, "router-scratch");
+    r->bufsize = rd->cfg.peek_max;
+    r->buf = apr_palloc(pchild, r->bufsize);
+    r->arena = apr_pcalloc(pchild, PERUID_ROUTER_CONNS * sizeof(*r->arena));
+    for (i = PERUID_ROUTER_CONNS - 1; i >= 0; i--) {
+        r->arena[i].fd = -1;
+        r->arena[i].next = r->free_list;
+        r->free_list = &r->arena[i];
+    }
+    for (lr = ap_listeners; lr; lr = lr->next) {
+        r->nlisteners++;
+    }
+    r->listeners = apr_pcalloc(pchild,
+                               r->nlisteners * sizeof(*r->listeners));
+    for (i = 0, lr = ap_listeners; lr; lr = lr->next, i++) {
+        apr_os_sock_t fd;
+
+        apr_os_sock_get(&fd, lr->sd);
+        apr_socket_opt_set(lr->sd, APR_SO_NONBLOCK, 1);
+        r->listeners[i].kind = 1;
+        r->listeners[i].fd = fd;
+        r->listeners[i].lr = lr;
+    }
+    sigemptyset(&r->stop_sigs);
+    sigaddset(&r->stop_sigs, AP_SIG_GRACEFUL);
+    sigaddset(&r->stop_sigs, AP_SIG_GRACEFUL_STOP);
+    r->ep = epoll_create1(EPOLL_CLOEXEC);
+    return r->ep < 0 ? errno : APR_SUCCESS;
+}
+
+/* Router: entry after fork (root until peruid_child_become). */
+void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
+{
+    peruid_router_t r;
+    apr_pool_t *pchild;
+    struct passwd *pw;
+
+    pchild = peruid_child_init(rd, pconf, PERUID_ROLE_ROUTER, slot);
+    peruid_child_close_fds(rd, PERUID_ROLE_ROUTER, -1);
+    ap_reopen_scoreboard(pchild, NULL, 0);
+    if (router_setup(&r, rd, pchild) != APR_SUCCESS) {
+        peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
+    }
+    pw = getpwuid(ap_unixd_config.user_id);
+    if (peruid_child_become(rd, ap_unixd_config.user_id,
+                            ap_unixd_config.group_id,
+                            pw ? apr_pstrdup(pchild, pw->pw_name) : NULL,
+                            ap_server_conf) != APR_SUCCESS) {
+        peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
+    }
+    ap_update_child_status_from_indexes(slot, 0, SERVER_READY, NULL);
+    rd->mpm->mpm_state = AP_MPMQ_RUNNING;
+    r.now = apr_time_now();
+    router_listen(&r, 1);
+    router_loop(&r);
+    peruid_child_exit(rd, pchild, 0);
+}

@@ -1,0 +1,429 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * worker.c -- the worker processes: one pool per user/group pair.
+ *
+ * Forked by the master (root) on demand.  Before it touches any
+ * connection a worker closes every channel but its own pool's receive
+ * end, switches for good to the pool's user (child.c -> creds.c) and
+ * runs the child_init hooks.  From then on it runs as that user only:
+ * it receives a client connection from a router, lets httpd parse and
+ * serve it (ap_process_connection), closes it, and waits for the next.
+ *
+ * The worker double-checks every request: once httpd itself has chosen
+ * the vhost, a request that needs another user is never served here; the
+ * connection is closed without an answer (worker_refuse).
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "httpd.h"
+#include "apr_atomic.h"
+#include "apr_portable.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_main.h"
+#include "http_core.h"
+#include "http_connection.h"
+#include "http_request.h"
+#include "http_protocol.h"
+#include "mpm_common.h"
+#include "ap_listen.h"
+
+#include "peruid.h"
+#include "channel.h"
+#include "mpm_peruid.h"
+
+/* A worker's own context. */
+typedef struct {
+    peruid_retained_t *rd;
+    apr_pool_t *pchild;
+    apr_pool_t *ptrans;
+    apr_bucket_alloc_t *ba;
+    ap_sb_handle_t *sbh;
+    peruid_pool_stat_t *stat;
+    int chan;               /* the pool's receive end                    */
+    int ep;                 /* epoll set holding chan, -1 in one_process */
+    int slot;
+    int served;             /* connections served so far                 */
+    int counted_idle;       /* we hold one unit of stat->idle            */
+    int counted_starting;   /* we hold one unit of stat->starting        */
+    sigset_t stop_sigs;     /* AP_SIG_GRACEFUL(_STOP), blocked to wait   */
+} peruid_worker_t;
+
+/* Worker: leave the idle count (if we are in it) and exit. */
+static void worker_exit(peruid_worker_t *w, int code)
+    __attribute__((noreturn));
+static void worker_exit(peruid_worker_t *w, int code)
+{
+    if (w->counted_idle) {
+        apr_atomic_dec32(&w->stat->idle);
+        w->counted_idle = 0;
+    }
+    if (w->counted_starting) {
+        apr_atomic_dec32(&w->stat->starting);
+        w->counted_starting = 0;
+    }
+    apr_pool_clear(w->ptrans);
+    peruid_child_exit(w->rd, w->pchild, code);
+}
+
+/* Worker: after an idle timeout, leave if the pool keeps enough spares
+ * without us (MinSpareServers, per pool).  Returns 1 to exit. */
+static int worker_retire_idle(peruid_worker_t *w)
+{
+    apr_uint32_t v;
+
+    for (;;) {
+        v = apr_atomic_read32(&w->stat->idle);
+        if ((apr_int32_t)v <= w->rd->cfg.min_spare) {
+            return 0;
+        }
+        if (apr_atomic_cas32(&w->stat->idle, v - 1, v) == v) {
+            w->counted_idle = 0;
+            return 1;
+        }
+    }
+}
+
+/* Worker: join the pool's idle count unless it already has
+ * MaxSpareServers spares.  Returns 0 when the worker should exit. */
+static int worker_become_ready(peruid_worker_t *w)
+{
+    if (w->counted_idle) {
+        return 1;
+    }
+    if (peruid_stat_get(&w->stat->idle) >= w->rd->cfg.max_spare) {
+        return 0;
+    }
+    ap_update_child_status(w->sbh, SERVER_READY, NULL);
+    apr_atomic_inc32(&w->stat->idle);
+    w->counted_idle = 1;
+    if (w->counted_starting) {      /* ready now: no longer "starting" */
+        apr_atomic_dec32(&w->stat->starting);
+        w->counted_starting = 0;
+    }
+    return 1;
+}
+
+/* Worker: wait for a record on the channel.  Stop signals are delivered
+ * only inside epoll_pwait, so a graceful stop is never missed between the
+ * flag test and the wait.  Returns APR_SUCCESS with *fd, APR_TIMEUP after
+ * PeruidIdleTimeout, APR_EINTR when asked to stop. */
+static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
+{
+    sigset_t old;
+    struct epoll_event ev;
+    peruid_msg_t msg;
+    apr_status_t rv;
+    int n, ms = (int)apr_time_as_msec(w->rd->cfg.idle_timeout);
+
+    for (;;) {
+        sigprocmask(SIG_BLOCK, &w->stop_sigs, &old);
+        if (peruid_child_should_stop()) {
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            return APR_EINTR;
+        }
+        n = epoll_pwait(w->ep, &ev, 1, ms, &old);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (n == 0) {
+            return APR_TIMEUP;
+        }
+        if (n < 0) {
+            continue;           /* EINTR: the loop tests the flag */
+        }
+        rv = peruid_chan_recv(w->chan, &msg, fd);
+        if (rv == EAGAIN || rv == EWOULDBLOCK) {
+            continue;           /* another worker took it */
+        }
+        if (rv == APR_SUCCESS) {
+            rv = peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
+                                   *fd >= 0);
+        }
+        if (rv == APR_SUCCESS) {
+            return APR_SUCCESS;
+        }
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
+                     PERUID_LOGNO(00010) "worker uid %ld: refused a "
+                     "malformed channel record", (long)w->rd->self.uid);
+        if (*fd >= 0) {
+            close(*fd);
+        }
+        if (rv == APR_EOF) {
+            return APR_EINTR;
+        }
+    }
+}
+
+/* Worker (vhost user): serve one client connection, as prefork's children
+ * do, then clear the transaction pool. */
+static void worker_serve_socket(peruid_worker_t *w, apr_socket_t *sock)
+{
+    conn_rec *c;
+
+    w->served++;
+    c = ap_run_create_connection(w->ptrans, ap_server_conf, sock, w->slot,
+                                 w->sbh, w->ba);
+    if (c) {
+        ap_process_connection(c, sock);
+        ap_lingering_close(c);
+    }
+    else {
+        apr_socket_close(sock);
+    }
+    apr_pool_clear(w->ptrans);
+}
+
+/* Worker (vhost user): serve a connection received from a router. */
+static void worker_serve(peruid_worker_t *w, int fd)
+{
+    apr_socket_t *sock = NULL;
+    apr_os_sock_t osfd = fd;
+
+    if (apr_os_sock_put(&sock, &osfd, w->ptrans) != APR_SUCCESS) {
+        close(fd);
+        return;
+    }
+    worker_serve_socket(w, sock);
+}
+
+/* Worker: take the connection out of the idle count and serve it. */
+static void worker_take(peruid_worker_t *w, int fd)
+{
+    w->counted_idle = 0;    /* the router that sent fd took our unit */
+    worker_serve(w, fd);
+}
+
+/* Worker, graceful stop (not restart): serve what routers queued before
+ * they exited, then leave.  On a restart the new generation serves it. */
+static void worker_drain(peruid_worker_t *w)
+{
+    peruid_msg_t msg;
+    int fd;
+
+    if (w->rd->mpm->my_generation
+        != ap_scoreboard_image->global->running_generation) {
+        return;
+    }
+    while (peruid_chan_recv(w->chan, &msg, &fd) == APR_SUCCESS) {
+        if (peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
+                              fd >= 0) == APR_SUCCESS) {
+            worker_serve(w, fd);
+        }
+        else if (fd >= 0) {
+            close(fd);
+        }
+    }
+}
+
+/* Worker: the main loop. */
+static void worker_loop(peruid_worker_t *w) __attribute__((noreturn));
+static void worker_loop(peruid_worker_t *w)
+{
+    int fd;
+    apr_status_t rv;
+
+    w->rd->mpm->mpm_state = AP_MPMQ_RUNNING;
+    for (;;) {
+        if (ap_max_requests_per_child > 0
+            && w->served >= ap_max_requests_per_child) {
+            break;
+        }
+        if (!worker_become_ready(w)) {
+            break;
+        }
+        rv = worker_wait(w, &fd);
+        if (rv == APR_SUCCESS) {
+            worker_take(w, fd);
+        }
+        else if (rv == APR_EINTR) {
+            worker_drain(w);
+            break;
+        }
+        else if (rv == APR_TIMEUP && worker_retire_idle(w)) {
+            break;
+        }
+    }
+    worker_exit(w, 0);
+}
+
+/* Worker, root until the switch: set up the worker context. */
+static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
+                                 apr_pool_t *pchild, int slot, int pool)
+{
+    struct epoll_event ev;
+
+    memset(w, 0, sizeof(*w));
+    w->rd = rd;
+    w->pchild = pchild;
+    w->slot = slot;
+    w->stat = peruid_pool_stat(rd, pool);
+    w->counted_starting = rd->one_process ? 0 : 1;  /* master counted us */
+    w->chan = rd->pools[pool].chan_recv;
+    apr_pool_create(&w->ptrans, pchild);
+    apr_pool_tag(w->ptrans, "transaction");
+    w->ba = apr_bucket_alloc_create(pchild);
+    ap_create_sb_handle(&w->sbh, pchild, slot, 0);
+    sigemptyset(&w->stop_sigs);
+    sigaddset(&w->stop_sigs, AP_SIG_GRACEFUL);
+    sigaddset(&w->stop_sigs, AP_SIG_GRACEFUL_STOP);
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (w->ep < 0) {
+        return errno;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->chan, &ev) < 0) {
+        return errno;
+    }
+    return APR_SUCCESS;
+}
+
+/* Worker: entry after fork (root until peruid_child_become). */
+void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
+                        int pool)
+{
+    peruid_worker_t w;
+    peruid_pool_t *pl = &rd->pools[pool];
+    apr_pool_t *pchild;
+    apr_status_t rv;
+
+    pchild = peruid_child_init(rd, pconf, PERUID_ROLE_WORKER, slot);
+    rd->self.pool = pool;
+    ap_close_listeners();
+    peruid_child_close_fds(rd, PERUID_ROLE_WORKER, pool);
+    ap_reopen_scoreboard(pchild, NULL, 0);
+    if ((rv = worker_setup(&w, rd, pchild, slot, pool)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,
+                     PERUID_LOGNO(00011) "worker: epoll setup failed");
+        peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
+    }
+    if (peruid_child_become(rd, pl->uid, pl->gid, pl->user, ap_server_conf)
+        != APR_SUCCESS) {
+        peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
+    }
+    ap_run_child_init(pchild, ap_server_conf);
+    worker_loop(&w);
+}
+
+/* -X / ONE_PROCESS (root until the switch): no master, no router.  One
+ * process switches to User/Group and accepts on the first listener
+ * itself, serving only the vhosts of that user: the double-check refuses
+ * the others.  For debugging the request path under gdb. */
+void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
+{
+    peruid_worker_t w;
+    apr_pool_t *pchild;
+    int pool = peruid_server_pool(ap_server_conf);
+    peruid_pool_t *pl = &rd->pools[pool];
+
+    pchild = peruid_child_init(rd, pconf, PERUID_ROLE_WORKER, 0);
+    rd->self.pool = pool;
+    ap_reopen_scoreboard(pchild, NULL, 0);
+    if (worker_setup(&w, rd, pchild, 0, pool) != APR_SUCCESS
+        || peruid_child_become(rd, pl->uid, pl->gid, pl->user,
+                               ap_server_conf) != APR_SUCCESS) {
+        peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
+    }
+    ap_run_child_init(pchild, ap_server_conf);
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, ap_server_conf,
+                 PERUID_LOGNO(00012) "one-process mode: serving as uid %ld "
+                 "only; requests for other users' vhosts are refused",
+                 (long)pl->uid);
+    while (!peruid_child_should_stop()) {
+        apr_socket_t *csd = NULL;
+
+        if (ap_unixd_accept((void **)&csd, ap_listeners, w.ptrans)
+            != APR_SUCCESS || !csd) {
+            apr_pool_clear(w.ptrans);
+            continue;
+        }
+        worker_serve_socket(&w, csd);
+    }
+    peruid_child_exit(rd, pchild, 0);
+}
+
+/* Worker (vhost user): close the client connection without a response:
+ * nothing more can be written or read on it. */
+static void worker_refuse(conn_rec *c)
+{
+    apr_socket_t *sock = ap_get_conn_socket(c);
+    apr_os_sock_t fd;
+
+    c->aborted = 1;
+    c->keepalive = AP_CONN_CLOSE;
+    if (sock && apr_os_sock_get(&fd, sock) == APR_SUCCESS) {
+        shutdown(fd, SHUT_RDWR);
+    }
+}
+
+/* Worker (vhost user), request hooks: the double-check.  Runs after httpd
+ * chose r->server (post_read_request), before any file of the vhost is
+ * looked at (translate_name, also for internal redirects), and after the
+ * per-directory merge (header_parser).  A request whose vhost needs
+ * another user than ours is never served. */
+static int worker_check_request(request_rec *r)
+{
+    peruid_retained_t *rd = peruid_retained();
+    int need;
+
+    if (rd->self.role != PERUID_ROLE_WORKER) {
+        return DECLINED;
+    }
+    need = peruid_server_pool(r->server);
+    if (need == rd->self.pool) {
+        return DECLINED;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00013)
+                  "worker uid %ld gid %ld refuses a request for vhost %s "
+                  "(%s:%d), which runs as uid %ld gid %ld; closing the "
+                  "connection without a response",
+                  (long)rd->self.uid, (long)rd->self.gid,
+                  r->server->server_hostname,
+                  r->server->defn_name ? r->server->defn_name : "-",
+                  r->server->defn_line_number,
+                  need >= 0 ? (long)rd->pools[need].uid : -1L,
+                  need >= 0 ? (long)rd->pools[need].gid : -1L);
+    worker_refuse(r->connection);
+    return DONE;
+}
+
+/* Any process, optional function: see mpm_peruid.h. */
+static apr_status_t peruid_conn_credentials(conn_rec *c, uid_t *uid,
+                                            gid_t *gid)
+{
+    peruid_retained_t *rd = peruid_retained();
+
+    if (rd->self.role != PERUID_ROLE_WORKER) {
+        return APR_ENOTIMPL;
+    }
+    *uid = rd->self.uid;
+    *gid = rd->self.gid;
+    return APR_SUCCESS;
+}
+
+/* Any process, optional function: see mpm_peruid.h. */
+static const char *peruid_conn_user(conn_rec *c)
+{
+    peruid_retained_t *rd = peruid_retained();
+
+    return rd->self.role == PERUID_ROLE_WORKER ? rd->self.user : NULL;
+}
+
+/* Master, root, module load: the worker's request hooks. */
+void peruid_worker_register_hooks(apr_pool_t *p)
+{
+    ap_hook_post_read_request(worker_check_request, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
+    ap_hook_translate_name(worker_check_request, NULL, NULL,
+                           APR_HOOK_REALLY_FIRST);
+    ap_hook_header_parser(worker_check_request, NULL, NULL,
+                          APR_HOOK_REALLY_FIRST);
+    APR_REGISTER_OPTIONAL_FN(peruid_conn_credentials);
+    APR_REGISTER_OPTIONAL_FN(peruid_conn_user);
+}
