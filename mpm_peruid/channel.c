@@ -150,7 +150,7 @@ apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd)
     mh.msg_control = cmsg.buf;
     mh.msg_controllen = sizeof(cmsg.buf);
     do {
-        n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC);
+        n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
         return errno;

@@ -17,6 +17,7 @@
 #include "mpm_common.h"
 #include "ap_listen.h"
 
+#define PERUID_MODULE_FILE
 #include "peruid.h"
 
 /* The retained context, looked up once per process image. */

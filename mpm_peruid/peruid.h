@@ -24,6 +24,7 @@
 #include "apr_pools.h"
 #include "httpd.h"
 #include "http_config.h"
+#include "http_log.h"
 #include "ap_mpm.h"
 #include "unixd.h"
 #include "scoreboard.h"
@@ -136,7 +137,7 @@ typedef struct {
 
 extern module AP_MODULE_DECLARE_DATA mpm_peruid_module;
 
-#ifdef APLOG_USE_MODULE
+#ifndef PERUID_MODULE_FILE     /* AP_DECLARE_MODULE does it there */
 APLOG_USE_MODULE(mpm_peruid);
 #endif
 

@@ -38,6 +38,7 @@
 #include "channel.h"
 #include "peek.h"
 #include "route.h"
+#include "seccomp.h"
 
 #define ROUTER_LINGER      apr_time_from_sec(2)
 #define ROUTER_RETRY_MS    10
@@ -525,6 +526,20 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
     return r->ep < 0 ? errno : APR_SUCCESS;
 }
 
+/* Router (User): install the system call filter; fatal if it fails. */
+static void router_filter(peruid_retained_t *rd, apr_pool_t *pchild)
+{
+    const char *call = "";
+    apr_status_t rv = peruid_seccomp_router(&call);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,
+                     PERUID_LOGNO(00024) "router: %s failed; refusing to "
+                     "route without the system call filter", call);
+        peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
+    }
+}
+
 /* Router: entry after fork (root until peruid_child_become). */
 void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
 {
@@ -545,6 +560,7 @@ void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
                             ap_server_conf) != APR_SUCCESS) {
         peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
     }
+    router_filter(rd, pchild);
     ap_update_child_status_from_indexes(slot, 0, SERVER_READY, NULL);
     rd->mpm->mpm_state = AP_MPMQ_RUNNING;
     r.now = apr_time_now();
