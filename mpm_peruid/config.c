@@ -304,6 +304,13 @@ int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
         cfg->server_limit = rd->first_server_limit;
     }
     cfg->routers = peruid_router_count(cfg);
+    if (rd->first_server_limit && cfg->routers > cfg->server_limit - 1) {
+        peruid_adjust(startup, s, apr_psprintf(p, "PeruidRouters %d leaves "
+                      "no slot for workers in ServerLimit %d; using %d",
+                      cfg->routers, cfg->server_limit,
+                      cfg->server_limit - 1));
+        cfg->routers = cfg->server_limit - 1;
+    }
     if (cfg->server_limit < cfg->routers + 1) {
         peruid_adjust(startup, s, apr_psprintf(p, "ServerLimit %d leaves no "
                       "slot for workers beside %d routers; raising it to %d",

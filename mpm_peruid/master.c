@@ -46,6 +46,14 @@ static void master_sigchld(int sig)
 {
 }
 
+/* Master: before pconf goes (restart or exit) the module's code may be
+ * unloaded; no signal may find a handler of ours any more. */
+static apr_status_t master_sigchld_reset(void *unused)
+{
+    apr_signal(SIGCHLD, SIG_DFL);
+    return APR_SUCCESS;
+}
+
 /* Master: a free scoreboard slot, or -1. */
 static int master_free_slot(peruid_retained_t *rd)
 {
@@ -278,33 +286,44 @@ static void master_reaped(peruid_master_t *m, apr_proc_t *proc,
     }
 }
 
-/* Master: reap every child that has exited. */
+/* Master: give every pool the workers it lacks. */
+static void master_maintain_all(peruid_master_t *m)
+{
+    int i;
+
+    for (i = 0; i < m->rd->npools; i++) {
+        master_pool_maintain(m, i);
+    }
+}
+
+/* Master: reap every child that has exited; a worker that left may have
+ * left its pool short (graceful restart, MaxRequestWorkers reached). */
 static void master_reap(peruid_master_t *m)
 {
     apr_exit_why_e why;
     apr_proc_t proc;
-    int status;
+    int status, reaped = 0;
 
     while (apr_proc_wait_all_procs(&proc, &status, &why, APR_NOWAIT, m->pconf)
            == APR_CHILD_DONE) {
         master_reaped(m, &proc, why, status);
+        reaped = 1;
     }
     ap_update_global_status();
+    if (reaped) {
+        master_maintain_all(m);
+    }
 }
 
 /* Master: the once-a-second work: monitor hooks, pool maintenance. */
 static void master_periodic(peruid_master_t *m)
 {
-    int i;
-
     m->next_tick = apr_time_now() + MASTER_TICK;
     ap_run_monitor(m->pconf, m->s);
 #if APR_HAS_OTHER_CHILD
     apr_proc_other_child_refresh_all(APR_OC_REASON_RUNNING);
 #endif
-    for (i = 0; i < m->rd->npools; i++) {
-        master_pool_maintain(m, i);
-    }
+    master_maintain_all(m);
 }
 
 /* Master: wait for control records, children or the next tick. */
@@ -479,6 +498,8 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
         peruid_worker_one_process(rd, pconf);
     }
     apr_signal(SIGCHLD, master_sigchld);
+    apr_pool_cleanup_register(pconf, NULL, master_sigchld_reset,
+                              apr_pool_cleanup_null);
     master_start_routers(&m);
     if (!rd->mpm->was_graceful) {
         master_start_workers(&m);

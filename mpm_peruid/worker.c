@@ -69,6 +69,8 @@ static void worker_exit(peruid_worker_t *w, int code)
         apr_atomic_dec32(&w->stat->starting);
         w->counted_starting = 0;
     }
+    /* the master fixes the counters of a worker that dies otherwise */
+    ap_update_child_status_from_indexes(w->slot, 0, SERVER_DEAD, NULL);
     apr_pool_clear(w->ptrans);
     peruid_child_exit(w->rd, w->pchild, code);
 }
