@@ -38,7 +38,7 @@
 #include "channel.h"
 #include "peek.h"
 #include "route.h"
-#include "seccomp.h"
+#include "peruid_seccomp.h"
 
 #define ROUTER_LINGER      apr_time_from_sec(2)
 #define ROUTER_RETRY_MS    10

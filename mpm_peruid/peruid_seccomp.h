@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * seccomp.h -- the routers' system call filter.
+ * peruid_seccomp.h -- the routers' system call filter.
  */
 
 #ifndef PERUID_SECCOMP_H

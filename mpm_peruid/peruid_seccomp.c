@@ -1,7 +1,7 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * seccomp.c -- the routers' system call filter (libseccomp).
+ * peruid_seccomp.c -- the routers' system call filter (libseccomp).
  *
  * Runs in a router right after creds.c made it User/Group without
  * capabilities.  A router parses untrusted bytes; should that ever go
@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <seccomp.h>
 
-#include "seccomp.h"
+#include "peruid_seccomp.h"
 
 /* The calls a router never makes. */
 static const int seccomp_router_denied[] = {
