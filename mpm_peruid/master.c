@@ -99,7 +99,6 @@ static void master_child_gone(int slot, pid_t pid, ap_generation_t gen)
         else if (status == SERVER_STARTING) {
             apr_atomic_dec32(&st->starting);
         }
-        apr_atomic_dec32(&st->alive);
     }
     ap_update_child_status_from_indexes(slot, 0, SERVER_DEAD, NULL);
     ap_scoreboard_image->parent[slot].pid = 0;
@@ -124,7 +123,6 @@ static apr_status_t master_fork(peruid_master_t *m, peruid_role_e role,
     ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
     if (role == PERUID_ROLE_WORKER) {
         apr_atomic_inc32(&rd->stats[pool].starting);
-        apr_atomic_inc32(&rd->stats[pool].alive);
     }
     rd->slots[slot].role = role;
     rd->slots[slot].pool = pool;
@@ -281,8 +279,8 @@ static void master_reaped(peruid_master_t *m, apr_proc_t *proc,
         m->fatal = 1;
         return;
     }
-    if (role == PERUID_ROLE_ROUTER && current) {
-        master_start_routers(m);
+    if (role == PERUID_ROLE_ROUTER) {
+        master_start_routers(m);    /* an old one may have freed a slot */
     }
 }
 
@@ -320,6 +318,7 @@ static void master_periodic(peruid_master_t *m)
 {
     m->next_tick = apr_time_now() + MASTER_TICK;
     ap_run_monitor(m->pconf, m->s);
+    master_start_routers(m);
 #if APR_HAS_OTHER_CHILD
     apr_proc_other_child_refresh_all(APR_OC_REASON_RUNNING);
 #endif

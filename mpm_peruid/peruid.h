@@ -87,8 +87,6 @@ typedef struct {
 typedef struct {
     volatile apr_uint32_t idle;
     volatile apr_uint32_t starting;
-    volatile apr_uint32_t alive;
-    volatile apr_uint32_t pad;
 } peruid_pool_stat_t;
 
 /* What the master knows of each scoreboard slot (master-private). */

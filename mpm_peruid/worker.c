@@ -350,13 +350,16 @@ void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
     peruid_child_exit(rd, pchild, 0);
 }
 
-/* Worker (vhost user): close the client connection without a response:
- * nothing more can be written or read on it. */
+/* Worker (vhost user): close the client connection without a response
+ * to this request.  Responses to earlier requests on the connection that
+ * httpd still holds back (pipelining) are sent first; then nothing more
+ * can be written or read on it. */
 static void worker_refuse(conn_rec *c)
 {
     apr_socket_t *sock = ap_get_conn_socket(c);
     apr_os_sock_t fd;
 
+    ap_flush_conn(c);
     c->aborted = 1;
     c->keepalive = AP_CONN_CLOSE;
     if (sock && apr_os_sock_get(&fd, sock) == APR_SUCCESS) {
