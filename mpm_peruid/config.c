@@ -50,6 +50,19 @@ peruid_server_conf_t *peruid_server_conf(server_rec *s)
     return ap_get_module_config(s->module_config, &mpm_peruid_module);
 }
 
+/* Master, root: the number of "#123"; -1 when malformed. */
+static int peruid_parse_id(const char *arg, long *v)
+{
+    char *end;
+
+    errno = 0;
+    *v = strtol(arg + 1, &end, 10);
+    if (arg[1] == '\0' || *end || errno || *v < 0 || *v > 0x7fffffffL) {
+        return -1;
+    }
+    return 0;
+}
+
 /* Master, root: "#123" or a name from the passwd database. */
 static const char *peruid_lookup_user(apr_pool_t *p, const char *arg,
                                       uid_t *uid, const char **name)
@@ -57,12 +70,9 @@ static const char *peruid_lookup_user(apr_pool_t *p, const char *arg,
     struct passwd *pw;
 
     if (arg[0] == '#') {
-        char *end;
         long v;
 
-        errno = 0;
-        v = strtol(arg + 1, &end, 10);
-        if (arg[1] == '\0' || *end || errno || v < 0 || v > 0x7fffffffL) {
+        if (peruid_parse_id(arg, &v) < 0) {
             return apr_psprintf(p, "invalid user id '%s'", arg);
         }
         *uid = (uid_t)v;
@@ -86,12 +96,9 @@ static const char *peruid_lookup_group(apr_pool_t *p, const char *arg,
     struct group *gr;
 
     if (arg[0] == '#') {
-        char *end;
         long v;
 
-        errno = 0;
-        v = strtol(arg + 1, &end, 10);
-        if (arg[1] == '\0' || *end || errno || v < 0 || v > 0x7fffffffL) {
+        if (peruid_parse_id(arg, &v) < 0) {
             return apr_psprintf(p, "invalid group id '%s'", arg);
         }
         *gid = (gid_t)v;
