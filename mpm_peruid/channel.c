@@ -10,9 +10,14 @@
  * tests (tests/unit) link it alone.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* POLLRDHUP */
+#endif
+
 #include <errno.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -127,6 +132,26 @@ static apr_status_t chan_take_fd(struct msghdr *mh, int *fd)
     return APR_SUCCESS;
 }
 
+/* Any receiver: recvmsg() returned 0.  That is the end of the channel
+ * only when every sender has closed; a record of zero bytes (which only a
+ * misbehaving sender makes) is malformed, and its descriptors are closed. */
+static apr_status_t chan_zero_length(int chan, struct msghdr *mh)
+{
+    struct pollfd pfd;
+
+    if (mh->msg_controllen > 0 && CMSG_FIRSTHDR(mh)) {
+        chan_close_all(mh);
+        return APR_EINVAL;
+    }
+    pfd.fd = chan;
+    pfd.events = POLLRDHUP;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP))) {
+        return APR_EOF;
+    }
+    return APR_EINVAL;
+}
+
 /* Worker (vhost user) or master (root): receive one record.  Returns
  * APR_SUCCESS with *fd the passed descriptor or -1; APR_EOF when every
  * sender has closed; EAGAIN when nothing waits (non-blocking callers);
@@ -156,7 +181,7 @@ apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd)
         return errno;
     }
     if (n == 0) {
-        return APR_EOF;
+        return chan_zero_length(chan, &mh);
     }
     if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
         || n != (ssize_t)sizeof(*msg)) {

@@ -7,9 +7,12 @@
  * Every index is bounded by len; no byte is written.  The rules follow
  * httpd's strict mode (HttpProtocolOptions Strict), so that what the
  * router refuses httpd would refuse too: a token method, a target free of
- * controls and spaces, "HTTP/d.d", header names made of token characters,
- * no obsolete line folding, at most one Host header.  The worker parses
- * the head again, for real; the router only needs the routing facts.
+ * controls and spaces, "HTTP/d.d" with a major version of at least 1,
+ * header names made of token characters, no obsolete line folding.  It
+ * stops at the first Host header: a second one further down is left to
+ * httpd, which refuses the merged value with 400 in the worker.  The
+ * worker parses the head again, for real; the router only needs the
+ * routing facts.
  */
 
 #include <string.h>
@@ -72,7 +75,7 @@ static int peek_version(const char *p, size_t n, peek_head_t *h)
     }
     h->major = p[5] - '0';
     h->minor = p[7] - '0';
-    return 0;
+    return h->major >= 1 ? 0 : -1;  /* HTTP/0.9 is sent without a version */
 }
 
 /* Split "METHOD SP target [SP version]" of length n at p. */
@@ -124,9 +127,6 @@ static int peek_header(const char *p, size_t n, peek_head_t *h)
     }
     if (i != 4 || strncasecmp(p, "host", 4) != 0) {
         return 0;
-    }
-    if (h->host) {
-        return -1;              /* two Host headers */
     }
     v = i + 1;
     while (v < n && (p[v] == ' ' || p[v] == '\t')) {
@@ -186,7 +186,7 @@ peek_state_e peruid_peek_parse(const char *buf, size_t len, size_t max,
             return PEEK_DONE;
         }
         if (peek_header(buf + pos, n, h) < 0) {
-            return peek_fail(h, 400, "malformed or repeated header");
+            return peek_fail(h, 400, "malformed header line");
         }
         if (h->host) {
             return PEEK_DONE;   /* request line and Host known */

@@ -467,7 +467,7 @@ static void test_zero_length_record(void)
     make_chan(s);
     CHECK(send_raw(s[0], "", 0, NULL, 0, 0) == 0);
     rv = peruid_chan_recv(s[1], &m, &fd);
-    KNOWN_BUG(rv == APR_EINVAL, "zero-length record read as APR_EOF");
+    CHECK(rv == APR_EINVAL);
     check_still_usable(__FILE__, __LINE__, s);
 
     make_pipe(p);
@@ -476,9 +476,9 @@ static void test_zero_length_record(void)
     before = count_fds();
     rv = peruid_chan_recv(s[1], &m, &fd);
     after = count_fds();
-    KNOWN_BUG(rv == APR_EINVAL, "zero-length record read as APR_EOF");
-    KNOWN_BUG(after == before, "fd of a zero-length record leaks");
-    KNOWN_BUG(writers_closed(p[0]) == 1, "fd of a zero-length record leaks");
+    CHECK(rv == APR_EINVAL);
+    CHECK(after == before);
+    CHECK(writers_closed(p[0]) == 1);
     CHECK(fd == -1);
     close(p[0]);
     close(s[0]);
@@ -532,7 +532,7 @@ int main(void)
     test_other_cmsg_type();
     test_zero_length_record();
     test_nonblocking_send();
-    /* every test closes what it opened, the known leak aside */
-    CHECK(count_fds() - start <= (unit_strict() ? 0 : 1));
+    /* every test closes what it opened */
+    CHECK(count_fds() == start);
     return unit_summary("test_channel");
 }
