@@ -5,10 +5,8 @@
  *
  * CHECK(expr) counts a failure and prints file:line and the expression;
  * CHECK_SPAN compares a (pointer, length) pair with a C string and prints
- * what it got.  KNOWN_BUG(expr, why) records a check that fails because of
- * a bug already reported: it is printed but does not fail the run unless
- * PERUID_UNIT_STRICT=1 is set in the environment.  unit_summary() prints
- * the counts; main() returns its value.
+ * what it got.  unit_summary() prints the counts; main() returns its
+ * value.
  */
 
 #ifndef PERUID_UNIT_H
@@ -20,7 +18,6 @@
 
 static int unit_checks;
 static int unit_failures;
-static int unit_known;
 
 static inline void unit_fail(const char *file, int line, const char *what)
 {
@@ -63,36 +60,9 @@ static inline void unit_check_span(const char *file, int line,
 #define CHECK_SPAN(p, n, want)                                          \
     unit_check_span(__FILE__, __LINE__, #p, (p), (n), (want))
 
-static inline int unit_strict(void)
-{
-    const char *s = getenv("PERUID_UNIT_STRICT");
-
-    return s != NULL && strcmp(s, "1") == 0;
-}
-
-#define KNOWN_BUG(expr, why)                                            \
-    do {                                                                \
-        unit_checks++;                                                  \
-        if (!(expr)) {                                                  \
-            if (unit_strict()) {                                        \
-                unit_fail(__FILE__, __LINE__, #expr);                   \
-            }                                                           \
-            else {                                                      \
-                unit_known++;                                           \
-            }                                                           \
-            fprintf(stderr, "%s:%d: KNOWN BUG: %s: %s\n", __FILE__,     \
-                    __LINE__, (why), #expr);                            \
-        }                                                               \
-        else {                                                          \
-            fprintf(stderr, "%s:%d: KNOWN BUG now passes (remove the "  \
-                    "marker): %s\n", __FILE__, __LINE__, #expr);        \
-        }                                                               \
-    } while (0)
-
 static inline int unit_summary(const char *name)
 {
-    printf("%s: %d checks, %d failed, %d known bugs\n", name, unit_checks,
-           unit_failures, unit_known);
+    printf("%s: %d checks, %d failed\n", name, unit_checks, unit_failures);
     return unit_failures ? 1 : 0;
 }
 
