@@ -44,6 +44,7 @@
 #define ROUTER_RETRY_MS    10
 #define ROUTER_EVENTS      64
 #define ROUTER_ACCEPT_BURST 32
+#define ROUTER_MAX_PEEKS   64   /* a head in more pieces is a slow-drip */
 
 typedef enum {
     RC_FREE = 0,
@@ -58,6 +59,7 @@ typedef struct router_conn {
     int fd;
     router_conn_state_e state;
     int pool;               /* RC_WAIT: the chosen pool                  */
+    int peeks;              /* RC_PEEK: times the head was looked at     */
     apr_time_t deadline;
     ap_listen_rec *lr;
     struct router_conn *prev, *next;
@@ -303,12 +305,18 @@ static void router_route(peruid_router_t *r, router_conn_t *c,
     router_dispatch_or_wait(r, c);
 }
 
-/* Router: look at what the client has sent so far, without taking it. */
+/* Router: look at what the client has sent so far, without taking it.
+ * Each look copies the whole head again, so a client that sends it in
+ * more than ROUTER_MAX_PEEKS pieces is answered 408 like a slow one. */
 static void router_peek(peruid_router_t *r, router_conn_t *c)
 {
     peek_head_t h;
     ssize_t n;
 
+    if (++c->peeks > ROUTER_MAX_PEEKS) {
+        router_answer(r, c, 408);
+        return;
+    }
     n = recv(c->fd, r->buf, r->bufsize, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         return;
@@ -346,6 +354,7 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
     r->free_list = c->next;
     c->fd = fd;
     c->lr = l->lr;
+    c->peeks = 0;
     c->state = RC_FREE;
     router_set_state(r, c, RC_PEEK, r->now + r->rd->cfg.peek_timeout);
     if (++r->in_use == PERUID_ROUTER_CONNS) {
