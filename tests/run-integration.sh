@@ -1,0 +1,176 @@
+#!/bin/bash
+# tests/run-integration.sh -- the Apache::Test integration suite of the
+# peruid MPM.  Run as root from a checkout after "make":
+#
+#     tests/run-integration.sh                 # the whole suite
+#     tests/run-integration.sh t/protocol.t    # some tests only
+#     tests/run-integration.sh -verbose t/double_check.t
+#
+# It creates the test users and groups when missing, prepares the
+# document roots (ownership and modes matter: they are what the tests
+# check), runs "t/TEST -clean" and then t/TEST, and always stops every
+# server it or the tests started -- by pid, from the pid files.  The exit
+# status is non-zero on any failure.
+#
+# Environment:
+#   PERUID_ITEST_ROOT   runtime directory (document roots, logs of the
+#                       test-private instances); default
+#                       /tmp/peruid-itest-<hash of the checkout path>.
+#                       It must be reachable by the test users, which is
+#                       why it is not inside the checkout.
+#   PERUID_MODULE       the module to test (default: the checkout's
+#                       mpm_peruid/.libs/mod_mpm_peruid.so)
+#   PERUID_ITEST_KEEP=1 keep the runtime directory afterwards
+#   APACHE_TEST_PORT    base port (default: select a free one)
+set -eu
+
+tests=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$tests/.." && pwd)
+
+if [ "$(id -u)" != 0 ]; then
+    echo "run-integration.sh: must run as root (the MPM switches users)" >&2
+    exit 2
+fi
+
+export PERUID_MODULE=${PERUID_MODULE:-$top/mpm_peruid/.libs/mod_mpm_peruid.so}
+if [ ! -f "$PERUID_MODULE" ]; then
+    echo "run-integration.sh: $PERUID_MODULE not found; build first" \
+         "(autoconf && ./configure && make)" >&2
+    exit 2
+fi
+hash=$(printf '%s' "$top" | md5sum | cut -c1-8)
+export PERUID_ITEST_ROOT=${PERUID_ITEST_ROOT:-/tmp/peruid-itest-$hash}
+export APACHE_TEST_PORT=${APACHE_TEST_PORT:-select}
+# Apache::Test would otherwise pick "nobody" for User; the suite's default
+# vhost and the routers run as this user.
+export APACHE_TEST_USER=peruid_td APACHE_TEST_GROUP=peruid_td
+
+# ---------------------------------------------------------------- users
+ensure_group() {
+    getent group "$1" >/dev/null || groupadd --system "$1"
+}
+ensure_user() {
+    if ! getent passwd "$1" >/dev/null; then
+        ensure_group "$1"
+        useradd --system --gid "$1" --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$1"
+    fi
+}
+ensure_user peruid_ta
+ensure_user peruid_tb
+ensure_user peruid_td
+ensure_group peruid_tx            # supplementary group of peruid_ta only
+usermod -a -G peruid_tx peruid_ta
+if id -nG peruid_tb | tr ' ' '\n' | grep -qx peruid_tx; then
+    gpasswd -d peruid_tb peruid_tx >/dev/null
+fi
+
+# ------------------------------------------------------------ document roots
+root=$PERUID_ITEST_ROOT
+case "$root" in
+    /tmp/*|/var/tmp/*) ;;
+    *) [ -n "${PERUID_ITEST_ROOT_FORCE:-}" ] || {
+           echo "run-integration.sh: refusing PERUID_ITEST_ROOT=$root" \
+                "outside /tmp or /var/tmp (set PERUID_ITEST_ROOT_FORCE=1)" >&2
+           exit 2; } ;;
+esac
+
+# ------------------------------------------------------------------ cleanup
+# Every pid file a server of ours may have written: Apache::Test's and the
+# test-private instances' (t/*.t start those under $root/inst-*).
+stop_pidfile() {
+    local pf=$1 pid i
+    [ -f "$pf" ] || return 0
+    pid=$(cat "$pf" 2>/dev/null || true)
+    case "$pid" in ''|*[!0-9]*) return 0 ;; esac
+    # only a live apache2/httpd process, never whatever reuses the pid
+    if kill -0 "$pid" 2>/dev/null \
+       && grep -qE '^(apache2|httpd)$' "/proc/$pid/comm" 2>/dev/null; then
+        echo "run-integration.sh: stopping server pid $pid ($pf)" >&2
+        kill -TERM "$pid" 2>/dev/null || true
+        for i in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+}
+cleanup() {
+    local rc=$? pf
+    trap - EXIT INT TERM
+    stop_pidfile "$tests/t/logs/httpd.pid"
+    for pf in "$root"/inst-*/logs/httpd.pid; do
+        stop_pidfile "$pf"
+    done
+    if [ "$rc" = 0 ] && [ -z "${PERUID_ITEST_KEEP:-}" ]; then
+        rm -rf "$root"
+    else
+        echo "run-integration.sh: runtime files kept in $root;" \
+             "server logs in $tests/t/logs" >&2
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# a server left over from an interrupted run
+stop_pidfile "$tests/t/logs/httpd.pid"
+for pf in "$root"/inst-*/logs/httpd.pid; do
+    stop_pidfile "$pf"
+done
+
+rm -rf "$root"
+mkdir -p "$root"
+chmod 0755 "$root"
+mkdir -p "$root/htdocs"
+for site in default a a2 b; do
+    cp -R "$tests/htdocs/$site" "$root/htdocs/$site"
+    cp "$tests"/htdocs/common/* "$root/htdocs/$site/"   # whoami.php etc.
+done
+chown -R root:root "$root/htdocs"
+find "$root/htdocs" -type d -exec chmod 0755 {} +
+find "$root/htdocs" -type f -exec chmod 0644 {} +
+find "$root/htdocs" -type f -name '*.cgi' -exec chmod 0755 {} +
+chown -R peruid_ta:peruid_ta "$root/htdocs/a" "$root/htdocs/a2"
+chown -R peruid_tb:peruid_tb "$root/htdocs/b"
+chown -R peruid_td:peruid_td "$root/htdocs/default"
+
+# The secrets: 0600, readable by their owner only.  The directories stay
+# 0755, so a failed read is due to the file's mode, not to the path.
+printf 'SECRET-OF-A %s\n' "$hash" > "$root/htdocs/a/secret.txt"
+chown peruid_ta:peruid_ta "$root/htdocs/a/secret.txt"
+chmod 0600 "$root/htdocs/a/secret.txt"
+printf 'SECRET-OF-B %s\n' "$hash" > "$root/htdocs/b/secret.txt"
+chown peruid_tb:peruid_tb "$root/htdocs/b/secret.txt"
+chmod 0600 "$root/htdocs/b/secret.txt"
+# b.test's way to A's secret as a static file: the file is outside b's
+# document root, so a symlink (Options FollowSymLinks) points at it
+ln -s ../a/secret.txt "$root/htdocs/b/a-secret-link.txt"
+ln -s ../a/secret.txt "$root/htdocs/default/a-secret-link.txt"
+ln -s ../a/secret.txt "$root/htdocs/a2/a-secret-link.txt"
+# a large static file (t/protocol.t reads it slowly)
+head -c 8000000 /dev/urandom > "$root/htdocs/a/big.bin"
+chown peruid_ta:peruid_ta "$root/htdocs/a/big.bin"
+chmod 0644 "$root/htdocs/a/big.bin"
+# readable through the supplementary group peruid_tx only (peruid_ta)
+mkdir -p "$root/shared"
+printf 'GROUP-TX-FILE\n' > "$root/shared/group-tx.txt"
+chown root:peruid_tx "$root/shared/group-tx.txt"
+chmod 0640 "$root/shared/group-tx.txt"
+chmod 0755 "$root/shared"
+
+# ------------------------------------------------------------------- run
+cd "$tests"
+rc=0
+# t/TEST (git-ignored) is t/TEST.PL, as Apache::Test projects do it
+install -m 0755 t/TEST.PL t/TEST
+t/TEST -clean
+t/TEST "$@" || rc=$?
+if [ "$rc" != 0 ]; then
+    echo "run-integration.sh: FAILED (t/TEST exit $rc)" >&2
+    exit "$rc"
+fi
+echo "run-integration.sh: all integration tests passed"

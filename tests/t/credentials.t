@@ -1,0 +1,138 @@
+# t/credentials.t -- the kernel's view of the processes (/proc/<pid>/status,
+# read as root): workers carry exactly their vhost user's ids and groups,
+# routers exactly User/Group's, and no child keeps any capability.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PeruidTest qw(:all);
+
+plan tests => 6;
+
+my ($ta_uid, $ta_gid) = ids_of('peruid_ta');
+my ($tb_uid, $tb_gid) = ids_of('peruid_tb');
+my ($td_uid, $td_gid) = ids_of('peruid_td');
+my $tx_gid = (getgrnam('peruid_tx'))[2];
+my $master = master_pid();
+my $ZERO = '0000000000000000';
+my $nid = vars('peruid_noname_id');
+
+sub initgroups_of {
+    my ($user, $gid) = @_;
+    my $primary = (getpwnam($user))[3];
+    my %g = map { $_ => 1 } grep { $_ != $primary } groups_of($user);
+    $g{$gid} = 1;
+    return join ',', sort { $a <=> $b } keys %g;
+}
+
+# check_creds($label, $pid, $uid, $gid, $groups): 4 uids, 4 gids, groups,
+# the four capability sets (9 tests)
+sub check_creds {
+    my ($label, $pid, $uid, $gid, $groups) = @_;
+    my $st = proc_status($pid);
+    ok($st, "$label: /proc/$pid/status readable") or do {
+        fail("$label: no status") for 1 .. 8;
+        return;
+    };
+    is($st->{Uid}, join("\t", ($uid) x 4),
+       "$label: Uid real/effective/saved/fs = $uid");
+    is($st->{Gid}, join("\t", ($gid) x 4),
+       "$label: Gid real/effective/saved/fs = $gid");
+    is(join(',', sort { $a <=> $b } split ' ', $st->{Groups}), $groups,
+       "$label: Groups exactly $groups");
+    is($st->{CapInh}, $ZERO, "$label: CapInh empty");
+    is($st->{CapPrm}, $ZERO, "$label: CapPrm empty");
+    is($st->{CapEff}, $ZERO, "$label: CapEff empty");
+    is($st->{CapAmb}, $ZERO, "$label: CapAmb empty");
+    is(proc_ppid($pid), $master, "$label: a child of the master");
+}
+
+ok($master && proc_uid($master) == 0, "the master ($master) runs as root");
+
+my %workers;
+subtest 'workers: ids, groups and capabilities of their vhost user' => sub {
+    my %expect = (
+        'a.test'       => [$ta_uid, $ta_gid, join(',', groups_of('peruid_ta'))],
+        'b.test'       => [$tb_uid, $tb_gid, join(',', groups_of('peruid_tb'))],
+        'bx.test'      => [$tb_uid, $tx_gid, initgroups_of('peruid_tb', $tx_gid)],
+        'default.test' => [$td_uid, $td_gid, join(',', groups_of('peruid_td'))],
+        # #uid #gid without passwd/group entries: the gid alone
+        'noname.test'  => [($nid) x 3],
+    );
+    Test::More::plan(tests => 10 * keys %expect);
+    for my $host (sort keys %expect) {
+        # keep the connection open while we look: the worker cannot exit
+        my $c = keepalive_connect();
+        ka_send($c, $host, '/whoami.php');
+        my $r = ka_read_response($c);
+        my $pid = kv($r->{body})->{pid};
+        ok($pid, "$host: worker pid $pid from PHP getmypid()");
+        $workers{$host} = $pid;
+        check_creds("$host worker $pid", $pid, @{ $expect{$host} });
+        close $c->{sock};
+    }
+};
+
+my @routers = routers($master);
+subtest 'routers: User/Group ids, no capabilities, system call filter' => sub {
+    my $n = vars('peruid_routers') || 2;    # PeruidRouters in httpd.conf.in
+    Test::More::plan(tests => 2 + 11 * @routers);
+    is(scalar(@routers), $n, "$n routers (children holding the listener)");
+    my %w = map { $_ => 1 } values %workers;
+    ok(!grep({ $w{$_} } @routers), 'no worker holds the listening socket');
+    my $groups = join ',', groups_of('peruid_td');
+    for my $pid (@routers) {
+        check_creds("router $pid", $pid, $td_uid, $td_gid, $groups);
+        my $st = proc_status($pid);
+        is($st->{Seccomp}, 2, "router $pid: seccomp filter mode");
+        is($st->{NoNewPrivs}, 1, "router $pid: no_new_privs (required by "
+           . "an unprivileged seccomp filter)");
+    }
+};
+
+subtest 'no child of the master runs as root or keeps capabilities' => sub {
+    my @kids = children_of($master);
+    Test::More::plan(tests => 1 + 2 * @kids);
+    ok(@kids >= @routers + 1, scalar(@kids) . ' children');
+    for my $pid (@kids) {
+        my $st = proc_status($pid) or do {
+            pass("$pid exited meanwhile") for 1 .. 2;
+            next;
+        };
+        unlike($st->{Uid}, qr/(^|\s)0(\s|$)/, "child $pid: no uid 0 "
+               . "($st->{Uid})");
+        ok($st->{CapPrm} eq $ZERO && $st->{CapEff} eq $ZERO
+           && $st->{CapInh} eq $ZERO && $st->{CapAmb} eq $ZERO,
+           "child $pid: no capability");
+    }
+};
+
+subtest 'workers hold no listening socket and no channel but their own' => sub {
+    my %listen = map { $_ => 1 } listen_inodes();
+    Test::More::plan(tests => 2 * keys %workers);
+    for my $host (sort keys %workers) {
+        my $pid = $workers{$host};
+        my %s = socket_inodes($pid);
+        ok(!grep({ $listen{$_} } values %s),
+           "$host worker $pid: no listening socket");
+        # a worker keeps only its pool's receive end (a unix socket); the
+        # client connection is gone once the keep-alive connection closed
+        my $u = unix_inodes();
+        my @unix = grep { $u->{$_} } values %s;
+        ok(@unix <= 1, "$host worker $pid: at most one unix socket "
+           . "(its pool's channel), has " . scalar(@unix));
+    }
+};
+
+subtest 'a worker cannot get root back' => sub {
+    Test::More::plan(tests => 6);
+    my $r = http('a.test', '/tryroot.php');
+    my $v = kv($r->{body});
+    is($r->{status}, 200, 'tryroot.php ran');
+    is($v->{setuid0}, 'refused', 'posix_setuid(0) fails in the worker');
+    is($v->{seteuid0}, 'refused', 'posix_seteuid(0) fails in the worker');
+    is($v->{setgid0}, 'refused', 'posix_setgid(0) fails in the worker');
+    is($v->{setegid0}, 'refused', 'posix_setegid(0) fails in the worker');
+    is($v->{euid}, $ta_uid, 'still peruid_ta afterwards');
+};

@@ -1,0 +1,255 @@
+# t/mpm_config.t -- documented behaviour of the MPM directives that needs
+# an instance of its own (docs/directives.md): AssignUserID of the main
+# server, several Listen, StartServers round-robin, MaxRequestWorkers,
+# GracefulShutdownTimeout.  Instances live under
+# $PERUID_ITEST_ROOT/inst-cfg-* and are stopped by pid.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PeruidTest qw(:all);
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+plan tests => 5;
+
+my ($ta_uid) = ids_of('peruid_ta');
+my ($tb_uid) = ids_of('peruid_tb');
+my ($td_uid) = ids_of('peruid_td');
+my %started;
+
+sub ours {
+    my ($pid, $conf) = @_;
+    my $cmd = slurp("/proc/$pid/cmdline") // '';
+    return pid_alive($pid) && index($cmd, $conf) >= 0;
+}
+
+END {
+    for my $conf (keys %started) {
+        my $m = $started{$conf};
+        instance_stop($m, 10) if $m && ours($m, $conf);
+    }
+}
+
+sub count_uid {
+    my ($master, $uid, $port) = @_;
+    return scalar workers_of_uid($master, $uid, $port);
+}
+
+subtest 'StartServers: round-robin over the pools, main server first' => sub {
+    Test::More::plan(tests => 5);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('cfg-start', port => $port,
+                                     mpm => <<'EOF');
+StartServers 4
+MinSpareServers 0
+MaxSpareServers 4
+ServerLimit 16
+PeruidRouters 1
+PeruidIdleTimeout 60
+EOF
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, 'instance started') or return;
+    # pools in configuration order: the main server and the default vhost
+    # (both User: peruid_td), a.test (peruid_ta), b.test (peruid_tb):
+    # 4 workers round-robin -> td, ta, tb, td
+    my %n = map { $_ => count_uid($master, $_, $port) }
+            ($td_uid, $ta_uid, $tb_uid);
+    is($n{$td_uid}, 2, 'StartServers 4: 2 workers for peruid_td (main '
+       . 'server pool, first)');
+    is($n{$ta_uid}, 1, 'StartServers 4: 1 worker for peruid_ta');
+    is($n{$tb_uid}, 1, 'StartServers 4: 1 worker for peruid_tb');
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
+
+# docs/directives.md: "A virtual host without AssignUserID runs as
+# User/Group; it does not inherit an AssignUserID of the main server.
+# AssignUserID in the main server config applies to the main server only
+# (requests that match no virtual host)."
+subtest 'AssignUserID of the main server: the main server only; two Listen' => sub {
+    Test::More::plan(tests => 9);
+    my ($p1, $p2) = (free_port(), free_port());
+    $p2 = free_port() while $p2 == $p1;
+    my ($conf, $dir) = instance_conf('cfg-main', port => $p1,
+        mpm => <<"EOF", body => <<"EOF2");
+Listen 127.0.0.1:$p2
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 4
+ServerLimit 16
+PeruidRouters 2
+PeruidIdleTimeout 60
+EOF
+# the main server only: requests to port $p2 match no virtual host
+AssignUserID peruid_tb peruid_tb
+EOF2
+    my $master = $started{$conf} = instance_start($conf, $dir, $p1);
+    ok($master, 'instance started') or return;
+
+    my $r = http('whatever.test', '/whoami.php', port => $p2);
+    my $v = kv($r->{body});
+    is($r->{status}, 200, "port $p2 (no vhost there): 200");
+    is($v->{uid}, $tb_uid, "port $p2: the main server runs as its "
+       . 'AssignUserID (peruid_tb)');
+    $r = http('default.test', '/whoami.php', port => $p1);
+    $v = kv($r->{body});
+    is($v->{server}, 'default.test', "port $p1: the default vhost");
+    is($v->{uid}, $td_uid, "port $p1, default vhost without AssignUserID: "
+       . 'runs as User (peruid_td), not as the main server\'s AssignUserID');
+    $r = http('a.test', '/whoami.php', port => $p1);
+    is(kv($r->{body})->{uid}, $ta_uid, "port $p1, a.test: peruid_ta");
+
+    # every router serves both listeners
+    my %l1 = map { $_ => 1 } listen_inodes($p1);
+    my %l2 = map { $_ => 1 } listen_inodes($p2);
+    my @routers = routers($master, $p1);
+    is(scalar(@routers), 2, 'two routers');
+    my @both = grep {
+        my %s = map { $_ => 1 } values %{ { socket_inodes($_) } };
+        (grep { $s{$_} } keys %l1) && (grep { $s{$_} } keys %l2);
+    } @routers;
+    is(scalar(@both), 2, 'both hold both listeners');
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
+
+# run $n requests in child processes; returns a handle for reap()
+sub spawn_requests {
+    my ($port, @reqs) = @_;
+    my @kids;
+    for my $q (@reqs) {
+        my ($host, $path) = @$q;
+        pipe(my $rd, my $wr) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $rd;
+            my $t0 = time;
+            my $r = http($host, $path, port => $port, timeout => 20);
+            my $v = kv($r->{body});
+            printf $wr "%s %s %.2f %s\n", $r->{status} // 0, $v->{uid} // '-',
+                   time - $t0, ($r->{body} =~ /DONE/ ? 'DONE' : '-');
+            close $wr;
+            POSIX::_exit(0);
+        }
+        close $wr;
+        push @kids, [$pid, $rd, $host];
+    }
+    return \@kids;
+}
+
+sub reap {
+    my $kids = shift;
+    my @res;
+    for my $k (@$kids) {
+        my $line = readline($k->[1]) // "0 - 0 -\n";
+        waitpid($k->[0], 0);
+        push @res, [$k->[2], split ' ', $line];
+    }
+    return @res;
+}
+
+subtest 'MaxRequestWorkers 2: never more workers, every pool still served' => sub {
+    Test::More::plan(tests => 9);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('cfg-max', port => $port, mpm => <<'EOF');
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 4
+ServerLimit 8
+MaxRequestWorkers 2
+PeruidRouters 1
+PeruidIdleTimeout 60
+EOF
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, 'instance started') or return;
+    my $max = 0;
+    my $watch = sub {
+        my $n = () = grep { proc_uid($_) } children_of($master);
+        $n -= 1;    # the router
+        $max = $n if $n > $max;
+    };
+
+    # a.test and b.test take the two slots; their workers stay idle
+    my %uid = ('a.test' => $ta_uid, 'b.test' => $tb_uid,
+               'default.test' => $td_uid);
+    for my $h (qw(a.test b.test)) {
+        is(kv(http($h, '/whoami.php', port => $port)->{body})->{uid},
+           $uid{$h}, "$h served");
+        $watch->();
+    }
+    # default.test: an idle worker of another pool must make room
+    my $kids = spawn_requests($port, ['default.test', '/whoami.php']);
+    my $t0 = time;
+    $watch->(), sleep 0.05 while time - $t0 < 0.5;
+    my ($res) = reap($kids);
+    is("$res->[1] $res->[2]", "200 $td_uid", 'default.test served as '
+       . 'peruid_td with both slots taken by idle workers of other pools');
+    ok($res->[3] < 5, "within $res->[3] s");
+
+    # both slots busy with slow requests: the third waits, then is served
+    $kids = spawn_requests($port, ['a.test', '/sleep.php?s=2'],
+                           ['b.test', '/sleep.php?s=2']);
+    sleep 0.5;
+    my $k3 = spawn_requests($port, ['default.test', '/whoami.php']);
+    $t0 = time;
+    $watch->(), sleep 0.05 while time - $t0 < 2.5;
+    my @slow = reap($kids);
+    my ($third) = reap($k3);
+    is(scalar(grep { $_->[1] == 200 && $_->[4] eq 'DONE' } @slow), 2,
+       'the two slow requests completed');
+    is("$third->[1] $third->[2]", "200 $td_uid", 'the third request was '
+       . 'served once a slot was free');
+    ok($max <= 2, "never more than 2 workers at once (saw $max)");
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
+
+subtest 'GracefulShutdownTimeout bounds a graceful-stop' => sub {
+    Test::More::plan(tests => 5);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('cfg-gst', port => $port, mpm => <<'EOF');
+StartServers 1
+MinSpareServers 0
+MaxSpareServers 4
+PeruidRouters 1
+GracefulShutdownTimeout 2
+EOF
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, 'instance started') or return;
+    my $c = keepalive_connect(port => $port);
+    ka_send($c, 'a.test', '/sleep.php?s=15', headers => ['Connection: close']);
+    my $sel = IO::Select->new($c->{sock});
+    my $buf = '';
+    my $t = time;
+    while ($buf !~ /pid=\d+/ && time - $t < 5 && $sel->can_read(1)) {
+        sysread($c->{sock}, my $b, 4096) or last;
+        $buf .= $b;
+    }
+    like($buf, qr/pid=\d+/, 'a 15 s request is in progress');
+    my @pids = instance_pids($master);
+    my $t0 = time;
+    kill 'WINCH', $master;
+    my $gone = wait_for(sub { !grep { ours($_, $conf) } @pids }, 12);
+    my $dt = time - $t0;
+    ok($gone, sprintf('every process exited (%.1f s after SIGWINCH)', $dt));
+    ok($dt < 8, 'well before the request would have finished (15 s)');
+    my ($rest) = read_all($c->{sock}, 3);
+    unlike($buf . $rest, qr/DONE/, 'the request was cut');
+};
+
+subtest 'ServerLimit leaves room for the routers' => sub {
+    Test::More::plan(tests => 2);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('cfg-limit', port => $port, mpm => <<'EOF');
+StartServers 1
+ServerLimit 2
+PeruidRouters 4
+EOF
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, 'ServerLimit 2 with PeruidRouters 4: starts (adjusted)');
+    my $r = $master ? http('b.test', '/whoami.php', port => $port) : {};
+    is(kv($r->{body})->{uid}, $tb_uid, 'and serves b.test');
+    instance_stop($master, 10) if $master;
+};

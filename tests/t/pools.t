@@ -1,0 +1,201 @@
+# t/pools.t -- sizing of the per-user worker pools: workers are forked on
+# demand, idle ones above MinSpareServers leave after PeruidIdleTimeout,
+# MaxSpareServers caps the idle ones, MaxConnectionsPerChild recycles
+# workers.  Runs instances of its own (inst-pools-*) on free ports.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PeruidTest qw(:all);
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+plan tests => 2;
+
+my ($ta_uid) = ids_of('peruid_ta');
+my ($tb_uid) = ids_of('peruid_tb');
+my ($td_uid) = ids_of('peruid_td');
+my %started;    # conf file => master pid, for the END block
+
+sub ours {
+    my ($pid, $conf) = @_;
+    my $cmd = slurp("/proc/$pid/cmdline") // '';
+    return pid_alive($pid) && index($cmd, $conf) >= 0;
+}
+
+END {
+    for my $conf (keys %started) {
+        my $m = $started{$conf};
+        instance_stop($m, 10) if $m && ours($m, $conf);
+    }
+}
+
+# concurrent($port, $n, $host, $path): $n requests at once; returns the
+# list of worker pids that served them (from the page's pid= line)
+sub concurrent {
+    my ($port, $n, $host, $path) = @_;
+    my @kids;
+    for my $i (1 .. $n) {
+        pipe(my $rd, my $wr) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $rd;
+            my $r = http($host, $path, port => $port, timeout => 15);
+            my $v = kv($r->{body});
+            print $wr(($r->{status} // 0) . ' ' . ($v->{pid} // 0) . "\n");
+            close $wr;
+            POSIX::_exit(0);
+        }
+        close $wr;
+        push @kids, [$pid, $rd];
+    }
+    my @res;
+    for my $k (@kids) {
+        my $line = readline($k->[1]) // "0 0\n";
+        waitpid($k->[0], 0);
+        push @res, [split ' ', $line];
+    }
+    return @res;
+}
+
+# settle($cond, $timeout, $hold): $cond becomes true within $timeout
+# seconds and then stays true for $hold seconds (sampled every 50 ms)
+sub settle {
+    my ($cond, $timeout, $hold) = @_;
+    my $end = time + $timeout;
+    my $since;
+    while (time < $end + $hold) {
+        if ($cond->()) {
+            $since //= time;
+            return 1 if time - $since >= $hold;
+        }
+        else {
+            $since = undef;
+            return 0 if time > $end;
+        }
+        sleep 0.05;
+    }
+    return 0;
+}
+
+sub pool_workers {
+    my ($master, $uid, $port) = @_;
+    return workers_of_uid($master, $uid, $port);
+}
+
+subtest 'MinSpareServers 0: idle workers leave after PeruidIdleTimeout' => sub {
+    Test::More::plan(tests => 12);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('pools-0', port => $port, mpm => <<'EOF');
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 4
+ServerLimit 32
+MaxRequestWorkers 24
+PeruidRouters 1
+PeruidIdleTimeout 500ms
+MaxConnectionsPerChild 3
+EOF
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, "instance started (master " . ($master // '-') . ")")
+        or return;
+
+    # instance_start asked default.test for /index.html: let that settle
+    ok(settle(sub { !pool_workers($master, $td_uid, $port) }, 4, 2),
+       'the default pool shrinks to nothing when idle (and stays empty '
+       . 'for 2 s)');
+
+    # one request to a.test: one worker is forked for it
+    my $r = http('a.test', '/whoami.php', port => $port);
+    my $w1 = kv($r->{body})->{pid};
+    is(proc_uid($w1 // 0) // $ta_uid, $ta_uid, "a.test served by worker "
+       . ($w1 // '-'));
+    my %seen;
+    my $t0 = time;
+    while (time - $t0 < 3) {          # six times PeruidIdleTimeout
+        $seen{$_} = 1 for pool_workers($master, $ta_uid, $port);
+        sleep 0.05;
+    }
+    my @left = pool_workers($master, $ta_uid, $port);
+    is("@left", '', 'after 3 s idle no peruid_ta worker is left '
+       . '(MinSpareServers 0)');
+    delete $seen{$w1} if $w1;
+    is(join(' ', sort keys %seen), '', 'and none was forked without a '
+       . 'request (no replacement for the retired worker)');
+
+    # a burst: four requests at once
+    my @res = concurrent($port, 4, 'b.test', '/sleep.php?s=1');
+    is(scalar(grep { $_->[0] == 200 } @res), 4, 'a burst of 4 slow '
+       . 'requests to b.test: all served');
+    my %w = map { $_->[1] => 1 } @res;
+    ok(keys(%w) >= 2, 'by ' . keys(%w) . ' workers');
+    my $gone = settle(sub { !pool_workers($master, $tb_uid, $port) }, 4, 2);
+    ok($gone, 'after the burst, the idle peruid_tb workers all leave (and '
+       . 'none comes back for 2 s): left '
+       . join(' ', pool_workers($master, $tb_uid, $port)));
+
+    # forked on demand again
+    $r = http('b.test', '/whoami.php', port => $port);
+    is(kv($r->{body})->{uid}, $tb_uid, 'b.test is served again (a worker '
+       . 'forked on demand)');
+
+    # MaxConnectionsPerChild 3: no worker serves more than 3 connections
+    my %served;
+    my $ok = 0;
+    for (1 .. 7) {
+        my $r = http('a.test', '/whoami.php', port => $port);
+        $ok++ if ($r->{status} // 0) == 200;
+        $served{ kv($r->{body})->{pid} // 0 }++;
+    }
+    is($ok, 7, '7 sequential requests to a.test: all served');
+    my @over = grep { $served{$_} > 3 } keys %served;
+    is("@over", '', 'MaxConnectionsPerChild 3: no worker served more than '
+       . '3 (' . join(', ', map { "$_: $served{$_}" } sort keys %served)
+       . ')');
+    my @left2 = instance_stop($master, 10);
+    is("@left2", '', 'instance stopped');
+};
+
+subtest 'MinSpareServers 1, MaxSpareServers 2: each pool keeps one spare' => sub {
+    Test::More::plan(tests => 8);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('pools-1', port => $port, mpm => <<'EOF');
+StartServers 0
+MinSpareServers 1
+MaxSpareServers 2
+ServerLimit 32
+MaxRequestWorkers 24
+PeruidRouters 1
+PeruidIdleTimeout 1
+EOF
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, "instance started (master " . ($master // '-') . ")")
+        or return;
+    my $one_each = wait_for(sub {
+        pool_workers($master, $ta_uid, $port) == 1
+            && pool_workers($master, $tb_uid, $port) == 1;
+    }, 5);
+    ok($one_each, 'the master gives the a.test and b.test pools one spare '
+       . 'each');
+
+    my @res = concurrent($port, 5, 'a.test', '/sleep.php?s=1');
+    is(scalar(grep { $_->[0] == 200 } @res), 5, 'a burst of 5 slow '
+       . 'requests to a.test: all served');
+    sleep 0.5;
+    my @now = pool_workers($master, $ta_uid, $port);
+    ok(@now <= 2, 'right after the burst at most MaxSpareServers (2) '
+       . 'peruid_ta workers are left: ' . scalar(@now));
+    # PeruidIdleTimeout 1: down to MinSpareServers
+    my $t0 = time;
+    my $one = settle(sub { pool_workers($master, $ta_uid, $port) == 1 }, 5, 1);
+    ok($one, 'then exactly MinSpareServers (1) is left: '
+       . join(' ', pool_workers($master, $ta_uid, $port)));
+    sleep 3;
+    my @later = pool_workers($master, $ta_uid, $port);
+    is(scalar(@later), 1, 'and it stays at 1 (' . "@later" . ')');
+    is(kv(http('a.test', '/whoami.php', port => $port)->{body})->{uid},
+       $ta_uid, 'a.test still served');
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};

@@ -1,0 +1,326 @@
+# t/protocol.t -- what the router answers itself (400, 414, 431, 408) and
+# what it routes (HTTP/1.0 without Host -> the default vhost).
+#
+# A router's answer is told from httpd's by its bytes: the router sends
+# no Server and no Date header (router_answer), httpd always sends both.
+# httpd.conf.in sets PeruidPeekMaxBytes 4096 and PeruidPeekTimeout 1.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PeruidTest qw(:all);
+use Time::HiRes qw(time sleep);
+use IO::Select;
+
+plan tests => 18;
+
+my ($ta_uid) = ids_of('peruid_ta');
+my ($tb_uid) = ids_of('peruid_tb');
+my ($td_uid) = ids_of('peruid_td');
+my $mark = error_log_mark();
+
+# is_router_answer($r, $status, $label): 5 tests
+sub is_router_answer {
+    my ($r, $status, $label) = @_;
+    is($r->{status}, $status, "$label: $status");
+    ok(!exists $r->{headers}{server} && !exists $r->{headers}{date},
+       "$label: answered by the router (no Server/Date header)");
+    is(lc($r->{headers}{connection} || ''), 'close',
+       "$label: Connection: close");
+    ok($r->{complete} && length($r->{body}) == ($r->{headers}{'content-length'} // -1),
+       "$label: the whole body (Content-Length) arrived");
+    ok($r->{eof}, "$label: the router closed the connection");
+}
+
+my $pad = join '', map { "X-Pad-$_: " . ('y' x 500) . "\r\n" } 1 .. 10;
+
+subtest 'malformed request lines: 400 from the router' => sub {
+    my %bad = (
+        'trailing garbage'       => "GET / HTTP/1.1 junk\r\nHost: a.test\r\n\r\n",
+        'non-token method'       => "G\@T / HTTP/1.1\r\nHost: a.test\r\n\r\n",
+        'lower-case version'     => "GET / http/1.1\r\nHost: a.test\r\n\r\n",
+        'control byte in target' => "GET /\x01 HTTP/1.1\r\nHost: a.test\r\n\r\n",
+        'bare CR'                => "GET / HTTP/1.1\rHost: a.test\r\n\r\n",
+        'TLS ClientHello'        => "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+        'HTTP/2 preface'         => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        'obsolete line folding'  => "GET / HTTP/1.1\r\nX-A: b\r\n c\r\nHost: a.test\r\n\r\n",
+        'space before colon'     => "GET / HTTP/1.1\r\nHost : a.test\r\n\r\n",
+        'explicit HTTP/0.9'      => "GET / HTTP/0.9\r\nHost: a.test\r\n\r\n",
+    );
+    Test::More::plan(tests => 5 * keys %bad);
+    for my $k (sort keys %bad) {
+        is_router_answer(request_raw($bad{$k}), 400, $k);
+    }
+};
+
+subtest 'HTTP/1.1 without Host: 400 from the router' => sub {
+    Test::More::plan(tests => 10);
+    is_router_answer(request_raw("GET /whoami.php HTTP/1.1\r\n\r\n"), 400,
+                     'no Host');
+    is_router_answer(request_raw("GET /whoami.php HTTP/1.1\r\nHost:\r\n\r\n"),
+                     400, 'empty Host');
+};
+
+subtest 'too long a request line: 414 from the router' => sub {
+    Test::More::plan(tests => 5);
+    my $r = request_raw("GET /" . ('x' x 5000) . " HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    is_router_answer($r, 414, 'request line of 5000 bytes');
+};
+
+subtest 'too large a head: 431 from the router' => sub {
+    Test::More::plan(tests => 6);
+    # the router needs the request line and Host within PeruidPeekMaxBytes
+    my $r = request_raw("GET /whoami.php HTTP/1.1\r\n$pad" . "Host: a.test\r\n\r\n");
+    is_router_answer($r, 431, 'Host after 5 KB of headers');
+    unlike($r->{raw}, qr/uid=/, 'nothing was served');
+};
+
+subtest 'a large head with an early Host is routed, not refused' => sub {
+    Test::More::plan(tests => 3);
+    my $r = request_raw("GET /whoami.php HTTP/1.1\r\nHost: a.test\r\n"
+                        . "Connection: close\r\n$pad\r\n");
+    is($r->{status}, 200, 'Host first, then 5 KB of headers: 200');
+    ok(exists $r->{headers}{server}, 'answered by httpd in the worker');
+    is(kv($r->{body})->{uid}, $ta_uid, 'served as peruid_ta');
+};
+
+# slow($parts, $timeout): send the parts (bytes, delay), do not wait for
+# them to be sent before reading: returns the response and the time from
+# connect to the first response byte
+sub slow {
+    my ($parts, $timeout) = @_;
+    my $c = keepalive_connect() or return {};
+    my $t0 = time;
+    my $sel = IO::Select->new($c->{sock});
+    my ($first, $data) = (undef, '');
+    my @p = @$parts;
+    my $next_send = $t0;
+    while (time - $t0 < $timeout) {
+        if (@p && time >= $next_send) {
+            my ($bytes, $delay) = @{ shift @p };
+            local $SIG{PIPE} = 'IGNORE';
+            syswrite($c->{sock}, $bytes);
+            $next_send = time + $delay;
+        }
+        my $wait = @p ? $next_send - time : $t0 + $timeout - time;
+        $wait = 0 if $wait < 0;
+        next unless $sel->can_read($wait);
+        my $n = sysread($c->{sock}, my $buf, 65536);
+        last if !$n;
+        $first //= time - $t0;
+        $data .= $buf;
+    }
+    my $r = parse_response($data);
+    $r->{first} = $first;
+    $r->{raw} = $data;
+    return $r;
+}
+
+subtest 'a slow head: 408 after PeruidPeekTimeout (1 s)' => sub {
+    Test::More::plan(tests => 8);
+    # half a request line, then nothing
+    my $r = slow([["GET /whoami.php HTT", 10]], 6);
+    is($r->{status}, 408, 'half a request line: 408');
+    ok(!exists $r->{headers}{server}, 'answered by the router');
+    ok(defined $r->{first} && $r->{first} >= 0.9 && $r->{first} < 3,
+       sprintf('after about 1 s (%.2f s)', $r->{first} // -1));
+    # request line, no Host yet
+    $r = slow([["GET /whoami.php HTTP/1.1\r\nAccept: */*\r\n", 10]], 6);
+    is($r->{status}, 408, 'request line without Host, then nothing: 408');
+    ok(defined $r->{first} && $r->{first} >= 0.9 && $r->{first} < 3,
+       sprintf('after about 1 s (%.2f s)', $r->{first} // -1));
+    # (a client sending nothing at all is not tested: httpd's default
+    # AcceptFilter puts TCP_DEFER_ACCEPT on the listener, so the kernel
+    # does not even hand such a connection to a router for a while)
+    # a byte every 200 ms does not extend the deadline
+    my @bytes = split //, "GET /whoami.php HTTP/1.1\r\nX-Slow: yes\r\nX-More: yes\r\n";
+    $r = slow([map { [$_, 0.2] } @bytes], 8);
+    is($r->{status}, 408, 'a trickle of bytes: 408 anyway');
+    ok(defined $r->{first} && $r->{first} < 3,
+       sprintf('the deadline is not extended by each byte (%.2f s)',
+               $r->{first} // -1));
+    unlike($r->{raw}, qr/uid=/, 'nothing was served');
+};
+
+# docs/directives.md (PeruidPeekTimeout): "So is a head that arrives in
+# more than 64 separate pieces".
+subtest 'a head in more than 64 pieces: 408 before the timeout' => sub {
+    Test::More::plan(tests => 3);
+    require Socket;
+    my $c = keepalive_connect() or die "connect: $!";
+    setsockopt($c->{sock}, Socket::IPPROTO_TCP(), Socket::TCP_NODELAY(), 1);
+    my $head = "GET /whoami.php HTTP/1.1\r\nX-Drip: " . ('d' x 100);
+    my $t0 = time;
+    my $sel = IO::Select->new($c->{sock});
+    my $data = '';
+    local $SIG{PIPE} = 'IGNORE';
+    for my $ch (split //, $head) {
+        last if $sel->can_read(0);
+        syswrite($c->{sock}, $ch) or last;
+        sleep 0.004;
+    }
+    my $first;
+    while (time - $t0 < 4 && $sel->can_read(4)) {
+        my $n = sysread($c->{sock}, my $buf, 4096);
+        last unless $n;
+        $first //= time - $t0;
+        $data .= $buf;
+    }
+    my $r = parse_response($data);
+    is($r->{status}, 408, '130 one-byte pieces 4 ms apart: 408');
+    ok(!exists $r->{headers}{server}, 'answered by the router');
+    ok(defined $first && $first < 0.9, sprintf('before PeruidPeekTimeout '
+       . '(%.2f s)', $first // -1));
+};
+
+subtest 'a head completed within PeruidPeekTimeout is served' => sub {
+    Test::More::plan(tests => 2);
+    my $r = slow([["GET /whoami.php HTTP/1.1\r\n", 0.5],
+                  ["Host: b.test\r\nConnection: close\r\n\r\n", 0]], 6);
+    is($r->{status}, 200, 'head in two parts 0.5 s apart: 200');
+    is(kv($r->{body})->{uid}, $tb_uid, 'served as peruid_tb');
+};
+
+subtest 'HTTP/1.0 without Host: the default vhost of the address' => sub {
+    Test::More::plan(tests => 5);
+    my $r = request_raw("GET /whoami.php HTTP/1.0\r\n\r\n");
+    my $v = kv($r->{body});
+    is($r->{status}, 200, 'HTTP/1.0 without Host: 200');
+    is($v->{server}, 'default.test', 'served by the first vhost');
+    is($v->{uid}, $td_uid, 'as User (peruid_td)');
+    $r = request_raw("GET /site.txt HTTP/1.0\r\n\r\n");
+    is($r->{body}, "site=default\n", 'static: from the default vhost\'s root');
+    # HTTP/0.9: no version, no headers; also the default vhost
+    $r = request_raw("GET /site.txt\r\n");
+    is($r->{raw}, "site=default\n", 'HTTP/0.9 simple request: the default '
+       . 'vhost\'s file, no headers');
+};
+
+subtest 'requests naming a vhost are routed to it' => sub {
+    my %cases = (
+        'HTTP/1.0 with Host'          => ["GET /whoami.php HTTP/1.0\r\nHost: b.test\r\n\r\n", $tb_uid, 'b.test'],
+        'upper case, trailing dot, port' => ["GET /whoami.php HTTP/1.1\r\nHost: B.TEST.:1234\r\nConnection: close\r\n\r\n", $tb_uid, 'b.test'],
+        'empty lines before the request' => ["\r\n\r\nGET /whoami.php HTTP/1.1\r\nHost: b.test\r\nConnection: close\r\n\r\n", $tb_uid, 'b.test'],
+        'absolute URI, HTTP/1.0, no Host' => ["GET http://a.test/whoami.php HTTP/1.0\r\n\r\n", $ta_uid, 'a.test'],
+        'unknown Host'                 => ["GET /whoami.php HTTP/1.1\r\nHost: nowhere.example\r\nConnection: close\r\n\r\n", $td_uid, 'nowhere.example'],
+    );
+    Test::More::plan(tests => 3 * keys %cases);
+    for my $k (sort keys %cases) {
+        my ($req, $uid, $server) = @{ $cases{$k} };
+        my $r = request_raw($req);
+        my $v = kv($r->{body});
+        is($r->{status}, 200, "$k: 200");
+        is($v->{uid}, $uid, "$k: served as uid $uid");
+        is($v->{server}, $server, "$k: vhost $server");
+    }
+};
+
+subtest 'two Host headers: 400, never served' => sub {
+    Test::More::plan(tests => 2);
+    my $r = request_raw("GET /whoami.php HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n");
+    is($r->{status}, 400, 'answered 400');
+    unlike($r->{raw}, qr/uid=/, 'nothing was served');
+};
+
+subtest 'a request body reaches the worker intact (peeking takes nothing)' => sub {
+    Test::More::plan(tests => 6);
+    require Digest::MD5;
+    for my $len (10, 100_000) {
+        my $body = join '', map { chr(32 + ($_ * 7) % 95) } 1 .. $len;
+        my $r = request_raw("POST /echo.php HTTP/1.1\r\nHost: a.test\r\n"
+            . "Content-Type: application/octet-stream\r\n"
+            . "Content-Length: $len\r\nConnection: close\r\n\r\n$body");
+        my $v = kv($r->{body});
+        is($r->{status}, 200, "POST of $len bytes: 200");
+        is($v->{length}, $len, "POST of $len bytes: all of them arrived");
+        is($v->{md5}, Digest::MD5::md5_hex($body), "POST of $len bytes: "
+           . "unchanged");
+    }
+};
+
+# The worker gets the client socket from a router (non-blocking, passed
+# over a unix socket); httpd must still wait for a slow peer both ways.
+subtest 'slow peers: large responses to a slow reader, a body sent late' => sub {
+    Test::More::plan(tests => 6);
+    require Digest::MD5;
+    my $file = root() . '/htdocs/a/big.bin';
+    my $want = Digest::MD5->new;
+    open my $fh, '<', $file or die "$file: $!";
+    binmode $fh;
+    $want->addfile($fh);
+    close $fh;
+    my $size = -s $file;
+    my %cases = (
+        'static 8 MB file' => ['/big.bin', $size, $want->hexdigest],
+        'PHP output of 8 MB' => ['/bigout.php?n=8000000', 8_000_000,
+            Digest::MD5::md5_hex(substr(('0123456789abcdef' x 4096) x 123,
+                                        0, 8_000_000))],
+    );
+    for my $k (sort keys %cases) {
+        my ($path, $len, $md5) = @{ $cases{$k} };
+        my $c = keepalive_connect() or die "connect: $!";
+        ka_send($c, 'a.test', $path, headers => ['Connection: close']);
+        sleep 1.5;              # let the socket buffers fill up
+        my ($data) = read_all($c->{sock}, 30);
+        my $r = parse_response($data);
+        is($r->{status}, 200, "$k, read after 1.5 s: 200");
+        ok($r->{complete} && length($r->{body}) == $len,
+           "$k: all $len bytes (got " . length($r->{body}) . ")");
+        is(Digest::MD5::md5_hex($r->{body}), $md5, "$k: unchanged");
+    }
+};
+
+subtest 'a request body sent after a pause reaches the worker' => sub {
+    Test::More::plan(tests => 3);
+    my $body = join '', map { chr(65 + $_ % 26) } 1 .. 200_000;
+    my $r = request_raw([["POST /echo.php HTTP/1.1\r\nHost: a.test\r\n"
+                          . "Content-Length: 200000\r\nConnection: close"
+                          . "\r\n\r\n" . substr($body, 0, 1000), 1.5],
+                         [substr($body, 1000), 0]]);
+    my $v = kv($r->{body});
+    is($r->{status}, 200, 'head and 1000 bytes, 1.5 s later the rest: 200');
+    is($v->{length}, 200_000, 'all 200000 bytes arrived');
+    require Digest::MD5;
+    is($v->{md5}, Digest::MD5::md5_hex($body), 'unchanged');
+};
+
+subtest 'a client that half-closes after its request is answered' => sub {
+    Test::More::plan(tests => 4);
+    my $r = request_raw("GET /whoami.php HTTP/1.1\r\nHost: b.test\r\n"
+                        . "Connection: close\r\n\r\n", half_close => 1);
+    is($r->{status}, 200, 'complete head, then shutdown(SHUT_WR): 200');
+    is(kv($r->{body})->{uid}, $tb_uid, 'served as peruid_tb');
+    $r = request_raw("GET /whoami.php HTTP/1.1\r\nHost: b.te",
+                     half_close => 1, timeout => 5);
+    ok(!defined $r->{status} || $r->{status} == 400 || $r->{status} == 408,
+       'incomplete head, then shutdown(SHUT_WR): no page ('
+       . ($r->{status} // 'closed') . ')');
+    unlike($r->{raw}, qr/uid=/, 'nothing was served');
+};
+
+subtest 'mod_status works under the MPM' => sub {
+    Test::More::plan(tests => 3);
+    my $r = http('a.test', '/server-status?auto');
+    is($r->{status}, 200, '/server-status?auto: 200');
+    like($r->{body}, qr/^ServerMPM: peruid$/m, 'ServerMPM: peruid');
+    like($r->{body}, qr/^Scoreboard: /m, 'a scoreboard');
+};
+
+subtest 'the router logged its answers' => sub {
+    Test::More::plan(tests => 4);
+    my $log = error_log_since($mark);
+    like($log, qr/PU00021: router: answering 400/, 'PU00021 ... 400');
+    like($log, qr/PU00021: router: answering 414/, 'PU00021 ... 414');
+    like($log, qr/PU00021: router: answering 431/, 'PU00021 ... 431');
+    like($log, qr/PU00023: router: request head not complete within PeruidPeekTimeout/,
+         'PU00023 (408)');
+};
+
+subtest 'the server still serves everybody' => sub {
+    Test::More::plan(tests => 3);
+    is(kv(http('a.test', '/whoami.php')->{body})->{uid}, $ta_uid, 'a.test');
+    is(kv(http('b.test', '/whoami.php')->{body})->{uid}, $tb_uid, 'b.test');
+    is(kv(http('default.test', '/whoami.php')->{body})->{uid}, $td_uid,
+       'default.test');
+};

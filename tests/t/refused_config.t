@@ -1,0 +1,129 @@
+# t/refused_config.t -- configurations the MPM must refuse: "apache2 -t"
+# on small generated configs fails with a message naming AssignUserID;
+# AssignUserID in an .htaccess file is a 500 at request time.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PeruidTest qw(:all);
+
+plan tests => 6;
+
+my $httpd = vars('httpd') || '/usr/sbin/apache2';
+my ($tb_uid, $tb_gid) = ids_of('peruid_tb');
+
+# configtest($name, $vhost_body, %o) -> (exit status, output)
+my $n = 0;
+sub configtest {
+    my ($vhost_body, %o) = @_;
+    my $port = free_port();
+    my $body = $o{outside} // '';
+    $body .= "<VirtualHost 127.0.0.1:$port>\n    ServerName x.test\n"
+           . "    DocumentRoot \"" . root() . "/htdocs/a\"\n$vhost_body\n"
+           . "</VirtualHost>\n" if defined $vhost_body;
+    my ($file, $dir) = instance_conf('configtest-' . ++$n, port => $port,
+                                     vhosts => 0, no_php => 1,
+                                     body => $body);
+    my $out = `\Q$httpd\E -t -d \Q$dir\E -f \Q$file\E 2>&1`;
+    return ($? >> 8, $out);
+}
+
+subtest 'a valid configuration passes -t' => sub {
+    Test::More::plan(tests => 6);
+    my ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta");
+    is($rc, 0, 'AssignUserID peruid_ta peruid_ta: exit 0') or diag $out;
+    like($out, qr/Syntax OK/, 'Syntax OK');
+    ($rc, $out) = configtest("    AssignUserID #$tb_uid #$tb_gid");
+    is($rc, 0, "AssignUserID #$tb_uid #$tb_gid: exit 0") or diag $out;
+    ($rc, $out) = configtest("    AssignUserID peruid_tb peruid_tx");
+    is($rc, 0, 'AssignUserID with a group the user is not in: exit 0')
+        or diag $out;
+    ($rc, $out) = configtest("    <IfModule mpm_peruid_module>\n"
+        . "        AssignUserID peruid_ta peruid_ta\n    </IfModule>");
+    is($rc, 0, 'inside <IfModule>: exit 0') or diag $out;
+    ($rc, $out) = configtest(undef,
+        outside => "AssignUserID peruid_tb peruid_tb\n");
+    is($rc, 0, 'in the main server: exit 0') or diag $out;
+};
+
+subtest 'refused: unknown user or group, root, gid 0, bad ids' => sub {
+    my @cases = (
+        ['peruid_nosuchuser peruid_ta', qr/AssignUserID: unknown user 'peruid_nosuchuser'/],
+        ['peruid_ta peruid_nosuchgroup', qr/AssignUserID: unknown group 'peruid_nosuchgroup'/],
+        ['root peruid_ta',   qr/AssignUserID: refusing to serve a virtual host as uid 0/],
+        ['#0 peruid_ta',     qr/AssignUserID: refusing to serve a virtual host as uid 0/],
+        ['#00 #1000',        qr/AssignUserID: refusing to serve a virtual host as uid 0/],
+        ['peruid_ta root',   qr/AssignUserID: refusing to serve a virtual host as gid 0/],
+        ['peruid_ta #0',     qr/AssignUserID: refusing to serve a virtual host as gid 0/],
+        ['root root',        qr/AssignUserID: refusing .* (uid|gid) 0/],
+        ['#abc peruid_ta',   qr/AssignUserID: invalid user id '#abc'/],
+        ['peruid_ta #-1',    qr/AssignUserID: invalid group id '#-1'/],
+        ['#4294967296 peruid_ta', qr/AssignUserID: invalid user id/],
+        ['# peruid_ta',      qr/AssignUserID: invalid user id '#'/],
+    );
+    Test::More::plan(tests => 2 * @cases);
+    for my $c (@cases) {
+        my ($args, $re) = @$c;
+        my ($rc, $out) = configtest("    AssignUserID $args");
+        isnt($rc, 0, "AssignUserID $args: -t fails");
+        like($out, $re, "AssignUserID $args: the message names "
+             . "AssignUserID and the reason") or diag $out;
+    }
+};
+
+subtest 'refused: wrong number of arguments' => sub {
+    my @cases = ('peruid_ta', 'peruid_ta peruid_ta peruid_ta', '');
+    Test::More::plan(tests => 2 * @cases);
+    for my $args (@cases) {
+        my ($rc, $out) = configtest("    AssignUserID $args");
+        isnt($rc, 0, "AssignUserID with '$args': -t fails");
+        like($out, qr/AssignUserID takes two arguments/,
+             "AssignUserID with '$args': the message names AssignUserID")
+            or diag $out;
+    }
+};
+
+subtest 'refused inside <Directory>, <Location>, <Files>, <If>' => sub {
+    my @ctx = (['<Directory "/tmp">', '</Directory>', 'Directory'],
+               ['<Location "/x">', '</Location>', 'Location'],
+               ['<Files "x">', '</Files>', 'Files'],
+               ['<If "true">', '</If>', 'If']);
+    Test::More::plan(tests => 2 * @ctx);
+    for my $c (@ctx) {
+        my ($open, $close, $name) = @$c;
+        my ($rc, $out) = configtest("    $open\n        AssignUserID "
+                                    . "peruid_ta peruid_ta\n    $close");
+        isnt($rc, 0, "inside <$name>: -t fails");
+        like($out, qr/AssignUserID not allowed in <$name> context/,
+             "inside <$name>: the message names AssignUserID") or diag $out;
+    }
+};
+
+subtest 'refused at request time: AssignUserID in .htaccess' => sub {
+    Test::More::plan(tests => 5);
+    ok(-e root() . '/htdocs/a/override/.htaccess',
+       'a/override/.htaccess exists (AllowOverride All there)');
+    my $mark = error_log_mark();
+    my $r = http('a.test', '/override/');
+    is($r->{status}, 500, 'a.test /override/: 500');
+    unlike($r->{body}, qr/^override$/m, 'the directory\'s page is not '
+           . 'served');
+    my $log = '';
+    wait_for(sub {
+        $log = error_log_since($mark);
+        $log =~ /AssignUserID not allowed here/;
+    }, 3);
+    like($log, qr/\.htaccess: AssignUserID not allowed here/,
+         'error log: ".htaccess: AssignUserID not allowed here"');
+    $r = http('a.test', '/site.txt');
+    is($r->{status}, 200, 'the rest of a.test still works');
+};
+
+subtest 'a running server refuses a configuration without a way to drop root' => sub {
+    Test::More::plan(tests => 2);
+    # User root is httpd's own refusal, before the MPM runs
+    my ($rc, $out) = configtest(undef, outside => "User root\n");
+    isnt($rc, 0, 'User root: -t fails');
+    like($out, qr/root/i, 'the message is about root') or diag $out;
+};
