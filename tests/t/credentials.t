@@ -8,7 +8,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 
-plan tests => 6;
+plan tests => 7;
 
 my ($ta_uid, $ta_gid) = ids_of('peruid_ta');
 my ($tb_uid, $tb_gid) = ids_of('peruid_tb');
@@ -110,19 +110,38 @@ subtest 'no child of the master runs as root or keeps capabilities' => sub {
 
 subtest 'workers hold no listening socket and no channel but their own' => sub {
     my %listen = map { $_ => 1 } listen_inodes();
-    Test::More::plan(tests => 2 * keys %workers);
+    Test::More::plan(tests => 3 * keys(%workers) + 2);
+    my $u = unix_inodes();
+    my %chan;       # host -> the worker's unix socket inodes
     for my $host (sort keys %workers) {
         my $pid = $workers{$host};
         my %s = socket_inodes($pid);
         ok(!grep({ $listen{$_} } values %s),
            "$host worker $pid: no listening socket");
-        # a worker keeps only its pool's receive end (a unix socket); the
-        # client connection is gone once the keep-alive connection closed
-        my $u = unix_inodes();
         my @unix = grep { $u->{$_} } values %s;
-        ok(@unix <= 1, "$host worker $pid: at most one unix socket "
-           . "(its pool's channel), has " . scalar(@unix));
+        is(scalar(@unix), 1, "$host worker $pid: exactly one unix socket "
+           . "(its pool's channel; no other pool's, no control channel)");
+        $chan{$host} = join ',', sort @unix;
+        # (give the worker a moment to finish its lingering close)
+        my $none = wait_for(sub {
+            my %now = socket_inodes($pid);
+            my $uu = unix_inodes();
+            !grep { !$uu->{$_} && !$listen{$_} } values %now;
+        }, 3);
+        ok($none, "$host worker $pid: no other socket (the client "
+           . "connection was closed)");
     }
+    my %by_chan;
+    push @{ $by_chan{ $chan{$_} } }, $_ for keys %chan;
+    my @shared = grep { @{ $by_chan{$_} } > 1 } keys %by_chan;
+    is(join(' ', map { "@{ $by_chan{$_} }" } @shared), '',
+       'workers of different pools never share a channel end');
+    my %mine = map { $_ => 1 } map { split /,/ } values %chan;
+    my @in_router = grep {
+        my %s = socket_inodes($_);
+        grep { $mine{$_} } values %s;
+    } @routers;
+    is("@in_router", '', 'no router holds a worker\'s receive end');
 };
 
 subtest 'a worker cannot get root back' => sub {
@@ -135,4 +154,20 @@ subtest 'a worker cannot get root back' => sub {
     is($v->{setgid0}, 'refused', 'posix_setgid(0) fails in the worker');
     is($v->{setegid0}, 'refused', 'posix_setegid(0) fails in the worker');
     is($v->{euid}, $ta_uid, 'still peruid_ta afterwards');
+};
+
+# The routers run as User, like the vhosts without AssignUserID: the
+# kernel must keep those vhosts' code out of the routers (which see every
+# request head of every vhost).  A setuid() from root leaves a process
+# non-dumpable, so no ptrace, no /proc/<pid>/environ or mem.
+subtest 'User\'s vhosts cannot look into the routers' => sub {
+    Test::More::plan(tests => 2 * @routers);
+    for my $pid (@routers) {
+        my $r = http('default.test', "/procread.php?pid=$pid");
+        like($r->{body}, qr/^READ-FAILED/, "default.test PHP (uid $td_uid) "
+             . "cannot read /proc/$pid/environ of router $pid");
+        my @st = stat("/proc/$pid/environ");
+        is($st[4], 0, "router $pid is not dumpable (its /proc files "
+           . "belong to root)");
+    }
 };

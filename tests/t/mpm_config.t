@@ -11,8 +11,9 @@ use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use POSIX ();
 use Time::HiRes qw(time sleep);
+use File::Path ();
 
-plan tests => 5;
+plan tests => 6;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -54,8 +55,12 @@ EOF
     # pools in configuration order: the main server and the default vhost
     # (both User: peruid_td), a.test (peruid_ta), b.test (peruid_tb):
     # 4 workers round-robin -> td, ta, tb, td
-    my %n = map { $_ => count_uid($master, $_, $port) }
-            ($td_uid, $ta_uid, $tb_uid);
+    my %n;
+    wait_for(sub {
+        %n = map { $_ => count_uid($master, $_, $port) }
+             ($td_uid, $ta_uid, $tb_uid);
+        $n{$td_uid} + $n{$ta_uid} + $n{$tb_uid} >= 4;
+    }, 5);
     is($n{$td_uid}, 2, 'StartServers 4: 2 workers for peruid_td (main '
        . 'server pool, first)');
     is($n{$ta_uid}, 1, 'StartServers 4: 1 worker for peruid_ta');
@@ -165,9 +170,9 @@ EOF
     my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, 'instance started') or return;
     my $max = 0;
-    my $watch = sub {
-        my $n = () = grep { proc_uid($_) } children_of($master);
-        $n -= 1;    # the router
+    my $watch = sub {       # children that are not routers: workers
+        my %r = map { $_ => 1 } routers($master, $port);
+        my $n = () = grep { !$r{$_} } children_of($master);
         $max = $n if $n > $max;
     };
 
@@ -252,4 +257,31 @@ EOF
     my $r = $master ? http('b.test', '/whoami.php', port => $port) : {};
     is(kv($r->{body})->{uid}, $tb_uid, 'and serves b.test');
     instance_stop($master, 10) if $master;
+};
+
+# CoreDumpDirectory makes httpd's mod_unixd set PR_SET_DUMPABLE in its
+# drop_privileges hook, which the MPM runs after its own switch.  A
+# dumpable router runs as User, the same uid as the vhosts without
+# AssignUserID: their code could then ptrace it (or read its memory) and
+# see every request head of every vhost.
+subtest 'CoreDumpDirectory does not open the routers to User\'s vhosts' => sub {
+    Test::More::plan(tests => 4);
+    my $port = free_port();
+    my $cores = root() . '/inst-cfg-core/cores';
+    my ($conf, $dir) = instance_conf('cfg-core', port => $port,
+                                     body => "CoreDumpDirectory $cores\n");
+    File::Path::make_path($cores);
+    chmod 01777, $cores;
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, 'instance with CoreDumpDirectory started') or return;
+    my @routers = routers($master, $port);
+    ok(@routers >= 1, "routers: @routers");
+    my $pid = $routers[0];
+    my $r = http('default.test', "/procread.php?pid=$pid", port => $port);
+    like($r->{body}, qr/^READ-FAILED/, "default.test PHP (uid $td_uid) "
+         . "cannot read /proc/$pid/environ of router $pid");
+    my @st = stat("/proc/$pid/environ");
+    is($st[4], 0, "router $pid is not dumpable (its /proc files belong to "
+       . "root)");
+    instance_stop($master, 10);
 };

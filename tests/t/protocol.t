@@ -150,7 +150,7 @@ subtest 'a head in more than 64 pieces: 408 before the timeout' => sub {
     require Socket;
     my $c = keepalive_connect() or die "connect: $!";
     setsockopt($c->{sock}, Socket::IPPROTO_TCP(), Socket::TCP_NODELAY(), 1);
-    my $head = "GET /whoami.php HTTP/1.1\r\nX-Drip: " . ('d' x 100);
+    my $head = "GET /whoami.php HTTP/1.1\r\nX-Drip: " . ('d' x 250);
     my $t0 = time;
     my $sel = IO::Select->new($c->{sock});
     my $data = '';
@@ -158,7 +158,7 @@ subtest 'a head in more than 64 pieces: 408 before the timeout' => sub {
     for my $ch (split //, $head) {
         last if $sel->can_read(0);
         syswrite($c->{sock}, $ch) or last;
-        sleep 0.004;
+        sleep 0.003;
     }
     my $first;
     while (time - $t0 < 4 && $sel->can_read(4)) {
@@ -168,7 +168,7 @@ subtest 'a head in more than 64 pieces: 408 before the timeout' => sub {
         $data .= $buf;
     }
     my $r = parse_response($data);
-    is($r->{status}, 408, '130 one-byte pieces 4 ms apart: 408');
+    is($r->{status}, 408, 'one-byte pieces 3 ms apart: 408');
     ok(!exists $r->{headers}{server}, 'answered by the router');
     ok(defined $first && $first < 0.9, sprintf('before PeruidPeekTimeout '
        . '(%.2f s)', $first // -1));
