@@ -7,7 +7,9 @@
  * must not hold, calling creds.c once), then as the child's own user.
  */
 
+#include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "httpd.h"
@@ -23,10 +25,13 @@
 /* Signal flag: AP_SIG_GRACEFUL asked this child to finish and exit. */
 static volatile sig_atomic_t child_stop_requested;
 
-/* Child, signal context: graceful stop or restart. */
+/* Child, signal context: graceful stop or restart.  As under prefork,
+ * the MPM state turns to STOPPING, so httpd ends kept-alive connections
+ * after the current request. */
 static void child_graceful(int sig)
 {
     child_stop_requested = 1;
+    peruid_retained()->mpm->mpm_state = AP_MPMQ_STOPPING;
 }
 
 /* Child, signal context: SIGTERM/SIGHUP end the child now, as prefork's
@@ -44,6 +49,32 @@ int peruid_child_should_stop(void)
     return child_stop_requested != 0;
 }
 
+/* Child, root: our own signal handlers.  The master forks with every
+ * signal blocked (peruid_child_block_signals), so a signal sent right
+ * after the fork waits for these handlers instead of being lost. */
+static void child_signals(const sigset_t *was)
+{
+    apr_signal(SIGHUP, child_just_die);
+    apr_signal(SIGTERM, child_just_die);
+    apr_signal(SIGINT, SIG_IGN);
+    apr_signal(SIGPIPE, SIG_IGN);
+    apr_signal(SIGCHLD, SIG_DFL);
+    apr_signal(AP_SIG_GRACEFUL, child_graceful);
+    apr_signal(AP_SIG_GRACEFUL_STOP, child_graceful);
+    sigprocmask(SIG_SETMASK, was, NULL);
+}
+
+/* Master (root): block every signal around a fork; *was receives the mask
+ * to restore (the master after fork, the child once its handlers are
+ * installed). */
+void peruid_child_block_signals(sigset_t *was)
+{
+    sigset_t all;
+
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, was);
+}
+
 /* Child, root: signals, the child pool, our identity in the context. */
 apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
                               peruid_role_e role, int slot)
@@ -51,12 +82,7 @@ apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
     apr_allocator_t *allocator;
     apr_pool_t *pchild;
 
-    apr_signal(SIGHUP, child_just_die);
-    apr_signal(SIGTERM, child_just_die);
-    apr_signal(SIGINT, SIG_IGN);
-    apr_signal(SIGPIPE, SIG_IGN);
-    apr_signal(AP_SIG_GRACEFUL, child_graceful);
-    apr_signal(AP_SIG_GRACEFUL_STOP, child_graceful);
+    child_signals(&rd->self.sigmask);
 
     ap_fatal_signal_child_setup(ap_server_conf);
     apr_allocator_create(&allocator);
@@ -99,6 +125,26 @@ void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
     }
 }
 
+/* Child, after the switch: die with the master (the switch cleared any
+ * earlier parent-death signal), and keep routers out of reach of ptrace
+ * and /proc/<pid>/mem even where CoreDumpDirectory made children dumpable:
+ * vhosts without AssignUserID run as the routers' user. */
+static apr_status_t child_bind_to_master(peruid_retained_t *rd, server_rec *s)
+{
+    if (!rd->one_process
+        && (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0
+            || getppid() != rd->master_pid)) {
+        return APR_EGENERAL;
+    }
+    if (rd->self.role == PERUID_ROLE_ROUTER
+        && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, errno, s, PERUID_LOGNO(00007)
+                     "router: prctl(PR_SET_DUMPABLE, 0) failed");
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
 /* Child, root until it returns: switch for good to uid/gid (creds.c),
  * then let other modules' drop_privileges hooks run (they find us no
  * longer root).  Any failure is fatal to the child. */
@@ -123,7 +169,7 @@ apr_status_t peruid_child_become(peruid_retained_t *rd, uid_t uid, gid_t gid,
     if (ap_run_drop_privileges(rd->self.pchild, s)) {
         return APR_EGENERAL;
     }
-    return APR_SUCCESS;
+    return child_bind_to_master(rd, s);
 }
 
 /* Child: leave, running child_stopping and the pool cleanups. */

@@ -289,6 +289,35 @@ static void peruid_adjust(int startup, server_rec *s, const char *msg)
                  0, startup ? NULL : s, PERUID_LOGNO(00002) "%s", msg);
 }
 
+/* Master, root, check_config: refuse what peruid cannot serve safely.
+ * mod_cgid runs CGI programs from one daemon forked as User, outside any
+ * worker, so they would never run as the vhost's user; routers peek at
+ * plain HTTP only, so a TLS listener would answer every handshake with a
+ * plain-text 400. */
+int peruid_config_refuse_incompatible(server_rec *s)
+{
+    ap_listen_rec *lr;
+    int bad = 0;
+
+    if (ap_find_linked_module("mod_cgid.c")) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                     PERUID_LOGNO(00008) "mod_cgid cannot run CGI programs "
+                     "as each vhost's AssignUserID user; load mod_cgi "
+                     "instead (a2dismod cgid; a2enmod cgi)");
+        bad = 1;
+    }
+    for (lr = ap_listeners; lr; lr = lr->next) {
+        if (lr->protocol && strcasecmp(lr->protocol, "http") != 0) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         PERUID_LOGNO(00009) "Listen %pI %s: the peruid MPM "
+                         "routes plain HTTP only; remove the listener (or "
+                         "its protocol)", lr->bind_addr, lr->protocol);
+            bad = 1;
+        }
+    }
+    return bad ? !OK : OK;
+}
+
 /* Master, root, check_config: bring the settings within their bounds, as
  * prefork does: ServerLimit is fixed for the life of the master; routers
  * and workers share its slots. */

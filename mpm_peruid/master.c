@@ -1,25 +1,28 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * master.c -- the master process (root).
+ * master.c -- the master process (root): its loop, pool maintenance,
+ * restarts and stops.  children.c keeps its table of children.
  *
- * Reads nothing from clients: it holds the listeners only to hand them to
- * the routers it forks, and the pool channels only to hand each worker its
- * own end.  What it reads is the control channel (fixed SPAWN records from
- * routers, checked against the allow-list) and its children's exit status.
- * It forks routers at start and workers on demand, reaps them, and runs
- * graceful and hard restarts and stops with httpd's MPM toolkit
- * (scoreboard, ap_reclaim_child_processes, ap_process_child_status).
+ * The master reads nothing from clients: it holds the listeners only to
+ * hand them to the routers it forks, and the pool channels only to hand
+ * each worker its own end.  What it reads is the control channel (fixed
+ * SPAWN records from routers, checked against the allow-list) and its
+ * children's exit status.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <string.h>
 #include <signal.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "httpd.h"
 #include "apr_atomic.h"
 #include "apr_signal.h"
+#include "apr_strings.h"
 #include "http_log.h"
 #include "http_main.h"
 #include "mpm_common.h"
@@ -29,16 +32,8 @@
 #include "channel.h"
 
 #define MASTER_TICK apr_time_from_sec(1)
-
-/* The master's context for one generation. */
-typedef struct {
-    peruid_retained_t *rd;
-    apr_pool_t *pconf;
-    server_rec *s;
-    apr_time_t next_tick;
-    int stopping;           /* no router respawns any more               */
-    int fatal;              /* a child of this generation failed fatally */
-} peruid_master_t;
+#define MASTER_FDS_PER_POOL 2
+#define MASTER_FD_RESERVE 128
 
 /* Master: SIGCHLD only interrupts poll(), so children are reaped and
  * replaced at once. */
@@ -54,142 +49,63 @@ static apr_status_t master_sigchld_reset(void *unused)
     return APR_SUCCESS;
 }
 
-/* Master: a free scoreboard slot, or -1. */
-static int master_free_slot(peruid_retained_t *rd)
+/* Master: keep a pool's counters within what its live workers allow.
+ * A router or worker killed between two steps can leave them off by one;
+ * an idle count above the live workers would leave a connection queued
+ * with nobody to serve it and nobody started. */
+static void master_clamp(volatile apr_uint32_t *v, int live)
 {
-    int i;
+    apr_uint32_t cur;
 
-    for (i = 0; i < rd->cfg.server_limit; i++) {
-        if (rd->slots[i].role == PERUID_ROLE_MASTER
-            && ap_scoreboard_image->parent[i].pid == 0) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* Master: number of live workers (all pools). */
-static int master_worker_count(peruid_retained_t *rd)
-{
-    int i, n = 0;
-
-    for (i = 0; i < rd->max_daemons_used; i++) {
-        n += rd->slots[i].role == PERUID_ROLE_WORKER;
-    }
-    return n;
-}
-
-/* Master: the child in slot is gone (reaped or reclaimed).  Fix the
- * pool's counters for a worker that died without leaving them itself. */
-static void master_child_gone(int slot, pid_t pid, ap_generation_t gen)
-{
-    peruid_retained_t *rd = peruid_retained();
-    peruid_slot_t *sl = &rd->slots[slot];
-    int status = ap_scoreboard_image->servers[slot][0].status;
-
-    ap_run_child_status(ap_server_conf, ap_scoreboard_image->parent[slot].pid,
-                        ap_scoreboard_image->parent[slot].generation, slot,
-                        MPM_CHILD_EXITED);
-    if (sl->role == PERUID_ROLE_WORKER) {
-        peruid_pool_stat_t *st = peruid_pool_stat(rd, sl->pool);
-
-        if (status == SERVER_READY) {
-            apr_atomic_dec32(&st->idle);
-        }
-        else if (status == SERVER_STARTING) {
-            apr_atomic_dec32(&st->starting);
-        }
-    }
-    ap_update_child_status_from_indexes(slot, 0, SERVER_DEAD, NULL);
-    ap_scoreboard_image->parent[slot].pid = 0;
-    sl->role = PERUID_ROLE_MASTER;
-    sl->pool = -1;
-}
-
-/* Master: fork a router or a worker of pool into a free slot. */
-static apr_status_t master_fork(peruid_master_t *m, peruid_role_e role,
-                                int pool)
-{
-    peruid_retained_t *rd = m->rd;
-    int slot = master_free_slot(rd);
-    pid_t pid;
-
-    if (slot < 0) {
-        return APR_ENOSPC;
-    }
-    if (slot + 1 > rd->max_daemons_used) {
-        rd->max_daemons_used = slot + 1;
-    }
-    ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
-    if (role == PERUID_ROLE_WORKER) {
-        apr_atomic_inc32(&rd->stats[pool].starting);
-    }
-    rd->slots[slot].role = role;
-    rd->slots[slot].pool = pool;
-    if ((pid = fork()) < 0) {
-        apr_status_t rv = errno;
-
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, PERUID_LOGNO(00030)
-                     "fork() of a %s failed",
-                     role == PERUID_ROLE_ROUTER ? "router" : "worker");
-        master_child_gone(slot, 0, 0);
-        return rv;
-    }
-    if (pid == 0) {
-#if AP_HAS_THREAD_LOCAL
-        ap_thread_current_after_fork();
-#endif
-        if (role == PERUID_ROLE_ROUTER) {
-            peruid_router_main(rd, m->pconf, slot);
-        }
-        peruid_worker_main(rd, m->pconf, slot, pool);
-    }
-    ap_scoreboard_image->parent[slot].pid = pid;
-    ap_scoreboard_image->parent[slot].generation = rd->mpm->my_generation;
-    ap_run_child_status(ap_server_conf, pid, rd->mpm->my_generation, slot,
-                        MPM_CHILD_STARTED);
-    return APR_SUCCESS;
-}
-
-/* Master: ask one idle worker of another pool to leave, so that pool can
- * have the slot (MaxRequestWorkers reached). */
-static void master_make_room(peruid_master_t *m, int pool)
-{
-    peruid_retained_t *rd = m->rd;
-    int i;
-
-    for (i = 0; i < rd->max_daemons_used; i++) {
-        peruid_slot_t *sl = &rd->slots[i];
-
-        if (sl->role == PERUID_ROLE_WORKER && sl->pool != pool
-            && ap_scoreboard_image->servers[i][0].status == SERVER_READY
-            && peruid_stat_get(&rd->stats[sl->pool].idle) > 0) {
-            ap_scoreboard_image->servers[i][0].status = SERVER_GRACEFUL;
-            ap_mpm_safe_kill(ap_scoreboard_image->parent[i].pid,
-                             AP_SIG_GRACEFUL);
+    while ((apr_int32_t)(cur = apr_atomic_read32(v)) > live) {
+        if (apr_atomic_cas32(v, (apr_uint32_t)live, cur) == cur) {
             return;
         }
     }
 }
 
-/* Master: give pool the workers it lacks: connections waiting (idle
- * below zero) or fewer spares than MinSpareServers. */
+/* Master: give pool the workers it lacks: connections waiting (idle plus
+ * starting below zero) or fewer spares than MinSpareServers.  When
+ * MaxRequestWorkers is reached, only waiting connections make an idle
+ * worker of another pool leave. */
 static void master_pool_maintain(peruid_master_t *m, int pool)
 {
     peruid_retained_t *rd = m->rd;
-    peruid_pool_stat_t *st = &rd->stats[pool];
-    int want = rd->pools[pool].in_config ? rd->cfg.min_spare : 0;
-    int have = peruid_stat_get(&st->idle) + peruid_stat_get(&st->starting);
+    peruid_pool_t *pl = &rd->pools[pool];
+    peruid_pool_stat_t *st = peruid_pool_stat(rd, pool);
+    int live = peruid_children_count(rd, PERUID_ROLE_WORKER, pool);
+    int want = pl->in_config ? rd->cfg.min_spare : 0;
+    int have;
 
-    while (have < want && !m->stopping) {
-        if (master_worker_count(rd) >= rd->cfg.max_workers) {
-            master_make_room(m, pool);
+    master_clamp(&st->idle, live);
+    master_clamp(&st->starting, live);
+    have = peruid_stat_get(&st->idle) + peruid_stat_get(&st->starting);
+    if (have >= want || m->no_workers || apr_time_now() < pl->next_spawn) {
+        return;
+    }
+    while (have < want) {
+        if (peruid_children_count(rd, PERUID_ROLE_WORKER, -1)
+            >= rd->cfg.max_workers) {
+            if (have < 0) {
+                peruid_children_ask_idle_to_leave(rd, pool);
+            }
             return;
         }
-        if (master_fork(m, PERUID_ROLE_WORKER, pool) != APR_SUCCESS) {
+        if (peruid_children_fork(m, PERUID_ROLE_WORKER, pool)
+            != APR_SUCCESS) {
             return;
         }
         have++;
+    }
+}
+
+/* Master: give every pool the workers it lacks. */
+static void master_maintain_all(peruid_master_t *m)
+{
+    int i;
+
+    for (i = 0; i < m->rd->npools; i++) {
+        master_pool_maintain(m, i);
     }
 }
 
@@ -228,11 +144,11 @@ static void master_start_routers(peruid_master_t *m)
 
     for (i = 0; i < rd->max_daemons_used; i++) {
         n += rd->slots[i].role == PERUID_ROLE_ROUTER
-             && ap_scoreboard_image->parent[i].generation
-                == rd->mpm->my_generation;
+             && rd->slots[i].generation == rd->mpm->my_generation;
     }
-    for (; n < rd->cfg.routers && !m->stopping; n++) {
-        if (master_fork(m, PERUID_ROLE_ROUTER, -1) != APR_SUCCESS) {
+    for (; n < rd->cfg.routers && !m->no_routers; n++) {
+        if (peruid_children_fork(m, PERUID_ROLE_ROUTER, -1)
+            != APR_SUCCESS) {
             return;
         }
     }
@@ -248,7 +164,8 @@ static void master_start_workers(peruid_master_t *m)
         progress = 0;
         for (i = 0; i < rd->npools && started < rd->cfg.start_servers; i++) {
             if (rd->pools[i].in_config
-                && master_fork(m, PERUID_ROLE_WORKER, i) == APR_SUCCESS) {
+                && peruid_children_fork(m, PERUID_ROLE_WORKER, i)
+                   == APR_SUCCESS) {
                 started++;
                 progress = 1;
             }
@@ -256,76 +173,61 @@ static void master_start_workers(peruid_master_t *m)
     }
 }
 
-/* Master: one child has exited; note it and replace a router. */
-static void master_reaped(peruid_master_t *m, apr_proc_t *proc,
-                          apr_exit_why_e why, int status)
+/* Master: is process pid stopped (SIGSTOP, or under a tracer)? */
+static int master_is_stopped(pid_t pid)
+{
+    char path[64], buf[512], *p;
+    ssize_t n;
+    int fd;
+
+    apr_snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 0;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) {
+        return 0;
+    }
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    return p && strlen(p) >= 3 && (p[2] == 'T' || p[2] == 't');
+}
+
+/* Master: a router that a process of the same user (a vhost without
+ * AssignUserID) stopped with SIGSTOP is killed and replaced. */
+static void master_check_routers(peruid_master_t *m)
 {
     peruid_retained_t *rd = m->rd;
-    int processed = ap_process_child_status(proc, why, status);
-    int slot = ap_find_child_by_pid(proc);
-    int current, role;
-
-    if (slot < 0) {
-#if APR_HAS_OTHER_CHILD
-        apr_proc_other_child_alert(proc, APR_OC_REASON_DEATH, status);
-#endif
-        return;
-    }
-    current = ap_scoreboard_image->parent[slot].generation
-              == rd->mpm->my_generation;
-    role = rd->slots[slot].role;
-    master_child_gone(slot, proc->pid, 0);
-    if (processed == APEXIT_CHILDFATAL && current) {
-        m->fatal = 1;
-        return;
-    }
-    if (role == PERUID_ROLE_ROUTER) {
-        master_start_routers(m);    /* an old one may have freed a slot */
-    }
-}
-
-/* Master: give every pool the workers it lacks. */
-static void master_maintain_all(peruid_master_t *m)
-{
     int i;
 
-    for (i = 0; i < m->rd->npools; i++) {
-        master_pool_maintain(m, i);
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        if (rd->slots[i].role == PERUID_ROLE_ROUTER
+            && master_is_stopped(rd->slots[i].pid)) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s,
+                         PERUID_LOGNO(00037) "router pid %ld was stopped; "
+                         "replacing it", (long)rd->slots[i].pid);
+            ap_mpm_safe_kill(rd->slots[i].pid, SIGKILL);
+        }
     }
 }
 
-/* Master: reap every child that has exited; a worker that left may have
- * left its pool short (graceful restart, MaxRequestWorkers reached). */
-static void master_reap(peruid_master_t *m)
-{
-    apr_exit_why_e why;
-    apr_proc_t proc;
-    int status, reaped = 0;
-
-    while (apr_proc_wait_all_procs(&proc, &status, &why, APR_NOWAIT, m->pconf)
-           == APR_CHILD_DONE) {
-        master_reaped(m, &proc, why, status);
-        reaped = 1;
-    }
-    ap_update_global_status();
-    if (reaped) {
-        master_maintain_all(m);
-    }
-}
-
-/* Master: the once-a-second work: monitor hooks, pool maintenance. */
+/* Master: the once-a-second work: monitor hooks, routers, pools. */
 static void master_periodic(peruid_master_t *m)
 {
     m->next_tick = apr_time_now() + MASTER_TICK;
     ap_run_monitor(m->pconf, m->s);
-    master_start_routers(m);
 #if APR_HAS_OTHER_CHILD
     apr_proc_other_child_refresh_all(APR_OC_REASON_RUNNING);
 #endif
+    master_check_routers(m);
+    master_start_routers(m);
     master_maintain_all(m);
 }
 
-/* Master: wait for control records, children or the next tick. */
+/* Master: wait for control records, children or the next tick.  A child
+ * that left may have left its pool short (graceful restart, make room)
+ * or freed a slot a router was waiting for. */
 static void master_tick(peruid_master_t *m)
 {
     struct pollfd pfd;
@@ -338,50 +240,19 @@ static void master_tick(peruid_master_t *m)
     if (poll(&pfd, 1, ms) > 0) {
         master_read_control(m);
     }
-    master_reap(m);
+    if (peruid_children_reap(m) > 0) {
+        master_start_routers(m);
+        master_maintain_all(m);
+    }
     if (apr_time_now() >= m->next_tick) {
         master_periodic(m);
     }
 }
 
-/* Master: send sig to every child of ours (by pid, from the scoreboard)
- * whose role matches (-1: all). */
-static int master_signal_children(peruid_master_t *m, int role, int sig)
-{
-    peruid_retained_t *rd = m->rd;
-    int i, n = 0;
-
-    for (i = 0; i < rd->max_daemons_used; i++) {
-        if (rd->slots[i].role != PERUID_ROLE_MASTER
-            && (role < 0 || rd->slots[i].role == role)
-            && ap_scoreboard_image->parent[i].pid > 0) {
-            if (sig == AP_SIG_GRACEFUL) {
-                ap_scoreboard_image->servers[i][0].status = SERVER_GRACEFUL;
-            }
-            ap_mpm_safe_kill(ap_scoreboard_image->parent[i].pid, sig);
-            n++;
-        }
-    }
-    return n;
-}
-
-/* Master: how many children of a role are still alive. */
-static int master_count(peruid_master_t *m, int role)
-{
-    peruid_retained_t *rd = m->rd;
-    int i, n = 0;
-
-    for (i = 0; i < rd->max_daemons_used; i++) {
-        n += rd->slots[i].role == role
-             && ap_scoreboard_image->parent[i].pid > 0;
-    }
-    return n;
-}
-
 /* Master: tick until no child of role is left or the cutoff passes. */
 static void master_wait_for(peruid_master_t *m, int role, apr_time_t cutoff)
 {
-    while (master_count(m, role) > 0
+    while (peruid_children_count(m->rd, role, -1) > 0
            && (!cutoff || apr_time_now() < cutoff)
            && !(m->rd->mpm->shutdown_pending
                 && m->rd->mpm->is_ungraceful)) {
@@ -390,8 +261,9 @@ static void master_wait_for(peruid_master_t *m, int role, apr_time_t cutoff)
 }
 
 /* Master: graceful-stop.  Routers first: they stop accepting and hand
- * over what they have; workers (spawned on demand meanwhile) then serve
- * what is queued, finish and exit.  GracefulShutdownTimeout bounds it. */
+ * over what they hold, while workers are still started for it; then the
+ * workers serve what is queued, finish and exit.  GracefulShutdownTimeout
+ * bounds the whole. */
 static void master_graceful_stop(peruid_master_t *m)
 {
     apr_time_t cutoff = 0;
@@ -402,13 +274,21 @@ static void master_graceful_stop(peruid_master_t *m)
     }
     ap_close_listeners();
     m->rd->mpm->shutdown_pending = 0;
-    master_signal_children(m, PERUID_ROLE_ROUTER, AP_SIG_GRACEFUL_STOP);
+    m->no_routers = 1;
+    peruid_children_signal(m->rd, PERUID_ROLE_ROUTER, AP_SIG_GRACEFUL_STOP);
     master_wait_for(m, PERUID_ROLE_ROUTER, cutoff);
-    m->stopping = 1;
-    master_signal_children(m, PERUID_ROLE_WORKER, AP_SIG_GRACEFUL_STOP);
+    m->no_workers = 1;
+    peruid_children_signal(m->rd, PERUID_ROLE_WORKER, AP_SIG_GRACEFUL_STOP);
     master_wait_for(m, PERUID_ROLE_WORKER, cutoff);
-    master_signal_children(m, -1, SIGTERM);
-    ap_reclaim_child_processes(1, master_child_gone);
+    peruid_children_reclaim(m->rd, 1);
+}
+
+/* Master: stop now: SIGTERM to every child, then httpd's reclaim. */
+static void master_hard_stop(peruid_master_t *m)
+{
+    m->no_routers = m->no_workers = 1;
+    peruid_children_signal(m->rd, -1, SIGTERM);
+    peruid_children_reclaim(m->rd, 1);
 }
 
 /* Master: the generation is over; stop or restart as asked. */
@@ -418,17 +298,15 @@ static int master_finish(peruid_master_t *m)
 
     mpm->mpm_state = AP_MPMQ_STOPPING;
     if (mpm->shutdown_pending || m->fatal) {
-        m->stopping = 1;
         if (!mpm->is_ungraceful && !m->fatal) {
             master_graceful_stop(m);
         }
         else {
-            master_signal_children(m, -1, SIGTERM);
-            ap_reclaim_child_processes(1, master_child_gone);
+            master_hard_stop(m);
         }
         ap_remove_pid(m->pconf, ap_pid_fname);
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PERUID_LOGNO(00032)
-                     "%s, shutting down", m->fatal ? "a child failed fatally"
+                     "%s, shutting down", m->fatal ? "a router failed fatally"
                      : "caught SIGTERM or " AP_SIG_GRACEFUL_STOP_STRING);
         return m->fatal ? !OK : DONE;
     }
@@ -437,39 +315,73 @@ static int master_finish(peruid_master_t *m)
     if (!mpm->is_ungraceful) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PERUID_LOGNO(00033)
                      "graceful restart requested, doing restart");
-        master_signal_children(m, -1, AP_SIG_GRACEFUL);
+        peruid_children_signal(m->rd, -1, AP_SIG_GRACEFUL);
     }
     else {
-        master_signal_children(m, -1, SIGHUP);
-        ap_reclaim_child_processes(0, master_child_gone);
+        peruid_children_signal(m->rd, -1, SIGHUP);
+        peruid_children_reclaim(m->rd, 0);
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PERUID_LOGNO(00034)
                      "SIGHUP received, attempting to restart");
     }
     return OK;
 }
 
-/* Master: first start only: scoreboard slots table, pre_mpm hooks. */
-static apr_status_t master_first_start(peruid_retained_t *rd, server_rec *s)
+/* Master: every pool costs descriptors in the master (both channel ends)
+ * and in every router; raise the soft limit to the hard one. */
+static void master_raise_nofile(peruid_retained_t *rd, server_rec *s)
 {
-    if (rd->mpm->was_graceful) {
-        return APR_SUCCESS;
-    }
-    if (ap_run_pre_mpm(s->process->pool, SB_SHARED) != OK) {
-        return APR_EGENERAL;
-    }
-    ap_scoreboard_image->global->running_generation = rd->mpm->my_generation;
-    if (!rd->slots) {
-        int i;
+    struct rlimit rl;
+    rlim_t need = (rlim_t)rd->npools * MASTER_FDS_PER_POOL
+                  + MASTER_FD_RESERVE;
 
-        rd->slots = calloc(rd->first_server_limit, sizeof(*rd->slots));
-        if (!rd->slots) {
-            return APR_ENOMEM;
-        }
-        for (i = 0; i < rd->first_server_limit; i++) {
-            rd->slots[i].pool = -1;
-        }
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        return;
     }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < need) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, PERUID_LOGNO(00038)
+                     "%d user pools need about %ld open files, the limit is "
+                     "%ld: raise it (ulimit -n, APACHE_ULIMIT_MAX_FILES)",
+                     rd->npools, (long)need, (long)rl.rlim_cur);
+    }
+}
+
+/* Master: pre_mpm hooks and the tables, first start only; the pools on
+ * every configuration read. */
+static apr_status_t master_setup(peruid_retained_t *rd, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (!rd->mpm->was_graceful) {
+        if (ap_run_pre_mpm(s->process->pool, SB_SHARED) != OK) {
+            return APR_EGENERAL;
+        }
+        ap_scoreboard_image->global->running_generation =
+            rd->mpm->my_generation;
+    }
+    if ((rv = peruid_children_init(rd)) != APR_SUCCESS
+        || (rv = peruid_pools_init(rd)) != APR_SUCCESS
+        || (rv = peruid_pools_assign(rd, s)) != APR_SUCCESS) {
+        return rv;
+    }
+    master_raise_nofile(rd, s);
     return APR_SUCCESS;
+}
+
+/* Master: the new generation cannot start; the old one (graceful
+ * restart) must not go on unsupervised. */
+static int master_abort(peruid_master_t *m, apr_status_t rv)
+{
+    ap_log_error(APLOG_MARK, APLOG_EMERG, rv, m->s, PERUID_LOGNO(00035)
+                 "cannot set up the worker pools; stopping");
+    m->rd->mpm->mpm_state = AP_MPMQ_STOPPING;
+    if (m->rd->slots) {
+        master_hard_stop(m);
+    }
+    return !OK;
 }
 
 /* Master, root: the mpm hook's body; one call per generation. */
@@ -483,14 +395,10 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
     m.rd = rd;
     m.pconf = pconf;
     m.s = s;
+    rd->master_pid = getpid();
     ap_log_pid(pconf, ap_pid_fname);
-    if ((rv = master_first_start(rd, s)) != APR_SUCCESS
-        || (rv = peruid_pools_init(rd)) != APR_SUCCESS
-        || (rv = peruid_pools_assign(rd, s)) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00035)
-                     "cannot set up the worker pools; not starting");
-        rd->mpm->mpm_state = AP_MPMQ_STOPPING;
-        return !OK;
+    if ((rv = master_setup(rd, s)) != APR_SUCCESS) {
+        return master_abort(&m, rv);
     }
     ap_unixd_mpm_set_signals(pconf, rd->one_process);
     if (rd->one_process) {

@@ -45,7 +45,9 @@ static int peruid_query(int query_code, int *result, apr_status_t *rv)
     *rv = APR_SUCCESS;
     switch (query_code) {
     case AP_MPMQ_MAX_DAEMON_USED:
-        *result = rd->max_daemons_used;
+        /* every process must see every slot (mod_status in a worker
+         * forked before later slots were used) */
+        *result = rd->cfg.server_limit;
         break;
     case AP_MPMQ_IS_THREADED:
         *result = AP_MPMQ_NOT_SUPPORTED;
@@ -137,6 +139,9 @@ static int peruid_check_config(apr_pool_t *p, apr_pool_t *plog,
 {
     peruid_retained_t *rd = peruid_retained();
 
+    if (peruid_config_refuse_incompatible(s) != OK) {
+        return !OK;
+    }
     return peruid_settings_check(&rd->cfg, rd, rd->mpm->module_loads == 1,
                                  s);
 }

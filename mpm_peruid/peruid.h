@@ -18,6 +18,7 @@
 #ifndef PERUID_H
 #define PERUID_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "apr.h"
@@ -79,6 +80,8 @@ typedef struct {
     int chan_send;          /* routers send connections here             */
     int chan_recv;          /* the pool's workers receive here           */
     int in_config;          /* named by the current generation           */
+    int fails;              /* master: workers that died in a row        */
+    apr_time_t next_spawn;  /* master: no fork before (back-off)         */
 } peruid_pool_t;
 
 /* Shared-memory counters of one pool, written by routers, workers and the
@@ -89,10 +92,15 @@ typedef struct {
     volatile apr_uint32_t starting;
 } peruid_pool_stat_t;
 
-/* What the master knows of each scoreboard slot (master-private). */
+/* What the master knows of each scoreboard slot.  Master-private: the
+ * scoreboard itself is writable by every child (and the code a worker
+ * runs), so pids and roles are taken from here, never from there. */
 typedef struct {
     int role;               /* peruid_role_e, MASTER = free              */
     int pool;               /* worker's pool index                       */
+    pid_t pid;
+    ap_generation_t generation;
+    int leaving;            /* asked to leave (graceful, make room)      */
 } peruid_slot_t;
 
 /* The calling process's own identity (set right after fork). */
@@ -104,6 +112,7 @@ typedef struct {
     gid_t gid;
     const char *user;
     apr_pool_t *pchild;
+    sigset_t sigmask;       /* the master's mask before it forked us     */
 } peruid_self_t;
 
 /* The context that survives restarts (ap_retained_data_get). */
@@ -116,11 +125,12 @@ typedef struct {
     int one_process;
     peruid_pool_t *pools;   /* PERUID_MAX_POOLS entries, malloc'd once   */
     int npools;
-    peruid_pool_stat_t *stats;  /* shared mapping, PERUID_MAX_POOLS      */
+    void *stats;            /* shared mapping: PERUID_MAX_POOLS pages    */
+    apr_size_t stats_stride;    /* one page per pool                     */
     int ctl_send;           /* routers -> master: spawn requests         */
     int ctl_recv;
     peruid_slot_t *slots;   /* first_server_limit entries                */
-    int nrouters;           /* routers of this generation                */
+    pid_t master_pid;
 } peruid_retained_t;
 
 /* Per-server (vhost) configuration: AssignUserID. */
@@ -150,17 +160,40 @@ void peruid_settings_defaults(peruid_settings_t *cfg);
 int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
                           int startup, server_rec *s);
 peruid_server_conf_t *peruid_server_conf(server_rec *s);
+int peruid_config_refuse_incompatible(server_rec *s);
 
 /* pools.c */
 apr_status_t peruid_pools_init(peruid_retained_t *rd);
 apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s);
 int peruid_server_pool(server_rec *s);
 peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool);
+apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool);
 apr_int32_t peruid_stat_get(volatile apr_uint32_t *v);
+
+/* The master's context for one generation (master.c, children.c). */
+typedef struct {
+    peruid_retained_t *rd;
+    apr_pool_t *pconf;
+    server_rec *s;
+    apr_time_t next_tick;
+    int no_routers;         /* stopping: routers are not replaced        */
+    int no_workers;         /* stopping: workers are not started         */
+    int fatal;              /* a router of this generation failed fatally */
+} peruid_master_t;
 
 /* master.c */
 int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
                       apr_pool_t *plog, server_rec *s);
+
+/* children.c -- the master's table of its children */
+apr_status_t peruid_children_init(peruid_retained_t *rd);
+apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
+                                  int pool);
+int peruid_children_count(peruid_retained_t *rd, int role, int pool);
+int peruid_children_signal(peruid_retained_t *rd, int role, int sig);
+void peruid_children_reclaim(peruid_retained_t *rd, int terminate);
+int peruid_children_reap(peruid_master_t *m);
+int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool);
 
 /* router.c */
 void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
@@ -179,6 +212,7 @@ apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
 int peruid_child_should_stop(void);
 void peruid_child_exit(peruid_retained_t *rd, apr_pool_t *pchild, int code)
     __attribute__((noreturn));
+void peruid_child_block_signals(sigset_t *was);
 void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
                             int keep_pool);
 apr_status_t peruid_child_become(peruid_retained_t *rd, uid_t uid, gid_t gid,

@@ -6,7 +6,8 @@
  * Runs in a router right after creds.c made it User/Group without
  * capabilities.  A router parses untrusted bytes; should that ever go
  * wrong, the filter keeps it from starting a program, forking, tracing
- * another process of the same user, or touching its identity.  Refused
+ * or signalling another process of the same user, opening sockets (also
+ * through io_uring), or touching its identity.  Refused
  * calls fail with EPERM; everything else is allowed, so httpd's logging
  * and APR keep working.
  */
@@ -27,7 +28,11 @@ static const int seccomp_router_denied[] = {
     SCMP_SYS(mount), SCMP_SYS(umount2), SCMP_SYS(unshare), SCMP_SYS(setns),
     SCMP_SYS(kexec_load), SCMP_SYS(init_module), SCMP_SYS(finit_module),
     SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(keyctl),
-    SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd)
+    SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
+    SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(kill),
+    SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_getfd),
+    SCMP_SYS(pidfd_send_signal), SCMP_SYS(io_uring_setup),
+    SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register)
 };
 
 /* Router (User, no capabilities): see seccomp.h. */

@@ -26,7 +26,9 @@
 #include "channel.h"
 
 /* Master, root, first start: the table, the shared counters and the
- * control channel; all kept for the life of the master. */
+ * control channel; all kept for the life of the master.  Each pool's
+ * counters sit on a page of their own, so that a worker can give up its
+ * mapping of every other pool's (pools_keep_own_stats). */
 apr_status_t peruid_pools_init(peruid_retained_t *rd)
 {
     int ctl[2];
@@ -36,13 +38,14 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
     if (rd->pools) {
         return APR_SUCCESS;
     }
-    m = mmap(NULL, PERUID_MAX_POOLS * sizeof(peruid_pool_stat_t),
+    rd->stats_stride = (apr_size_t)sysconf(_SC_PAGESIZE);
+    m = mmap(NULL, PERUID_MAX_POOLS * rd->stats_stride,
              PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) {
         return errno;
     }
     if ((rv = peruid_chan_pair(ctl)) != APR_SUCCESS) {
-        munmap(m, PERUID_MAX_POOLS * sizeof(peruid_pool_stat_t));
+        munmap(m, PERUID_MAX_POOLS * rd->stats_stride);
         return rv;
     }
     rd->stats = m;
@@ -81,7 +84,6 @@ static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
     pl = &rd->pools[rd->npools];
     pl->uid = uid;
     pl->gid = gid;
-    pl->user = user ? strdup(user) : NULL;
     pl->chan_send = ch[0];
     pl->chan_recv = ch[1];
     return rd->npools++;
@@ -104,6 +106,17 @@ static void pools_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
     *gid = ap_unixd_config.group_id;
     pw = getpwuid(*uid);
     *user = pw ? pw->pw_name : NULL;
+}
+
+/* Master, root: the pool's user name as the passwd database says now
+ * (initgroups and the verification use it); refreshed on every read. */
+static void pools_set_user(peruid_pool_t *pl, const char *user)
+{
+    if (pl->user && user && !strcmp(pl->user, user)) {
+        return;
+    }
+    free(pl->user);
+    pl->user = user ? strdup(user) : NULL;
 }
 
 /* Master, root, after each configuration read: give every server its
@@ -134,6 +147,7 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s)
         if ((idx = pools_find_or_add(rd, uid, gid, user, main_s)) < 0) {
             return APR_ENOSPC;
         }
+        pools_set_user(&rd->pools[idx], user);
         rd->pools[idx].in_config = 1;
         peruid_server_conf(s)->pool = idx;
     }
@@ -149,7 +163,27 @@ int peruid_server_pool(server_rec *s)
 /* Any process: the shared counters of a pool. */
 peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool)
 {
-    return &rd->stats[pool];
+    return (peruid_pool_stat_t *)(void *)
+           ((char *)rd->stats + (apr_size_t)pool * rd->stats_stride);
+}
+
+/* Worker, root, right after fork: unmap every pool's counters but ours,
+ * so the code a worker runs cannot alter another user's pool. */
+apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
+{
+    char *base = (char *)rd->stats;
+    apr_size_t own = (apr_size_t)pool * rd->stats_stride;
+    apr_size_t total = PERUID_MAX_POOLS * rd->stats_stride;
+
+    if (own > 0 && munmap(base, own) < 0) {
+        return errno;
+    }
+    if (own + rd->stats_stride < total
+        && munmap(base + own + rd->stats_stride,
+                  total - own - rd->stats_stride) < 0) {
+        return errno;
+    }
+    return APR_SUCCESS;
 }
 
 /* Any process: a counter read as the signed value it holds. */

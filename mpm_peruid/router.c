@@ -45,6 +45,10 @@
 #define ROUTER_EVENTS      64
 #define ROUTER_ACCEPT_BURST 32
 #define ROUTER_MAX_PEEKS   64   /* a head in more pieces is a slow-drip */
+#define ROUTER_DRAIN_READS 16
+#define ROUTER_BACKOFF     apr_time_from_msec(100)
+#define ROUTER_LOG_EVERY   apr_time_from_sec(10)
+#define ROUTER_TAG_LISTENER 0
 
 typedef enum {
     RC_FREE = 0,
@@ -53,9 +57,11 @@ typedef enum {
     RC_LINGER               /* answered with an error; draining          */
 } router_conn_state_e;
 
-/* One entry of the connection arena; also the epoll cookie. */
+/* One entry of the connection arena.  Its epoll cookie is its index and
+ * its tag; the tag changes every time the entry is reused, so an event
+ * left over from an earlier connection is recognised and ignored. */
 typedef struct router_conn {
-    int kind;               /* 0: connection, 1: listener                */
+    apr_uint32_t tag;       /* never ROUTER_TAG_LISTENER                 */
     int fd;
     router_conn_state_e state;
     int pool;               /* RC_WAIT: the chosen pool                  */
@@ -67,7 +73,6 @@ typedef struct router_conn {
 
 /* A listener as the epoll loop sees it. */
 typedef struct {
-    int kind;               /* always 1                                  */
     int fd;
     ap_listen_rec *lr;
 } router_listener_t;
@@ -92,6 +97,8 @@ typedef struct {
     int nlisteners;
     int listening;          /* listeners are in the epoll set            */
     int stopping;
+    apr_time_t accept_resume;   /* out of descriptors: accept again then */
+    apr_time_t last_fd_log;
     router_list_t peeking, waiting, lingering;
     apr_time_t now;
     sigset_t stop_sigs;
@@ -155,12 +162,18 @@ static void router_set_state(peruid_router_t *r, router_conn_t *c,
     list_push(router_list_of(r, s), c);
 }
 
+/* Router: the epoll cookie of an arena entry or a listener. */
+static apr_uint64_t router_cookie(apr_uint32_t tag, apr_uint32_t index)
+{
+    return ((apr_uint64_t)tag << 32) | index;
+}
+
 /* Router: add or remove the listeners from the epoll set. */
 static void router_listen(peruid_router_t *r, int on)
 {
     int i;
 
-    if (r->listening == on || (on && r->stopping)) {
+    if (r->listening == on || (on && (r->stopping || r->accept_resume))) {
         return;
     }
     for (i = 0; i < r->nlisteners; i++) {
@@ -168,17 +181,20 @@ static void router_listen(peruid_router_t *r, int on)
 
         memset(&ev, 0, sizeof(ev));
         ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-        ev.data.ptr = &r->listeners[i];
+        ev.data.u64 = router_cookie(ROUTER_TAG_LISTENER, (apr_uint32_t)i);
         epoll_ctl(r->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
                   r->listeners[i].fd, &ev);
     }
     r->listening = on;
 }
 
-/* Router: forget a connection (our copy of the fd is closed). */
+/* Router: forget a connection.  The fd leaves the epoll set first: a
+ * worker may hold the same socket, and closing our copy alone would not
+ * stop its events. */
 static void router_release(peruid_router_t *r, router_conn_t *c)
 {
     list_unlink(router_list_of(r, c->state), c);
+    epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     c->fd = -1;
     c->state = RC_FREE;
@@ -249,13 +265,16 @@ static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
     apr_int32_t left;
     apr_status_t rv;
 
+    /* take the unit first: dying between the two steps then costs one
+     * worker too many, never a connection without a worker */
+    left = (apr_int32_t)(apr_atomic_dec32(&st->idle) - 1);
     rv = peruid_chan_send(r->rd->pools[c->pool].chan_send, PERUID_MSG_CONN,
                           (apr_uint32_t)c->pool,
                           (apr_uint32_t)r->rd->mpm->my_generation, c->fd);
     if (rv != APR_SUCCESS) {
+        apr_atomic_inc32(&st->idle);
         return rv;
     }
-    left = (apr_int32_t)(apr_atomic_dec32(&st->idle) - 1);
     if (left + peruid_stat_get(&st->starting) < 0) {
         router_ask_spawn(r, c->pool);
     }
@@ -335,12 +354,13 @@ static void router_peek(peruid_router_t *r, router_conn_t *c)
 static void router_drain(peruid_router_t *r, router_conn_t *c)
 {
     ssize_t n;
+    int i = 0;
 
     do {
         n = recv(c->fd, r->buf, r->bufsize, MSG_DONTWAIT);
-    } while (n > 0);
-    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-        router_release(r, c);
+    } while (n > 0 && ++i < ROUTER_DRAIN_READS);
+    if (n > 0 || n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+        router_release(r, c);   /* closed, failed, or still flooding us */
     }
 }
 
@@ -352,6 +372,9 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
     struct epoll_event ev;
 
     r->free_list = c->next;
+    if (++c->tag == ROUTER_TAG_LISTENER) {
+        c->tag++;
+    }
     c->fd = fd;
     c->lr = l->lr;
     c->peeks = 0;
@@ -362,12 +385,28 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
     }
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
-    ev.data.ptr = c;
+    ev.data.u64 = router_cookie(c->tag, (apr_uint32_t)(c - r->arena));
     if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
         router_release(r, c);
         return;
     }
     router_peek(r, c);          /* the head often came with the SYN's ACK */
+}
+
+/* Router: out of descriptors or memory: stop accepting for a moment
+ * (the listeners stay readable, so trying again at once would spin), and
+ * say so at most every ROUTER_LOG_EVERY. */
+static void router_backoff(peruid_router_t *r, int err)
+{
+    router_listen(r, 0);
+    r->accept_resume = r->now + ROUTER_BACKOFF;
+    if (r->now - r->last_fd_log >= ROUTER_LOG_EVERY) {
+        r->last_fd_log = r->now;
+        ap_log_error(APLOG_MARK, APLOG_ERR, err, ap_server_conf,
+                     PERUID_LOGNO(00022) "router: accept4() failed with %d "
+                     "connections open; pausing accepts (raise the open "
+                     "files limit, ulimit -n)", r->in_use);
+    }
 }
 
 /* Router: accept what is pending on listener l. */
@@ -378,9 +417,9 @@ static void router_accept(peruid_router_t *r, router_listener_t *l)
     for (i = 0; i < ROUTER_ACCEPT_BURST && r->free_list; i++) {
         fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE) {
-                ap_log_error(APLOG_MARK, APLOG_ERR, errno, ap_server_conf,
-                             PERUID_LOGNO(00022) "router: accept4()");
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
+                || errno == ENOMEM) {
+                router_backoff(r, errno);
             }
             return;
         }
@@ -388,15 +427,26 @@ static void router_accept(peruid_router_t *r, router_listener_t *l)
     }
 }
 
-/* Router: one event from epoll. */
+/* Router: one event from epoll; stale ones (an entry since released or
+ * reused) are dropped. */
 static void router_event(peruid_router_t *r, struct epoll_event *ev)
 {
-    router_conn_t *c = ev->data.ptr;
+    apr_uint32_t tag = (apr_uint32_t)(ev->data.u64 >> 32);
+    apr_uint32_t index = (apr_uint32_t)(ev->data.u64 & 0xffffffffu);
+    router_conn_t *c;
 
-    if (c->kind == 1) {
-        if (!r->stopping) {
-            router_accept(r, (router_listener_t *)(void *)c);
+    if (tag == ROUTER_TAG_LISTENER) {
+        if (!r->stopping && r->listening
+            && index < (apr_uint32_t)r->nlisteners) {
+            router_accept(r, &r->listeners[index]);
         }
+        return;
+    }
+    if (index >= PERUID_ROUTER_CONNS) {
+        return;
+    }
+    c = &r->arena[index];
+    if (c->tag != tag || c->state == RC_FREE) {
         return;
     }
     if (c->state == RC_PEEK) {
@@ -425,6 +475,12 @@ static void router_timers(peruid_router_t *r)
     while ((c = r->lingering.head) && c->deadline <= r->now) {
         router_release(r, c);
     }
+    if (r->accept_resume && r->accept_resume <= r->now) {
+        r->accept_resume = 0;
+        if (r->free_list) {
+            router_listen(r, 1);
+        }
+    }
     for (c = r->waiting.head; c; c = next) {
         next = c->next;
         if (c->deadline <= r->now) {
@@ -450,6 +506,9 @@ static int router_timeout_ms(peruid_router_t *r)
     if (r->lingering.head
         && (!next || r->lingering.head->deadline < next)) {
         next = r->lingering.head->deadline;
+    }
+    if (r->accept_resume && (!next || r->accept_resume < next)) {
+        next = r->accept_resume;
     }
     if (!next) {
         return r->stopping ? 100 : 1000;
@@ -524,7 +583,6 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
 
         apr_os_sock_get(&fd, lr->sd);
         apr_socket_opt_set(lr->sd, APR_SO_NONBLOCK, 1);
-        r->listeners[i].kind = 1;
         r->listeners[i].fd = fd;
         r->listeners[i].lr = lr;
     }

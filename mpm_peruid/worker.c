@@ -300,14 +300,16 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
     ap_close_listeners();
     peruid_child_close_fds(rd, PERUID_ROLE_WORKER, pool);
     ap_reopen_scoreboard(pchild, NULL, 0);
-    if ((rv = worker_setup(&w, rd, pchild, slot, pool)) != APR_SUCCESS) {
+    if ((rv = peruid_pools_keep_own_stats(rd, pool)) != APR_SUCCESS
+        || (rv = worker_setup(&w, rd, pchild, slot, pool)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,
-                     PERUID_LOGNO(00011) "worker: epoll setup failed");
+                     PERUID_LOGNO(00011) "worker: setup failed");
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
     if (peruid_child_become(rd, pl->uid, pl->gid, pl->user, ap_server_conf)
         != APR_SUCCESS) {
-        peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
+        /* this pool is not served; the master backs off (children.c) */
+        peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
     ap_run_child_init(pchild, ap_server_conf);
     worker_loop(&w);
@@ -395,6 +397,7 @@ static int worker_check_request(request_rec *r)
                   need >= 0 ? (long)rd->pools[need].uid : -1L,
                   need >= 0 ? (long)rd->pools[need].gid : -1L);
     worker_refuse(r->connection);
+    r->status = HTTP_MISDIRECTED_REQUEST;   /* what the access log shows */
     return DONE;
 }
 

@@ -1,0 +1,310 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * children.c -- the master's table of the routers and workers it forked.
+ *
+ * Runs in the master only, as root.  Each child owns one scoreboard slot
+ * (so mod_status shows every process), but the scoreboard is shared
+ * memory every child can write; the pid, role, pool and generation the
+ * master acts on are kept here, in master-private memory, and copied to
+ * the scoreboard for display and for httpd's ap_reclaim_child_processes.
+ * Children are always signalled by pid, never by process group.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "httpd.h"
+#include "apr_atomic.h"
+#include "http_log.h"
+#include "http_main.h"
+#include "mpm_common.h"
+
+#include "peruid.h"
+
+#define CHILDREN_BACKOFF_MIN apr_time_from_msec(100)
+#define CHILDREN_BACKOFF_MAX apr_time_from_sec(10)
+
+/* Master: the slot table, once per master life (ServerLimit is fixed). */
+apr_status_t peruid_children_init(peruid_retained_t *rd)
+{
+    int i;
+
+    if (rd->slots) {
+        return APR_SUCCESS;
+    }
+    rd->slots = calloc(rd->first_server_limit, sizeof(*rd->slots));
+    if (!rd->slots) {
+        return APR_ENOMEM;
+    }
+    for (i = 0; i < rd->first_server_limit; i++) {
+        rd->slots[i].pool = -1;
+    }
+    return APR_SUCCESS;
+}
+
+/* Master: a free slot (neither ours nor, by the scoreboard, in use). */
+static int children_free_slot(peruid_retained_t *rd)
+{
+    int i;
+
+    for (i = 0; i < rd->cfg.server_limit; i++) {
+        if (rd->slots[i].role == PERUID_ROLE_MASTER) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Master: children of role (and pool, when >= 0) still alive. */
+int peruid_children_count(peruid_retained_t *rd, int role, int pool)
+{
+    int i, n = 0;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        n += rd->slots[i].role == role
+             && (pool < 0 || rd->slots[i].pool == pool);
+    }
+    return n;
+}
+
+/* Master: a worker that died without leaving its pool's counters itself
+ * (killed) is taken out of them, by the status it last showed. */
+static void children_fix_counters(peruid_retained_t *rd, int slot)
+{
+    peruid_pool_stat_t *st = peruid_pool_stat(rd, rd->slots[slot].pool);
+    int status = ap_scoreboard_image->servers[slot][0].status;
+
+    if (status == SERVER_READY) {
+        apr_atomic_dec32(&st->idle);
+    }
+    else if (status == SERVER_STARTING) {
+        apr_atomic_dec32(&st->starting);
+    }
+}
+
+/* Master: the child in slot is gone (reaped by us, or reclaimed by
+ * httpd's ap_reclaim_child_processes, which calls this back). */
+static void children_gone(int slot, pid_t pid, ap_generation_t gen)
+{
+    peruid_retained_t *rd = peruid_retained();
+    peruid_slot_t *sl = &rd->slots[slot];
+
+    ap_run_child_status(ap_server_conf, sl->pid, sl->generation, slot,
+                        MPM_CHILD_EXITED);
+    if (sl->role == PERUID_ROLE_WORKER) {
+        children_fix_counters(rd, slot);
+    }
+    ap_update_child_status_from_indexes(slot, 0, SERVER_DEAD, NULL);
+    ap_scoreboard_image->parent[slot].pid = 0;
+    sl->role = PERUID_ROLE_MASTER;
+    sl->pool = -1;
+    sl->pid = 0;
+    sl->leaving = 0;
+}
+
+/* Master: note a child started in slot. */
+static void children_started(peruid_retained_t *rd, int slot, pid_t pid)
+{
+    peruid_slot_t *sl = &rd->slots[slot];
+
+    sl->pid = pid;
+    sl->generation = rd->mpm->my_generation;
+    ap_scoreboard_image->parent[slot].pid = pid;
+    ap_scoreboard_image->parent[slot].generation = sl->generation;
+    ap_run_child_status(ap_server_conf, pid, sl->generation, slot,
+                        MPM_CHILD_STARTED);
+}
+
+/* Master: the child side of a fork; never returns. */
+static void children_run(peruid_master_t *m, peruid_role_e role, int slot,
+                         int pool)
+{
+#if AP_HAS_THREAD_LOCAL
+    ap_thread_current_after_fork();
+#endif
+    if (role == PERUID_ROLE_ROUTER) {
+        peruid_router_main(m->rd, m->pconf, slot);
+    }
+    peruid_worker_main(m->rd, m->pconf, slot, pool);
+}
+
+/* Master: fork a router, or a worker of pool, into a free slot.  All
+ * signals stay blocked across fork(), so the child cannot lose one sent
+ * before it installed its own handlers. */
+apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
+                                  int pool)
+{
+    peruid_retained_t *rd = m->rd;
+    int slot = children_free_slot(rd);
+    sigset_t was;
+    pid_t pid;
+
+    if (slot < 0) {
+        return APR_ENOSPC;
+    }
+    if (slot + 1 > rd->max_daemons_used) {
+        rd->max_daemons_used = slot + 1;
+    }
+    ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
+    if (role == PERUID_ROLE_WORKER) {
+        apr_atomic_inc32(&peruid_pool_stat(rd, pool)->starting);
+    }
+    rd->slots[slot].role = role;
+    rd->slots[slot].pool = pool;
+    peruid_child_block_signals(&was);
+    rd->self.sigmask = was;
+    pid = fork();
+    if (pid == 0) {
+        children_run(m, role, slot, pool);
+    }
+    sigprocmask(SIG_SETMASK, &was, NULL);
+    if (pid < 0) {
+        apr_status_t rv = errno;
+
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, PERUID_LOGNO(00030)
+                     "fork() of a %s failed",
+                     role == PERUID_ROLE_ROUTER ? "router" : "worker");
+        children_gone(slot, 0, 0);
+        return rv;
+    }
+    children_started(rd, slot, pid);
+    return APR_SUCCESS;
+}
+
+/* Master: send sig to every child of role (-1: all), by pid. */
+int peruid_children_signal(peruid_retained_t *rd, int role, int sig)
+{
+    int i, n = 0;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        peruid_slot_t *sl = &rd->slots[i];
+
+        if (sl->role != PERUID_ROLE_MASTER && (role < 0 || sl->role == role)
+            && sl->pid > 0) {
+            if (sig == AP_SIG_GRACEFUL || sig == AP_SIG_GRACEFUL_STOP) {
+                sl->leaving = 1;
+            }
+            ap_mpm_safe_kill(sl->pid, sig);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Master: httpd's reclaim (SIGTERM, then SIGKILL, with waits) over our
+ * children, after putting our pids back into the scoreboard it reads. */
+void peruid_children_reclaim(peruid_retained_t *rd, int terminate)
+{
+    int i;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        ap_scoreboard_image->parent[i].pid = rd->slots[i].pid;
+    }
+    ap_reclaim_child_processes(terminate, children_gone);
+}
+
+/* Master: ask one idle worker of another pool to leave, so that pool can
+ * have its slot (MaxRequestWorkers reached).  Returns 1 if one was asked. */
+int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool)
+{
+    int i;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        peruid_slot_t *sl = &rd->slots[i];
+
+        if (sl->role == PERUID_ROLE_WORKER && sl->pool != pool
+            && !sl->leaving
+            && ap_scoreboard_image->servers[i][0].status == SERVER_READY
+            && peruid_stat_get(&peruid_pool_stat(rd, sl->pool)->idle) > 0) {
+            sl->leaving = 1;
+            ap_mpm_safe_kill(sl->pid, AP_SIG_GRACEFUL);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Master: the slot of pid, from our own table. */
+static int children_find(peruid_retained_t *rd, pid_t pid)
+{
+    int i;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        if (rd->slots[i].role != PERUID_ROLE_MASTER
+            && rd->slots[i].pid == pid) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Master: a worker of pool ended with status: a clean exit ends the
+ * pool's back-off, anything else (failed switch, crash, kill) lengthens
+ * it, so a pool whose workers keep dying is not forked in a tight loop. */
+static void children_pool_backoff(peruid_retained_t *rd, int pool, int ok)
+{
+    peruid_pool_t *pl = &rd->pools[pool];
+    apr_interval_time_t delay = CHILDREN_BACKOFF_MIN;
+    int i;
+
+    if (ok) {
+        pl->fails = 0;
+        pl->next_spawn = 0;
+        return;
+    }
+    for (i = 0; i < pl->fails && delay < CHILDREN_BACKOFF_MAX; i++) {
+        delay *= 2;
+    }
+    pl->fails++;
+    pl->next_spawn = apr_time_now()
+                     + (delay < CHILDREN_BACKOFF_MAX ? delay
+                                                     : CHILDREN_BACKOFF_MAX);
+}
+
+/* Master: one child has exited.  Only a router of this generation that
+ * exits with APEXIT_CHILDFATAL stops the server: a worker runs its
+ * vhost's code, which must not be able to do that. */
+static void children_reaped(peruid_master_t *m, apr_proc_t *proc,
+                            apr_exit_why_e why, int status)
+{
+    peruid_retained_t *rd = m->rd;
+    int processed = ap_process_child_status(proc, why, status);
+    int slot = children_find(rd, proc->pid);
+    peruid_slot_t *sl;
+
+    if (slot < 0) {
+#if APR_HAS_OTHER_CHILD
+        apr_proc_other_child_alert(proc, APR_OC_REASON_DEATH, status);
+#endif
+        return;
+    }
+    sl = &rd->slots[slot];
+    if (sl->role == PERUID_ROLE_ROUTER && processed == APEXIT_CHILDFATAL
+        && sl->generation == rd->mpm->my_generation) {
+        m->fatal = 1;
+    }
+    if (sl->role == PERUID_ROLE_WORKER) {
+        children_pool_backoff(rd, sl->pool,
+                              why == APR_PROC_EXIT && status == 0);
+    }
+    children_gone(slot, proc->pid, sl->generation);
+}
+
+/* Master: reap every child that has exited; returns how many. */
+int peruid_children_reap(peruid_master_t *m)
+{
+    apr_exit_why_e why;
+    apr_proc_t proc;
+    int status, n = 0;
+
+    while (apr_proc_wait_all_procs(&proc, &status, &why, APR_NOWAIT, m->pconf)
+           == APR_CHILD_DONE) {
+        children_reaped(m, &proc, why, status);
+        n++;
+    }
+    ap_update_global_status();
+    return n;
+}
