@@ -8,7 +8,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 
-plan tests => 7;
+plan tests => 8;
 
 my ($ta_uid, $ta_gid) = ids_of('peruid_ta');
 my ($tb_uid, $tb_gid) = ids_of('peruid_tb');
@@ -170,4 +170,27 @@ subtest 'User\'s vhosts cannot look into the routers' => sub {
         is($st[4], 0, "router $pid is not dumpable (its /proc files "
            . "belong to root)");
     }
+};
+
+# kill(pid, 0) tells whether a process may be signalled: vhost code may
+# signal its own user's processes only (and User's vhosts the routers,
+# which share User -- see t/restart.t).
+subtest 'vhost code cannot signal the master or other users\' workers' => sub {
+    Test::More::plan(tests => 5);
+    my $sig0 = sub {
+        my ($host, $pid) = @_;
+        my $r = http($host, "/signal.php?pid=$pid&sig=0");
+        return $r->{body} =~ /^SENT/ ? 'SENT' : 'FAILED';
+    };
+    my $b_pid = kv(http('b.test', '/whoami.php')->{body})->{pid};
+    is($sig0->('a.test', $master), 'FAILED', 'a.test PHP cannot signal the '
+       . 'master');
+    is($sig0->('a.test', $b_pid), 'FAILED', 'a.test PHP cannot signal '
+       . "b.test's worker ($b_pid)");
+    is($sig0->('a.test', $routers[0]), 'FAILED', 'a.test PHP cannot '
+       . 'signal a router');
+    is($sig0->('b.test', $b_pid), 'SENT', 'b.test PHP can signal its own '
+       . 'user\'s worker (control)');
+    is($sig0->('bx.test', $b_pid), 'SENT', 'bx.test (same uid, other gid) '
+       . 'can signal it too: signals go by uid');
 };

@@ -13,7 +13,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 use File::Path ();
 
-plan tests => 6;
+plan tests => 7;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -284,4 +284,43 @@ subtest 'CoreDumpDirectory does not open the routers to User\'s vhosts' => sub {
     is($st[4], 0, "router $pid is not dumpable (its /proc files belong to "
        . "root)");
     instance_stop($master, 10);
+};
+
+# A graceful-stop must end keep-alive: a worker told to stop finishes the
+# request in progress and closes the connection (prefork does so through
+# the MPM state that ap_graceful_stop_signalled() reads).  Otherwise one
+# client that keeps its connection busy keeps the server from stopping
+# (GracefulShutdownTimeout is 0, no limit, by default).
+subtest 'graceful-stop ends kept-alive connections' => sub {
+    Test::More::plan(tests => 4);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('cfg-kastop', port => $port,
+                                     mpm => <<'EOF');
+StartServers 1
+MinSpareServers 0
+PeruidRouters 1
+EOF
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, 'instance started (no GracefulShutdownTimeout)') or return;
+    my @pids = instance_pids($master);
+    my $c = keepalive_connect(port => $port);
+    ka_send($c, 'a.test', '/whoami.php');
+    is(ka_read_response($c)->{status}, 200, 'kept-alive connection open');
+    my $t0 = time;
+    kill 'WINCH', $master;
+    my ($served, $closed) = (0, 0);
+    while (time - $t0 < 8 && pid_alive($master)) {
+        sleep 0.5;
+        ka_send($c, 'a.test', '/whoami.php');
+        my $r = ka_read_response($c, 3);
+        if (defined $r->{status}) { $served++ } else { $closed = 1; last }
+    }
+    my $gone = wait_for(sub { !pid_alive($master) }, 3);
+    ok($gone, sprintf('the server stopped (%.1f s after SIGWINCH) although '
+       . 'the client kept sending', time - $t0));
+    ok($closed || $gone, "the connection was closed after $served more "
+       . 'requests');
+    close $c->{sock};
+    instance_stop($master, 5) if pid_alive($master);
+    kill 'KILL', grep { ours($_, $conf) } @pids;
 };

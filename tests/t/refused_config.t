@@ -8,7 +8,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 
-plan tests => 6;
+plan tests => 7;
 
 my $httpd = vars('httpd') || '/usr/sbin/apache2';
 my ($tb_uid, $tb_gid) = ids_of('peruid_tb');
@@ -120,10 +120,28 @@ subtest 'refused at request time: AssignUserID in .htaccess' => sub {
     is($r->{status}, 200, 'the rest of a.test still works');
 };
 
-subtest 'a running server refuses a configuration without a way to drop root' => sub {
+subtest 'User root is refused (by httpd itself)' => sub {
     Test::More::plan(tests => 2);
     # User root is httpd's own refusal, before the MPM runs
     my ($rc, $out) = configtest(undef, outside => "User root\n");
     isnt($rc, 0, 'User root: -t fails');
     like($out, qr/root/i, 'the message is about root') or diag $out;
+};
+
+# docs/architecture.md: refused at apache2 -t: mod_cgid (its daemon runs
+# CGI as User, not as the vhost's user) and listeners with a protocol
+# other than http (routers route plain HTTP only).
+subtest 'refused: mod_cgid, a TLS listener' => sub {
+    Test::More::plan(tests => 4);
+    my $libexec = vars('peruid_libexec');
+    my ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta",
+        outside => "LoadModule cgid_module $libexec/mod_cgid.so\n");
+    isnt($rc, 0, 'LoadModule cgid_module: -t fails');
+    like($out, qr/mod_cgid/, 'the message names mod_cgid') or diag $out;
+    my $p = free_port();
+    ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta",
+        outside => "Listen 127.0.0.1:$p https\n");
+    isnt($rc, 0, 'Listen ... https: -t fails');
+    like($out, qr/Listen .*https|https/i, 'the message names the listener')
+        or diag $out;
 };

@@ -12,7 +12,7 @@ use PeruidTest qw(:all);
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-plan tests => 10;
+plan tests => 13;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -182,6 +182,23 @@ subtest 'graceful restart (SIGUSR1) under load: no request fails' => sub {
 ensure_instance();
 serves_everybody('after the graceful restarts', 3);
 
+# docs/architecture.md: "Children are signalled by pid from the
+# scoreboard, never by process group, so CGI programs and piped loggers
+# are not hit."  A CGI's sleep(1) would die of SIGUSR1 or SIGWINCH.
+subtest 'a running CGI survives a graceful restart' => sub {
+    Test::More::plan(tests => 3);
+    ensure_instance();
+    my $c = keepalive_connect(port => $port) or die "connect: $!";
+    ka_send($c, 'b.test', '/slow.cgi?3', headers => ['Connection: close']);
+    sleep 1;
+    kill 'USR1', $master;
+    my ($data) = read_all($c->{sock}, 10);
+    my $r = parse_response($data);
+    is($r->{status}, 200, 'slow.cgi (3 s) across a graceful restart: 200');
+    like($r->{body}, qr/^DONE$/m, 'the CGI ran to its end');
+    ok(pid_alive($master), 'the master is still there');
+};
+
 subtest 'hard restart (SIGHUP) under load: the server comes back' => sub {
     Test::More::plan(tests => 4);
     ensure_instance();
@@ -263,10 +280,16 @@ subtest 'SIGKILL of a router' => sub {
 # A graceful restart that gives a.test another user: new connections are
 # served as the new user at once.
 subtest 'graceful restart with a changed AssignUserID' => sub {
-    Test::More::plan(tests => 6);
+    Test::More::plan(tests => 8);
     ensure_instance();
     is(kv(http('a.test', '/whoami.php', port => $port)->{body})->{uid},
        $ta_uid, 'a.test runs as peruid_ta');
+    # a connection kept alive across the restart
+    my $ka = keepalive_connect(port => $port);
+    ka_send($ka, 'a.test', '/whoami.php');
+    my $r0 = ka_read_response($ka);
+    is(kv($r0->{body})->{uid}, $ta_uid, 'kept-alive connection: first '
+       . 'request served as peruid_ta');
     my @old_routers = routers($master, $port);
     instance_conf('restart', port => $port,
                   a_assign => 'peruid_tb peruid_tb');
@@ -285,6 +308,24 @@ subtest 'graceful restart with a changed AssignUserID' => sub {
        . '(5 fresh connections)');
     is(kv(http('b.test', '/whoami.php', port => $port)->{body})->{uid},
        $tb_uid, 'b.test still peruid_tb');
+    # The old configuration must not outlive the restart on a connection
+    # kept alive from before.  As under prefork (whose children end
+    # keep-alive once a graceful restart is signalled), the old worker may
+    # answer the one request it was already waiting for, then it closes
+    # the connection; it never goes on serving a.test as peruid_ta.
+    my ($as_ta, $closed, @got) = (0, 0);
+    for (1 .. 3) {
+        ka_send($ka, 'a.test', '/whoami.php');
+        my $r1 = ka_read_response($ka, 5);
+        if (!defined $r1->{status}) { $closed = 1; last }
+        my $u1 = kv($r1->{body})->{uid} // '-';
+        push @got, "uid $u1";
+        $as_ta++ if $u1 eq $ta_uid;
+    }
+    ok($as_ta <= 1 && $closed, 'kept-alive connection after the restart: '
+       . 'at most one more request served as peruid_ta, then closed (got: '
+       . join(', ', @got, $closed ? 'closed' : 'still open') . ')');
+    close $ka->{sock};
     # and back
     instance_conf('restart', port => $port);
     $mark = error_log_mark($elog);
@@ -299,6 +340,57 @@ subtest 'graceful restart with a changed AssignUserID' => sub {
         kv(http('a.test', '/whoami.php', port => $port)->{body})->{uid} // '-'
     } 1 .. 5;
     is("@uids", join(' ', ($ta_uid) x 5), 'a.test runs as peruid_ta again');
+};
+
+# docs/architecture.md: vhosts without AssignUserID run as User, the
+# routers' user; "Their code can signal the routers (a SIGSTOP is noticed
+# and the router replaced within a second)".
+subtest 'User\'s vhost code stops and kills the routers: they are replaced' => sub {
+    Test::More::plan(tests => 7);
+    ensure_instance();
+    my @r = routers($master, $port);
+    is(scalar(@r), 2, "routers: @r");
+    # default.test runs as User: its PHP may signal the routers
+    my $res = http('default.test', "/signal.php?pid=$r[0]&sig=19",
+                   port => $port);
+    like($res->{body}, qr/^SENT/, "default.test PHP sent SIGSTOP to router "
+         . "$r[0]");
+    my $t0 = time;
+    my $replaced = wait_for(sub {
+        my @now = routers($master, $port);
+        !grep({ $_ == $r[0] } @now) && @now == 2;
+    }, 5);
+    ok($replaced, sprintf('the stopped router was replaced (%.1f s)',
+                          time - $t0));
+    ok(wait_for(sub { !-e "/proc/$r[0]" }, 5), "router $r[0] is gone "
+       . "(not left stopped)");
+    my @now = routers($master, $port);
+    $res = http('default.test', "/signal.php?pid=$now[0]&sig=9",
+                port => $port);
+    like($res->{body}, qr/^SENT/, "default.test PHP sent SIGKILL to router "
+         . "$now[0]");
+    ok(wait_for(sub { routers($master, $port) == 2
+                      && !grep { $_ == $now[0] } routers($master, $port) }, 5),
+       'the killed router was replaced');
+    note_pids();
+    serves_everybody('afterwards', 3);
+};
+
+# PR_SET_PDEATHSIG: "children die with the master"
+subtest 'SIGKILL of the master: no child survives it' => sub {
+    Test::More::plan(tests => 3);
+    ensure_instance();
+    one('a.test'); one('b.test');
+    my @kids = children_of($master);
+    ok(@kids >= 3, 'children: ' . scalar(@kids));
+    kill 'KILL', $master;
+    my $gone = wait_for(sub { !grep { ours($_) } @kids }, 10);
+    ok($gone, 'every child exited: left '
+       . join(' ', grep { ours($_) } @kids));
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Timeout => 1);
+    ok(!$s, 'nothing listens on the port any more');
+    $master = undef;
 };
 
 subtest 'graceful-stop (SIGWINCH) lets in-flight requests finish' => sub {
