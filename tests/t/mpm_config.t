@@ -13,7 +13,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 use File::Path ();
 
-plan tests => 7;
+plan tests => 8;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -26,7 +26,9 @@ sub ours {
     return pid_alive($pid) && index($cmd, $conf) >= 0;
 }
 
+my @kill_at_end;   # processes of ours that are not instance masters
 END {
+    kill 'KILL', grep { pid_alive($_) } @kill_at_end;
     for my $conf (keys %started) {
         my $m = $started{$conf};
         instance_stop($m, 10) if $m && ours($m, $conf);
@@ -323,4 +325,38 @@ EOF
     close $c->{sock};
     instance_stop($master, 5) if pid_alive($master);
     kill 'KILL', grep { ours($_, $conf) } @pids;
+};
+
+# docs/architecture.md: -X: "One process switches to User/Group and
+# accepts on the first listener itself, serving the vhosts of that user;
+# requests for other users' vhosts are refused by the double-check."
+subtest 'one-process mode (-X): User\'s vhosts only' => sub {
+    Test::More::plan(tests => 6);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('cfg-x', port => $port);
+    my $httpd = vars('httpd') || '/usr/sbin/apache2';
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDOUT, '>', "$dir/logs/x.out";
+        open STDERR, '>&', \*STDOUT;
+        exec($httpd, '-X', '-d', $dir, '-f', $conf) or POSIX::_exit(127);
+    }
+    push @kill_at_end, $pid;
+    my $up = wait_for(sub {
+        (http('default.test', '/index.html', port => $port,
+              timeout => 2)->{status} // 0) == 200;
+    }, 10);
+    ok($up, "apache2 -X runs (pid $pid)");
+    my $r = http('default.test', '/whoami.php', port => $port);
+    is(kv($r->{body})->{uid}, $td_uid, 'default.test: served as User');
+    is(kv($r->{body})->{pid}, $pid, 'by the one process');
+    my $st = proc_status($pid);
+    is((split ' ', $st->{Uid} // '')[0], $td_uid, 'which runs as User');
+    $r = http('a.test', '/whoami.php', port => $port, timeout => 5);
+    is($r->{raw}, '', 'a.test (another user): refused without a byte');
+    kill 'TERM', $pid;
+    my $gone = wait_for(sub { waitpid($pid, POSIX::WNOHANG()) == $pid }, 5);
+    kill 'KILL', $pid unless $gone;
+    waitpid($pid, 0) unless $gone;
+    ok($gone, 'it stops on SIGTERM');
 };

@@ -12,8 +12,9 @@ use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use Time::HiRes qw(time sleep);
 use IO::Select;
+use Socket ();
 
-plan tests => 18;
+plan tests => 20;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -214,6 +215,63 @@ subtest 'requests naming a vhost are routed to it' => sub {
         is($v->{uid}, $uid, "$k: served as uid $uid");
         is($v->{server}, $server, "$k: vhost $server");
     }
+};
+
+subtest 'ServerAlias wildcards are matched as httpd matches them' => sub {
+    Test::More::plan(tests => 4);
+    my $r = http('www.a.test', '/whoami.php');
+    is(kv($r->{body})->{uid}, $ta_uid, 'www.a.test (ServerAlias *.a.test): '
+       . 'peruid_ta');
+    is(kv($r->{body})->{server}, 'www.a.test', 'SERVER_NAME www.a.test');
+    $r = http('x.y.a.test', '/site.txt');
+    is($r->{body}, "site=a\n", 'x.y.a.test: a\'s document root');
+    $r = http('a.test.evil.example', '/whoami.php');
+    is(kv($r->{body})->{uid}, $td_uid, 'a.test.evil.example: the default '
+       . 'vhost');
+};
+
+# The router is one event loop over non-blocking sockets: clients that
+# stall or vanish in the middle of a head must not hold anybody up.
+subtest 'many stalled and vanishing clients do not hold the routers up' => sub {
+    Test::More::plan(tests => 6);
+    my $master = master_pid();
+    my @routers = routers($master);
+    my @stalled;
+    for (1 .. 200) {
+        my $c = keepalive_connect() or last;
+        syswrite($c->{sock}, "GET /whoami.php HTTP/1.1\r\nHost: a.te");
+        push @stalled, $c;
+    }
+    is(scalar(@stalled), 200, '200 connections with half a head each');
+    # clients that go away mid-head, some with a reset
+    for my $i (1 .. 50) {
+        my $c = keepalive_connect() or next;
+        syswrite($c->{sock}, "GET /whoami.php HTTP/1.1\r\nHo");
+        setsockopt($c->{sock}, Socket::SOL_SOCKET(), Socket::SO_LINGER(),
+                   pack('ii', 1, 0)) if $i % 2;     # close -> RST
+        close $c->{sock};
+    }
+    my $t0 = time;
+    my $ok = 0;
+    for my $h (qw(a.test b.test default.test a.test b.test default.test)) {
+        my $r = http($h, '/whoami.php', timeout => 5);
+        $ok++ if ($r->{status} // 0) == 200;
+    }
+    my $dt = time - $t0;
+    is($ok, 6, 'meanwhile 6 ordinary requests were served');
+    ok($dt < 0.9, sprintf('promptly (%.2f s, before the stalled heads '
+       . 'time out)', $dt));
+    my $n408 = 0;
+    for my $c (@stalled) {
+        my ($data) = read_all($c->{sock}, 5);
+        $n408++ if $data =~ m{^HTTP/1\.1 408 };
+        close $c->{sock};
+    }
+    is($n408, 200, 'every stalled client got its 408');
+    is(join(' ', sort(routers($master))), join(' ', sort @routers),
+       'the same routers are still there (none crashed)');
+    is(kv(http('b.test', '/whoami.php')->{body})->{uid}, $tb_uid,
+       'b.test still served');
 };
 
 subtest 'two Host headers: 400, never served' => sub {
