@@ -14,8 +14,10 @@
 #
 # Environment:
 #   PERUID_ITEST_ROOT   runtime directory (document roots, logs of the
-#                       test-private instances); default
-#                       /tmp/peruid-itest-<hash of the checkout path>.
+#                       test-private instances), removed and recreated;
+#                       default /tmp/peruid-itest-<hash of the checkout
+#                       path>; must be /tmp/peruid-itest* or
+#                       /var/tmp/peruid-itest*.
 #                       It must be reachable by the test users, which is
 #                       why it is not inside the checkout.
 #   PERUID_MODULE       the module to test (default: the checkout's
@@ -67,12 +69,19 @@ fi
 
 # ------------------------------------------------------------ document roots
 root=$PERUID_ITEST_ROOT
+# it is removed and recreated: only a directory of our own in /tmp or
+# /var/tmp, named peruid-itest*
 case "$root" in
-    /tmp/*|/var/tmp/*) ;;
+    /tmp/peruid-itest*|/var/tmp/peruid-itest*) ;;
     *) [ -n "${PERUID_ITEST_ROOT_FORCE:-}" ] || {
-           echo "run-integration.sh: refusing PERUID_ITEST_ROOT=$root" \
-                "outside /tmp or /var/tmp (set PERUID_ITEST_ROOT_FORCE=1)" >&2
+           echo "run-integration.sh: refusing PERUID_ITEST_ROOT=$root:" \
+                "not /tmp/peruid-itest* or /var/tmp/peruid-itest*" \
+                "(set PERUID_ITEST_ROOT_FORCE=1)" >&2
            exit 2; } ;;
+esac
+case "$root" in
+    *..*|*/) echo "run-integration.sh: bad PERUID_ITEST_ROOT=$root" >&2
+             exit 2 ;;
 esac
 
 # ------------------------------------------------------------------ cleanup
