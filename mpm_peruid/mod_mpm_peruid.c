@@ -192,5 +192,8 @@ AP_DECLARE_MODULE(mpm_peruid) = {
     peruid_create_server_conf,  /* create per-server config structure */
     peruid_merge_server_conf,   /* merge per-server config structures */
     peruid_cmds,                /* command table */
-    peruid_hooks                /* register hooks */
+    peruid_hooks,               /* register hooks */
+    AP_MODULE_FLAG_ALWAYS_MERGE /* every vhost gets its own server config:
+                                 * one without AssignUserID runs as User,
+                                 * never as the main server's user */
 };
