@@ -171,6 +171,13 @@ chown root:peruid_tx "$root/shared/group-tx.txt"
 chmod 0640 "$root/shared/group-tx.txt"
 chmod 0755 "$root/shared"
 
+# ------------------------------------------------- the probe test module
+# mod_peruid_probe uses include/mpm_peruid.h as other modules would
+# (t/optional_fn.t); built with the same apxs as the MPM.
+apxs=$(command -v apxs || command -v apxs2)
+(cd "$tests/modules" && "$apxs" -c -I"$top/include" mod_peruid_probe.c \
+    >/dev/null)
+
 # ------------------------------------------------------------------- run
 cd "$tests"
 rc=0
