@@ -58,7 +58,7 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
 /* Master, root: the index of the pool for uid/gid, adding it (with its
  * channel) when new; -1 when the table is full or the channel failed. */
 static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
-                             const char *user, server_rec *s)
+                             server_rec *s)
 {
     peruid_pool_t *pl;
     int i, ch[2];
@@ -144,7 +144,7 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s)
                          s->defn_line_number, (long)uid, (long)gid);
             return APR_EINVAL;
         }
-        if ((idx = pools_find_or_add(rd, uid, gid, user, main_s)) < 0) {
+        if ((idx = pools_find_or_add(rd, uid, gid, main_s)) < 0) {
             return APR_ENOSPC;
         }
         pools_set_user(&rd->pools[idx], user);
