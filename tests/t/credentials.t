@@ -7,6 +7,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
+use POSIX ();
 
 plan tests => 8;
 
@@ -92,22 +93,24 @@ subtest 'routers: User/Group ids, no capabilities, system call filter' => sub {
 };
 
 subtest 'no child of the master runs as root or keeps capabilities' => sub {
-    my @kids = children_of($master);
-    Test::More::plan(tests => 1 + 2 * @kids);
-    ok(@kids >= @routers + 1, scalar(@kids) . ' children');
-    for my $pid (@kids) {
-        # a child forked this very moment is root for a few microseconds,
-        # until its switch: only one that stays so is a failure
+    # a child forked this very moment is root for a few microseconds,
+    # until its switch: only one that stays so is a failure.  A child
+    # that exits meanwhile is left out (and not counted as a pass).
+    my %st;
+    for my $pid (children_of($master)) {
         my $st;
         wait_for(sub {
             $st = proc_status($pid);
             !$st || ($st->{Uid} !~ /(^|\s)0(\s|$)/
                      && $st->{CapEff} eq $ZERO);
         }, 2);
-        $st or do {
-            pass("$pid exited meanwhile") for 1 .. 2;
-            next;
-        };
+        $st{$pid} = $st if $st;
+    }
+    my @kids = sort { $a <=> $b } keys %st;
+    Test::More::plan(tests => 1 + 2 * @kids);
+    ok(@kids >= @routers + 1, scalar(@kids) . ' children looked at');
+    for my $pid (@kids) {
+        my $st = $st{$pid};
         unlike($st->{Uid}, qr/(^|\s)0(\s|$)/, "child $pid: no uid 0 "
                . "($st->{Uid})");
         ok($st->{CapPrm} eq $ZERO && $st->{CapEff} eq $ZERO
@@ -168,8 +171,26 @@ subtest 'a worker cannot get root back' => sub {
 # kernel must keep those vhosts' code out of the routers (which see every
 # request head of every vhost).  A setuid() from root leaves a process
 # non-dumpable, so no ptrace, no /proc/<pid>/environ or mem.
+#
+# The control: a dumpable process of peruid_td (sleep, started here with
+# setpriv) IS readable by default.test's PHP, so a READ-FAILED below is
+# the router's protection, not a probe that cannot read anything.
 subtest 'User\'s vhosts cannot look into the routers' => sub {
-    Test::More::plan(tests => 2 * @routers);
+    Test::More::plan(tests => 2 + 2 * @routers);
+    my $ctl = fork // die "fork: $!";
+    if (!$ctl) {
+        exec('setpriv', "--reuid=$td_uid", "--regid=$td_gid", '--clear-groups',
+             'sleep', '30') or POSIX::_exit(127);
+    }
+    wait_for(sub { (proc_uid($ctl) // -1) == $td_uid
+                   && (slurp("/proc/$ctl/comm") // '') =~ /^sleep/ }, 5);
+    my $r = http('default.test', "/procread.php?pid=$ctl");
+    like($r->{body}, qr/^READ-OK/, "control: default.test PHP reads "
+         . "/proc/$ctl/environ of a dumpable peruid_td process");
+    my @cst = stat("/proc/$ctl/environ");
+    is($cst[4], $td_uid, "control: its /proc files belong to peruid_td");
+    kill 'KILL', $ctl;
+    waitpid($ctl, 0);
     for my $pid (@routers) {
         my $r = http('default.test', "/procread.php?pid=$pid");
         like($r->{body}, qr/^READ-FAILED/, "default.test PHP (uid $td_uid) "

@@ -73,7 +73,7 @@ subtest 'PHP (mod_php, inside the worker) runs as the vhost user' => sub {
 };
 
 subtest 'CGI (mod_cgi, forked by the worker) runs as the vhost user' => sub {
-    Test::More::plan(tests => scalar(keys %expect) * 8);
+    Test::More::plan(tests => scalar(keys %expect) * 9);
     for my $host (sort keys %expect) {
         my ($uid, $gid, $groups) = @{ $expect{$host} };
         my $r = http($host, '/id.cgi');
@@ -87,6 +87,10 @@ subtest 'CGI (mod_cgi, forked by the worker) runs as the vhost user' => sub {
         my $parent = $v->{ppid} && proc_ppid($v->{ppid});
         is($parent, $master, "$host: the CGI's parent is a worker (a child "
            . "of the master)");
+        # the listing itself must have worked (stdout is mod_cgi's pipe),
+        # or "no socket" below would hold for want of any line
+        like($r->{body}, qr/^fd 1 pipe:/m, "$host: the CGI listed its "
+             . "descriptors");
         my @sockets = grep { /socket:/ } split /\n/, $r->{body};
         is("@sockets", '', "$host: the CGI inherited no socket (listener, "
            . "channel, client connection)");
@@ -180,21 +184,45 @@ subtest 'supplementary and AssignUserID groups grant access' => sub {
     }
 };
 
+# One pool per user/group pair: the worker that served one vhost on a
+# kept-alive connection serves the other vhosts of its pair too (the
+# double-check lets them through; t/double_check.t has the refusals);
+# bx.test (peruid_tb with group peruid_tx) has workers of its own, whose
+# kernel credentials carry that group.
 subtest 'the vhosts of one user share its pool, others do not' => sub {
-    Test::More::plan(tests => 4);
-    # sequential requests: an idle worker of the pool takes each one
-    my %pids;
-    for my $host (qw(a.test a2.test b.test bnum.test bx.test default.test)) {
-        my $v = kv(http($host, '/whoami.php')->{body});
-        $pids{$host} = $v->{pid};
+    Test::More::plan(tests => 6);
+    my $same_worker = sub {
+        my ($h1, $h2) = @_;
+        my $c = keepalive_connect() or die "connect: $!";
+        ka_send($c, $h1, '/whoami.php');
+        my $v1 = kv(ka_read_response($c)->{body});
+        ka_send($c, $h2, '/whoami.php');
+        my $v2 = kv(ka_read_response($c)->{body});
+        close $c->{sock};
+        return ($v1->{pid} // 'none', $v2->{pid} // 'none');
+    };
+    my ($p1, $p2) = $same_worker->('a.test', 'a2.test');
+    is($p2, $p1, 'a.test and a2.test (peruid_ta): the same worker serves '
+       . 'both on one connection');
+    ($p1, $p2) = $same_worker->('b.test', 'bnum.test');
+    is($p2, $p1, 'b.test and bnum.test (#uid #gid of peruid_tb): the same '
+       . 'worker serves both');
+    # keep both connections open while /proc is read
+    my %c;
+    for my $host (qw(b.test bx.test)) {
+        $c{$host} = keepalive_connect() or die "connect: $!";
+        ka_send($c{$host}, $host, '/whoami.php');
+        $c{$host}{pid} = kv(ka_read_response($c{$host})->{body})->{pid} // 0;
     }
-    my %uid_of = map { $_ => proc_uid($pids{$_}) } keys %pids;
-    is($uid_of{'a2.test'}, $ta_uid, 'a2.test was served by a peruid_ta '
-       . 'process');
-    is($uid_of{'bnum.test'}, $tb_uid, 'bnum.test (#uid #gid) was served by '
-       . 'a peruid_tb process');
-    isnt($pids{'bx.test'}, $pids{'b.test'}, 'bx.test (peruid_tb, group '
-         . 'peruid_tx) is not served by b.test\'s worker');
-    isnt($pids{'default.test'}, $pids{'a.test'}, 'default.test and a.test '
-         . 'use different workers');
+    isnt($c{'bx.test'}{pid}, $c{'b.test'}{pid}, 'bx.test and b.test: '
+         . 'different workers');
+    my ($bst, $xst) = map { proc_status($c{$_}{pid}) || {} }
+                      qw(b.test bx.test);
+    is((split ' ', $bst->{Gid} // '')[0], $tb_gid, "b.test's worker "
+       . "$c{'b.test'}{pid}: gid peruid_tb");
+    is((split ' ', $xst->{Gid} // '')[0], $tx_gid, "bx.test's worker "
+       . "$c{'bx.test'}{pid}: gid peruid_tx");
+    is((split ' ', $xst->{Uid} // '')[0], $tb_uid, "bx.test's worker: "
+       . 'uid peruid_tb');
+    close $_->{sock} for values %c;
 };
