@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "httpd.h"
+#include "apr_hash.h"
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_main.h"
@@ -208,9 +209,11 @@ static const char *set_time_setting(cmd_parms *cmd, void *dummy,
     if (err) {
         return err;
     }
-    if (ap_timeout_parameter_parse(arg, &t, "s") != APR_SUCCESS || t <= 0) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a positive time "
-                            "(seconds, or e.g. 500ms)", cmd->cmd->name, arg);
+    if (ap_timeout_parameter_parse(arg, &t, "s") != APR_SUCCESS || t <= 0
+        || t > PERUID_MAX_TIME_SETTING) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a time between 1ms "
+                            "and one day (seconds, or e.g. 500ms)",
+                            cmd->cmd->name, arg);
     }
     *(apr_interval_time_t *)((char *)cfg + (apr_uintptr_t)cmd->info) = t;
     return NULL;
@@ -316,6 +319,46 @@ int peruid_config_refuse_incompatible(server_rec *s)
         }
     }
     return bad ? !OK : OK;
+}
+
+/* Master, root, check_config: every server's user and group (its
+ * AssignUserID, or User/Group) is not root, and the distinct pairs fit
+ * the pool table -- refused at "apache2 -t", not at start. */
+int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s)
+{
+    apr_hash_t *pairs = apr_hash_make(ptemp);
+    server_rec *s;
+
+    for (s = main_s; s; s = s->next) {
+        uid_t uid;
+        gid_t gid;
+        const char *user;
+        char *key;
+
+        peruid_server_ids(s, &uid, &gid, &user);
+        if (uid == 0 || gid == 0) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                         PERUID_LOGNO(00042) "%s%s%s would run as uid %ld "
+                         "gid %ld: the peruid MPM never serves as root; set "
+                         "User and Group (or AssignUserID) to another user",
+                         s->is_virtual ? "virtual host " : "the main server",
+                         s->is_virtual ? s->server_hostname : "",
+                         s->is_virtual ? apr_psprintf(ptemp, " (%s:%d)",
+                                         s->defn_name, s->defn_line_number)
+                                       : "", (long)uid, (long)gid);
+            return !OK;
+        }
+        key = apr_psprintf(ptemp, "%ld:%ld", (long)uid, (long)gid);
+        apr_hash_set(pairs, key, APR_HASH_KEY_STRING, key);
+    }
+    if (apr_hash_count(pairs) > PERUID_MAX_POOLS) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                     PERUID_LOGNO(00043) "AssignUserID: %u distinct "
+                     "user/group pairs, at most %d are supported",
+                     apr_hash_count(pairs), PERUID_MAX_POOLS);
+        return !OK;
+    }
+    return OK;
 }
 
 /* Master, root, check_config: bring the settings within their bounds, as

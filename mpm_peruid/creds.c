@@ -105,6 +105,7 @@ static apr_status_t creds_check_ids(uid_t uid, gid_t gid, const char **call)
     return APR_SUCCESS;
 }
 
+/* Child, after the switch: qsort order of group ids. */
 static int creds_gid_cmp(const void *a, const void *b)
 {
     gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;

@@ -59,6 +59,7 @@ static size_t peek_line_len(const char *buf, size_t pos, size_t lf)
     return n;
 }
 
+/* Routers: the head is refused with status, for the reason why. */
 static peek_state_e peek_fail(peek_head_t *h, int status, const char *why)
 {
     h->status = status;

@@ -49,6 +49,7 @@
 #define PERUID_MIN_PEEK_MAX           1024
 #define PERUID_DEFAULT_PEEK_TIMEOUT   apr_time_from_sec(5)
 #define PERUID_DEFAULT_IDLE_TIMEOUT   apr_time_from_sec(30)
+#define PERUID_MAX_TIME_SETTING       apr_time_from_sec(86400)
 
 typedef enum {
     PERUID_ROLE_MASTER = 0,
@@ -161,11 +162,14 @@ int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
                           int startup, server_rec *s);
 peruid_server_conf_t *peruid_server_conf(server_rec *s);
 int peruid_config_refuse_incompatible(server_rec *s);
+int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s);
 
 /* pools.c */
 apr_status_t peruid_pools_init(peruid_retained_t *rd);
 apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s);
 int peruid_server_pool(server_rec *s);
+void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
+                       const char **user);
 peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool);
 apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool);
 apr_int32_t peruid_stat_get(volatile apr_uint32_t *v);

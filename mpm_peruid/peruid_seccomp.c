@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <unistd.h>
 
 #include "peruid_seccomp.h"
 
@@ -29,7 +30,7 @@ static const int seccomp_router_denied[] = {
     SCMP_SYS(kexec_load), SCMP_SYS(init_module), SCMP_SYS(finit_module),
     SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(keyctl),
     SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(userfaultfd),
-    SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(kill),
+    SCMP_SYS(socket), SCMP_SYS(socketpair), SCMP_SYS(kill), SCMP_SYS(tkill),
     SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_getfd),
     SCMP_SYS(pidfd_send_signal), SCMP_SYS(io_uring_setup),
     SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register)
@@ -39,6 +40,7 @@ static const int seccomp_router_denied[] = {
 apr_status_t peruid_seccomp_router(const char **call)
 {
     scmp_filter_ctx ctx;
+    pid_t self = getpid();
     size_t i;
     int rc = 0;
 
@@ -52,6 +54,21 @@ apr_status_t peruid_seccomp_router(const char **call)
                                 / sizeof(seccomp_router_denied[0]); i++) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
                               seccomp_router_denied[i], 0);
+    }
+    /* signals only to ourselves (raise() and abort() use tgkill) */
+    if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(tgkill), 1,
+                              SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self));
+    }
+    if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+                              SCMP_SYS(rt_tgsigqueueinfo), 1,
+                              SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self));
+    }
+    if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+                              SCMP_SYS(rt_sigqueueinfo), 1,
+                              SCMP_A0(SCMP_CMP_NE, (scmp_datum_t)self));
     }
     /* clone() without CLONE_THREAD would be a new process */
     if (rc == 0) {

@@ -90,8 +90,8 @@ static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
 }
 
 /* Master, root: the uid, gid and user name that serve server s. */
-static void pools_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
-                             const char **user)
+void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
+                       const char **user)
 {
     peruid_server_conf_t *c = peruid_server_conf(s);
     struct passwd *pw;
@@ -135,7 +135,7 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s)
         const char *user;
         int idx;
 
-        pools_server_ids(s, &uid, &gid, &user);
+        peruid_server_ids(s, &uid, &gid, &user);
         if (uid == 0 || gid == 0) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, PERUID_LOGNO(00005)
                          "virtual host %s:%d would run as uid %ld gid %ld; "
