@@ -8,7 +8,7 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 
-plan tests => 7;
+plan tests => 8;
 
 my $httpd = vars('httpd') || '/usr/sbin/apache2';
 my ($tb_uid, $tb_gid) = ids_of('peruid_tb');
@@ -147,4 +147,22 @@ subtest 'refused: mod_cgid, a TLS listener' => sub {
     isnt($rc, 0, 'Listen ... https: -t fails');
     like($out, qr/PU00009: Listen 127\.0\.0\.1:$p https: the peruid MPM routes plain HTTP only/,
          'the MPM refuses the listener and names it (PU00009)') or diag $out;
+};
+
+# Group root passes httpd's own checks; the MPM refuses it at -t, as any
+# server (the main one included) that would run as gid 0.
+subtest 'refused: Group root, time directives out of range' => sub {
+    Test::More::plan(tests => 8);
+    my ($rc, $out) = configtest(undef, outside => "Group root\n");
+    isnt($rc, 0, 'Group root: -t fails');
+    like($out, qr/PU00042: the main server would run as uid \d+ gid 0: the peruid MPM never serves as root/,
+         'the message says the main server would run as gid 0') or diag $out;
+    for my $c (['PeruidPeekTimeout 0', qr/PeruidPeekTimeout: '0' is not a time between 1ms and one day/],
+               ['PeruidIdleTimeout 90000', qr/PeruidIdleTimeout: '90000' is not a time between 1ms and one day/],
+               ['PeruidPeekMaxBytes 100', qr/PeruidPeekMaxBytes: '100' is not an integer >= 1024/]) {
+        my ($line, $re) = @$c;
+        ($rc, $out) = configtest(undef, outside => "$line\n");
+        isnt($rc, 0, "$line: -t fails");
+        like($out, $re, "$line: the message names the directive") or diag $out;
+    }
 };
