@@ -70,6 +70,29 @@ int peruid_children_count(peruid_retained_t *rd, int role, int pool)
     return n;
 }
 
+/* Master: what the pool's workers are doing, from our table and their
+ * scoreboard slots: alive, ready (idle; one asked to leave still holds
+ * its unit of the idle count until it exits), starting. */
+void peruid_children_pool_state(peruid_retained_t *rd, int pool,
+                                peruid_pool_state_t *ps)
+{
+    int i;
+
+    ps->live = ps->ready = ps->starting = 0;
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        peruid_slot_t *sl = &rd->slots[i];
+        int status;
+
+        if (sl->role != PERUID_ROLE_WORKER || sl->pool != pool) {
+            continue;
+        }
+        status = ap_scoreboard_image->servers[i][0].status;
+        ps->live++;
+        ps->ready += status == SERVER_READY;
+        ps->starting += status == SERVER_STARTING;
+    }
+}
+
 /* Master: a worker that died without leaving its pool's counters itself
  * (killed) is taken out of them, by the status it last showed. */
 static void children_fix_counters(peruid_retained_t *rd, int slot)
@@ -206,25 +229,45 @@ void peruid_children_reclaim(peruid_retained_t *rd, int terminate)
     ap_reclaim_child_processes(terminate, children_gone);
 }
 
-/* Master: ask one idle worker of another pool to leave, so that pool can
- * have its slot (MaxRequestWorkers reached).  Returns 1 if one was asked. */
-int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool)
+/* Master: the slot of an idle worker of another pool than pool, taken
+ * from a pool with more than spares idle workers; -1 if none. */
+static int children_idle_victim(peruid_retained_t *rd, int pool, int spares)
 {
     int i;
 
     for (i = 0; i < rd->max_daemons_used; i++) {
         peruid_slot_t *sl = &rd->slots[i];
+        peruid_pool_state_t ps;
 
-        if (sl->role == PERUID_ROLE_WORKER && sl->pool != pool
-            && !sl->leaving
-            && ap_scoreboard_image->servers[i][0].status == SERVER_READY
-            && peruid_stat_get(&peruid_pool_stat(rd, sl->pool)->idle) > 0) {
-            sl->leaving = 1;
-            ap_mpm_safe_kill(sl->pid, AP_SIG_GRACEFUL);
-            return 1;
+        if (sl->role != PERUID_ROLE_WORKER || sl->pool == pool || sl->leaving
+            || ap_scoreboard_image->servers[i][0].status != SERVER_READY) {
+            continue;
+        }
+        peruid_children_pool_state(rd, sl->pool, &ps);
+        if (ps.ready > spares) {
+            return i;
         }
     }
-    return 0;
+    return -1;
+}
+
+/* Master: ask one idle worker of another pool to leave, so that pool,
+ * whose connections wait, can have its slot (MaxRequestWorkers reached).
+ * Pools above MinSpareServers give first; waiting connections come before
+ * spares.  Returns 1 if one was asked. */
+int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool)
+{
+    int slot = children_idle_victim(rd, pool, rd->cfg.min_spare);
+
+    if (slot < 0) {
+        slot = children_idle_victim(rd, pool, 0);
+    }
+    if (slot < 0) {
+        return 0;
+    }
+    rd->slots[slot].leaving = 1;
+    ap_mpm_safe_kill(rd->slots[slot].pid, AP_SIG_GRACEFUL);
+    return 1;
 }
 
 /* Master: the slot of pid, from our own table. */

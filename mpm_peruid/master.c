@@ -49,44 +49,60 @@ static apr_status_t master_sigchld_reset(void *unused)
     return APR_SUCCESS;
 }
 
-/* Master: keep a pool's counters within what its live workers allow.
- * A router or worker killed between two steps can leave them off by one;
- * an idle count above the live workers would leave a connection queued
- * with nobody to serve it and nobody started. */
-static void master_clamp(volatile apr_uint32_t *v, int live)
+/* Master: do connections wait in the pool's channel?  poll() on our copy
+ * of the receive end tells without reading anything. */
+static int master_pool_waiting(peruid_retained_t *rd, int pool)
 {
-    apr_uint32_t cur;
+    struct pollfd pfd;
 
-    while ((apr_int32_t)(cur = apr_atomic_read32(v)) > live) {
-        if (apr_atomic_cas32(v, (apr_uint32_t)live, cur) == cur) {
-            return;
-        }
+    pfd.fd = rd->pools[pool].chan_recv;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
+}
+
+/* Master: set a shared counter to want unless it moved meanwhile. */
+static void master_counter_set(volatile apr_uint32_t *v, apr_int32_t want)
+{
+    apr_uint32_t cur = apr_atomic_read32(v);
+
+    if ((apr_int32_t)cur != want) {
+        apr_atomic_cas32(v, (apr_uint32_t)want, cur);
     }
 }
 
-/* Master: give pool the workers it lacks: connections waiting (idle plus
- * starting below zero) or fewer spares than MinSpareServers.  When
- * MaxRequestWorkers is reached, only waiting connections make an idle
- * worker of another pool leave. */
-static void master_pool_maintain(peruid_master_t *m, int pool)
+/* Master: bring the pool's shared counters back to what its workers do.
+ * Routers and workers keep them with atomics, but a process killed
+ * between two steps leaves them off; with nothing queued, idle is
+ * exactly the ready workers.  A race with a dispatch in flight leaves an
+ * error of one that the next pass corrects. */
+static void master_pool_reconcile(peruid_master_t *m, int pool,
+                                  const peruid_pool_state_t *ps, int waiting)
+{
+    peruid_pool_stat_t *st = peruid_pool_stat(m->rd, pool);
+
+    if (!waiting) {
+        master_counter_set(&st->idle, ps->ready);
+    }
+    if (peruid_stat_get(&st->starting) > ps->starting) {
+        master_counter_set(&st->starting, ps->starting);
+    }
+}
+
+/* Master: fork up to n workers for pool; at MaxRequestWorkers, ask an
+ * idle worker of another pool to leave when make_room is set. */
+static void master_pool_fork(peruid_master_t *m, int pool, int n,
+                             int make_room)
 {
     peruid_retained_t *rd = m->rd;
-    peruid_pool_t *pl = &rd->pools[pool];
-    peruid_pool_stat_t *st = peruid_pool_stat(rd, pool);
-    int live = peruid_children_count(rd, PERUID_ROLE_WORKER, pool);
-    int want = pl->in_config ? rd->cfg.min_spare : 0;
-    int have;
 
-    master_clamp(&st->idle, live);
-    master_clamp(&st->starting, live);
-    have = peruid_stat_get(&st->idle) + peruid_stat_get(&st->starting);
-    if (have >= want || m->no_workers || apr_time_now() < pl->next_spawn) {
+    if (m->no_workers || apr_time_now() < rd->pools[pool].next_spawn) {
         return;
     }
-    while (have < want) {
+    while (n-- > 0) {
         if (peruid_children_count(rd, PERUID_ROLE_WORKER, -1)
             >= rd->cfg.max_workers) {
-            if (have < 0) {
+            if (make_room) {
                 peruid_children_ask_idle_to_leave(rd, pool);
             }
             return;
@@ -95,17 +111,58 @@ static void master_pool_maintain(peruid_master_t *m, int pool)
             != APR_SUCCESS) {
             return;
         }
-        have++;
     }
 }
 
-/* Master: give every pool the workers it lacks. */
+/* Master: give pool the workers its waiting connections need: as many as
+ * the routers counted (idle + starting below zero), and at least one when
+ * connections wait and no worker is ready or starting.  Returns 1 if the
+ * pool has connections waiting. */
+static int master_pool_serve_waiting(peruid_master_t *m, int pool)
+{
+    peruid_pool_stat_t *st = peruid_pool_stat(m->rd, pool);
+    int waiting = master_pool_waiting(m->rd, pool);
+    peruid_pool_state_t ps;
+    int need;
+
+    peruid_children_pool_state(m->rd, pool, &ps);
+    master_pool_reconcile(m, pool, &ps, waiting);
+    need = -(peruid_stat_get(&st->idle) + peruid_stat_get(&st->starting));
+    if (waiting && ps.ready + ps.starting == 0 && need < 1) {
+        need = 1;
+    }
+    if (need > 0) {
+        master_pool_fork(m, pool, need, 1);
+    }
+    return waiting || need > 0;
+}
+
+/* Master: keep MinSpareServers ready or starting workers in a configured
+ * pool, within MaxRequestWorkers and never at another pool's expense. */
+static void master_pool_keep_spares(peruid_master_t *m, int pool)
+{
+    peruid_pool_state_t ps;
+
+    if (!m->rd->pools[pool].in_config || m->rd->cfg.min_spare == 0) {
+        return;
+    }
+    peruid_children_pool_state(m->rd, pool, &ps);
+    master_pool_fork(m, pool, m->rd->cfg.min_spare - ps.ready - ps.starting,
+                     0);
+}
+
+/* Master: waiting connections first, in every pool; spares only when no
+ * connection waits anywhere, so a slot one pool gave up for another is
+ * not taken back for a spare. */
 static void master_maintain_all(peruid_master_t *m)
 {
-    int i;
+    int i, waiting = 0;
 
     for (i = 0; i < m->rd->npools; i++) {
-        master_pool_maintain(m, i);
+        waiting |= master_pool_serve_waiting(m, i);
+    }
+    for (i = 0; i < m->rd->npools && !waiting; i++) {
+        master_pool_keep_spares(m, i);
     }
 }
 
@@ -122,7 +179,7 @@ static void master_read_control(peruid_master_t *m)
         if (rv == APR_SUCCESS && msg.pool < (apr_uint32_t)rd->npools
             && peruid_chan_check(&msg, PERUID_MSG_SPAWN, msg.pool, fd >= 0)
                == APR_SUCCESS) {
-            master_pool_maintain(m, (int)msg.pool);
+            master_pool_serve_waiting(m, (int)msg.pool);
             continue;
         }
         if (fd >= 0) {

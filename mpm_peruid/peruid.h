@@ -174,6 +174,13 @@ peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool);
 apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool);
 apr_int32_t peruid_stat_get(volatile apr_uint32_t *v);
 
+/* What a pool's workers are doing (children.c, master-private). */
+typedef struct {
+    int live;
+    int ready;              /* idle (SERVER_READY)                       */
+    int starting;
+} peruid_pool_state_t;
+
 /* The master's context for one generation (master.c, children.c). */
 typedef struct {
     peruid_retained_t *rd;
@@ -198,6 +205,8 @@ int peruid_children_signal(peruid_retained_t *rd, int role, int sig);
 void peruid_children_reclaim(peruid_retained_t *rd, int terminate);
 int peruid_children_reap(peruid_master_t *m);
 int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool);
+void peruid_children_pool_state(peruid_retained_t *rd, int pool,
+                                peruid_pool_state_t *ps);
 
 /* router.c */
 void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)

@@ -202,7 +202,10 @@ static void worker_take(peruid_worker_t *w, int fd)
 }
 
 /* Worker, graceful stop (not restart): serve what routers queued before
- * they exited, then leave.  On a restart the new generation serves it. */
+ * they exited, then leave.  On a restart the new generation serves it.
+ * Every connection a router queued took one unit of the idle count, so
+ * each one served here gives one back, as a worker becoming ready for it
+ * would. */
 static void worker_drain(peruid_worker_t *w)
 {
     peruid_msg_t msg;
@@ -214,12 +217,17 @@ static void worker_drain(peruid_worker_t *w)
     }
     while (peruid_chan_recv(w->chan, &msg, &fd) == APR_SUCCESS) {
         if (peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
-                              fd >= 0) == APR_SUCCESS) {
-            worker_serve(w, fd);
+                              fd >= 0) != APR_SUCCESS) {
+            if (fd >= 0) {
+                close(fd);
+            }
+            continue;
         }
-        else if (fd >= 0) {
-            close(fd);
+        /* each connection takes one unit: ours, or one we add for it */
+        if (!w->counted_idle) {
+            apr_atomic_inc32(&w->stat->idle);
         }
+        worker_take(w, fd);
     }
 }
 
