@@ -73,8 +73,9 @@ static void master_counter_set(volatile apr_uint32_t *v, apr_int32_t want)
 
 /* Master: bring the pool's shared counters back to what its workers do.
  * Routers and workers keep them with atomics, but a process killed
- * between two steps leaves them off; with nothing queued, idle is
- * exactly the ready workers.  A race with a dispatch in flight leaves an
+ * between two steps leaves them off; starting is exactly the workers
+ * that show SERVER_STARTING, and with nothing queued idle is exactly the
+ * ready workers.  A race with a worker or a dispatch in flight leaves an
  * error of one that the next pass corrects. */
 static void master_pool_reconcile(peruid_master_t *m, int pool,
                                   const peruid_pool_state_t *ps, int waiting)
@@ -84,9 +85,7 @@ static void master_pool_reconcile(peruid_master_t *m, int pool,
     if (!waiting) {
         master_counter_set(&st->idle, ps->ready);
     }
-    if (peruid_stat_get(&st->starting) > ps->starting) {
-        master_counter_set(&st->starting, ps->starting);
-    }
+    master_counter_set(&st->starting, ps->starting);
 }
 
 /* Master: fork up to n workers for pool; at MaxRequestWorkers, ask an
