@@ -13,7 +13,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 use File::Path ();
 
-plan tests => 8;
+plan tests => 9;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -214,6 +214,58 @@ EOF
     is("$third->[1] $third->[2]", "200 $td_uid", 'the third request was '
        . 'served once a slot was free');
     ok($max <= 2, "never more than 2 workers at once (saw $max)");
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
+
+# MinSpareServers times the users exceeds MaxRequestWorkers: spares must
+# not take slots from each other (a fork/kill loop), and a slot handed to
+# a pool whose connection waits is not taken back for a spare.
+subtest 'MinSpareServers 1 over MaxRequestWorkers 2: no fork/kill loop' => sub {
+    Test::More::plan(tests => 5);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('cfg-spares', port => $port,
+                                     mpm => <<'EOF');
+StartServers 0
+MinSpareServers 1
+MaxSpareServers 2
+ServerLimit 8
+MaxRequestWorkers 2
+PeruidRouters 1
+PeruidIdleTimeout 60
+EOF
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, 'instance started') or return;
+    # the workers (children that are not routers) seen over $secs seconds
+    my $workers_seen = sub {
+        my ($secs) = @_;
+        my %seen;
+        my $t0 = time;
+        while (time - $t0 < $secs) {
+            my %r = map { $_ => 1 } routers($master, $port);
+            $seen{$_} = 1 for grep { !$r{$_} } children_of($master);
+            sleep 0.1;
+        }
+        return sort { $a <=> $b } keys %seen;
+    };
+    $workers_seen->(2);                 # let the spares settle
+    my @seen = $workers_seen->(3);
+    ok(@seen <= 2, 'idle server: the same at most 2 workers for 3 s '
+       . "(saw @seen)");
+    # a pool without a spare gets a slot for its waiting connection ...
+    my %spare_uid = map { (proc_uid($_) // -1) => 1 } @seen;
+    my %uid = ('a.test' => $ta_uid, 'b.test' => $tb_uid,
+               'default.test' => $td_uid);
+    my ($host) = grep { !$spare_uid{$uid{$_}} } sort keys %uid;
+    $host //= 'b.test';
+    my $v = kv(http($host, '/whoami.php', port => $port)->{body});
+    is($v->{uid}, $uid{$host}, "$host (no spare) served as its user");
+    # ... and keeps it: no spare takes it back, nothing forks meanwhile
+    @seen = $workers_seen->(3);
+    my $wpid = $v->{pid} // -1;
+    ok(@seen <= 2 && grep({ $_ == $wpid } @seen),
+       "${host}'s worker $wpid stays, no other worker comes and goes "
+       . "(saw @seen)");
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');
 };
