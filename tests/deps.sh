@@ -1,6 +1,6 @@
 #!/bin/sh
-# tools/deps.sh -- install what building and testing the peruid MPM needs
-# on Debian 12 (run as root).  Used by tools/demo.sh and tools/test.sh.
+# tests/deps.sh -- install what building and testing the peruid MPM needs
+# on Debian 12 (run as root).  Used by tests/demo.sh and tests/run-all.sh.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 stamp=/var/lib/apt/periodic/peruid-deps-updated

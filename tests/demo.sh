@@ -1,7 +1,7 @@
 #!/bin/sh
-# tools/demo.sh -- build the peruid MPM and start a demo httpd on
+# tests/demo.sh -- build the peruid MPM and start a demo httpd on
 # 127.0.0.1:8080 with two vhosts under two demo users (run as root on
-# Debian 12).  "tools/demo.sh stop" stops it again.
+# Debian 12).  "tests/demo.sh stop" stops it again.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 demo=${PERUID_DEMO_DIR:-/var/tmp/peruid-demo}
@@ -19,9 +19,9 @@ if [ "${1:-}" = stop ]; then
     stop_demo
     exit 0
 fi
-[ "$(id -u)" = 0 ] || { echo "tools/demo.sh: run as root" >&2; exit 1; }
-"$top/tools/deps.sh"
-"$top/tools/build.sh"
+[ "$(id -u)" = 0 ] || { echo "tests/demo.sh: run as root" >&2; exit 1; }
+"$top/tests/deps.sh"
+"$top/tests/build.sh"
 stop_demo
 
 for u in peruid-alice peruid-bob; do
@@ -48,7 +48,7 @@ chmod 0711 "$demo/alice" "$demo/bob"
 php=$(ls /usr/lib/apache2/modules/libphp*.so | head -n 1)
 mods=/usr/lib/apache2/modules
 cat > "$demo/httpd.conf" <<CONF
-# peruid demo configuration, written by tools/demo.sh
+# peruid demo configuration, written by tests/demo.sh
 ServerRoot $demo
 LoadModule mpm_peruid_module $top/mpm_peruid/.libs/mod_mpm_peruid.so
 LoadModule authz_core_module $mods/mod_authz_core.so
@@ -103,5 +103,5 @@ alice's 0600 file is served to alice's vhost only:
 
 The processes and their users:  ps -o pid,user,group,args --ppid $(cat "$pidfile")
 Error log: $demo/logs/error_log
-Stop it:   $top/tools/demo.sh stop
+Stop it:   $top/tests/demo.sh stop
 MSG

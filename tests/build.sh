@@ -1,5 +1,5 @@
 #!/bin/sh
-# tools/build.sh -- configure and build the module in this checkout.
+# tests/build.sh -- configure and build the module in this checkout.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -1,10 +1,10 @@
 #!/bin/sh
-# tools/intree.sh HTTPD_SRC -- copy the peruid MPM into an httpd 2.4 source
+# tests/intree.sh HTTPD_SRC -- copy the peruid MPM into an httpd 2.4 source
 # tree as server/mpm/peruid/, for the in-tree build:
-#   tools/intree.sh ../httpd-2.4.x
+#   tests/intree.sh ../httpd-2.4.x
 #   cd ../httpd-2.4.x && ./buildconf && ./configure --with-mpm=peruid ...
 set -eu
-src=${1:?usage: tools/intree.sh HTTPD_SRC}
+src=${1:?usage: tests/intree.sh HTTPD_SRC}
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$src/server/mpm/prefork/prefork.c" ] || {
     echo "intree.sh: $src does not look like an httpd 2.4 source tree" >&2
