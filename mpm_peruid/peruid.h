@@ -4,15 +4,16 @@
  * peruid.h -- shared declarations of the peruid MPM.
  *
  * Process model (docs/architecture.md has the whole picture):
- *   master  (root)       mod_mpm_peruid.c, master.c, config.c
- *   routers (User/Group) router.c, route.c, peek.c
+ *   master  (root)       mod_mpm_peruid.c, master.c, children.c, config.c
+ *   routers (User/Group) router.c, route.c, peek.c, peruid_seccomp.c
  *   workers (vhost user) worker.c
+ *   children after fork  child.c
  *   shared by all        channel.c (fd passing), creds.c (the only file
  *                        that changes credentials), pools.c (pool table).
  *
  * State lives in one retained context (peruid_retained_t) that survives
- * restarts; each child adds its own context struct.  The only globals are
- * signal flags.
+ * restarts; each process adds its own context struct.  The only globals
+ * are signal flags and the cached pointer to the retained context.
  */
 
 #ifndef PERUID_H
