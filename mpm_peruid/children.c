@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "httpd.h"
@@ -70,27 +71,59 @@ int peruid_children_count(peruid_retained_t *rd, int role, int pool)
     return n;
 }
 
-/* Master: what the pool's workers are doing, from our table and their
- * scoreboard slots: alive, ready (idle; one asked to leave still holds
- * its unit of the idle count until it exits), starting. */
-void peruid_children_pool_state(peruid_retained_t *rd, int pool,
-                                peruid_pool_state_t *ps)
+/* Master: what every pool's workers are doing, from our table and their
+ * scoreboard slots, into ps[0 .. npools-1]: alive, ready (idle; one asked
+ * to leave still holds its unit of the idle count until it exits),
+ * starting, asked to leave.  Returns the number of live workers. */
+int peruid_children_observe(peruid_retained_t *rd, peruid_pool_state_t *ps)
+{
+    int i, n = 0;
+
+    memset(ps, 0, rd->npools * sizeof(*ps));
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        peruid_slot_t *sl = &rd->slots[i];
+        peruid_pool_state_t *p;
+        int status;
+
+        if (sl->role != PERUID_ROLE_WORKER || sl->pool < 0
+            || sl->pool >= rd->npools) {
+            continue;
+        }
+        p = &ps[sl->pool];
+        status = ap_scoreboard_image->servers[i][0].status;
+        p->live++;
+        p->ready += status == SERVER_READY;
+        p->starting += status == SERVER_STARTING;
+        p->leaving += sl->leaving;
+        n++;
+    }
+    return n;
+}
+
+/* Master: is there a scoreboard slot for one more child? */
+int peruid_children_have_slot(peruid_retained_t *rd)
+{
+    return children_free_slot(rd) >= 0;
+}
+
+/* Master: ask an idle worker of pool to leave (graceful: it is waiting
+ * for a connection, so it exits at once).  Returns 1 if one was found. */
+int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool)
 {
     int i;
 
-    ps->live = ps->ready = ps->starting = 0;
     for (i = 0; i < rd->max_daemons_used; i++) {
         peruid_slot_t *sl = &rd->slots[i];
-        int status;
 
-        if (sl->role != PERUID_ROLE_WORKER || sl->pool != pool) {
-            continue;
+        if (sl->role == PERUID_ROLE_WORKER && sl->pool == pool
+            && !sl->leaving && sl->pid > 0
+            && ap_scoreboard_image->servers[i][0].status == SERVER_READY) {
+            sl->leaving = 1;
+            ap_mpm_safe_kill(sl->pid, AP_SIG_GRACEFUL);
+            return 1;
         }
-        status = ap_scoreboard_image->servers[i][0].status;
-        ps->live++;
-        ps->ready += status == SERVER_READY;
-        ps->starting += status == SERVER_STARTING;
     }
+    return 0;
 }
 
 /* Master: a worker that died without leaving its pool's counters itself
@@ -227,47 +260,6 @@ void peruid_children_reclaim(peruid_retained_t *rd, int terminate)
         ap_scoreboard_image->parent[i].pid = rd->slots[i].pid;
     }
     ap_reclaim_child_processes(terminate, children_gone);
-}
-
-/* Master: the slot of an idle worker of another pool than pool, taken
- * from a pool with more than spares idle workers; -1 if none. */
-static int children_idle_victim(peruid_retained_t *rd, int pool, int spares)
-{
-    int i;
-
-    for (i = 0; i < rd->max_daemons_used; i++) {
-        peruid_slot_t *sl = &rd->slots[i];
-        peruid_pool_state_t ps;
-
-        if (sl->role != PERUID_ROLE_WORKER || sl->pool == pool || sl->leaving
-            || ap_scoreboard_image->servers[i][0].status != SERVER_READY) {
-            continue;
-        }
-        peruid_children_pool_state(rd, sl->pool, &ps);
-        if (ps.ready > spares) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* Master: ask one idle worker of another pool to leave, so that pool,
- * whose connections wait, can have its slot (MaxRequestWorkers reached).
- * Pools above MinSpareServers give first; waiting connections come before
- * spares.  Returns 1 if one was asked. */
-int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool)
-{
-    int slot = children_idle_victim(rd, pool, rd->cfg.min_spare);
-
-    if (slot < 0) {
-        slot = children_idle_victim(rd, pool, 0);
-    }
-    if (slot < 0) {
-        return 0;
-    }
-    rd->slots[slot].leaving = 1;
-    ap_mpm_safe_kill(rd->slots[slot].pid, AP_SIG_GRACEFUL);
-    return 1;
 }
 
 /* Master: the slot of pid, from our own table. */

@@ -1,8 +1,9 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * master.c -- the master process (root): its loop, pool maintenance,
- * restarts and stops.  children.c keeps its table of children.
+ * master.c -- the master process (root): its loop, restarts and stops.
+ * schedule.c decides which pool gets a worker; children.c keeps the
+ * table of children.
  *
  * The master reads nothing from clients: it holds the listeners only to
  * hand them to the routers it forks, and the pool channels only to hand
@@ -49,136 +50,21 @@ static apr_status_t master_sigchld_reset(void *unused)
     return APR_SUCCESS;
 }
 
-/* Master: do connections wait in the pool's channel?  poll() on our copy
- * of the receive end tells without reading anything. */
-static int master_pool_waiting(peruid_retained_t *rd, int pool)
-{
-    struct pollfd pfd;
-
-    pfd.fd = rd->pools[pool].chan_recv;
-    pfd.events = POLLIN;
-    pfd.revents = 0;
-    return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN);
-}
-
-/* Master: set a shared counter to want unless it moved meanwhile. */
-static void master_counter_set(volatile apr_uint32_t *v, apr_int32_t want)
-{
-    apr_uint32_t cur = apr_atomic_read32(v);
-
-    if ((apr_int32_t)cur != want) {
-        apr_atomic_cas32(v, (apr_uint32_t)want, cur);
-    }
-}
-
-/* Master: bring the pool's shared counters back to what its workers do.
- * Routers and workers keep them with atomics, but a process killed
- * between two steps leaves them off; starting is exactly the workers
- * that show SERVER_STARTING, and with nothing queued idle is exactly the
- * ready workers.  A race with a worker or a dispatch in flight leaves an
- * error of one that the next pass corrects. */
-static void master_pool_reconcile(peruid_master_t *m, int pool,
-                                  const peruid_pool_state_t *ps, int waiting)
-{
-    peruid_pool_stat_t *st = peruid_pool_stat(m->rd, pool);
-
-    if (!waiting) {
-        master_counter_set(&st->idle, ps->ready);
-    }
-    master_counter_set(&st->starting, ps->starting);
-}
-
-/* Master: fork up to n workers for pool; at MaxRequestWorkers, ask an
- * idle worker of another pool to leave when make_room is set. */
-static void master_pool_fork(peruid_master_t *m, int pool, int n,
-                             int make_room)
-{
-    peruid_retained_t *rd = m->rd;
-
-    if (m->no_workers || apr_time_now() < rd->pools[pool].next_spawn) {
-        return;
-    }
-    while (n-- > 0) {
-        if (peruid_children_count(rd, PERUID_ROLE_WORKER, -1)
-            >= rd->cfg.max_workers) {
-            if (make_room) {
-                peruid_children_ask_idle_to_leave(rd, pool);
-            }
-            return;
-        }
-        if (peruid_children_fork(m, PERUID_ROLE_WORKER, pool)
-            != APR_SUCCESS) {
-            return;
-        }
-    }
-}
-
-/* Master: give pool the workers its waiting connections need: as many as
- * the routers counted (idle + starting below zero), and at least one when
- * connections wait and no worker is ready or starting.  Returns 1 if the
- * pool has connections waiting. */
-static int master_pool_serve_waiting(peruid_master_t *m, int pool)
-{
-    peruid_pool_stat_t *st = peruid_pool_stat(m->rd, pool);
-    int waiting = master_pool_waiting(m->rd, pool);
-    peruid_pool_state_t ps;
-    int need;
-
-    peruid_children_pool_state(m->rd, pool, &ps);
-    master_pool_reconcile(m, pool, &ps, waiting);
-    need = -(peruid_stat_get(&st->idle) + peruid_stat_get(&st->starting));
-    if (waiting && ps.ready + ps.starting == 0 && need < 1) {
-        need = 1;
-    }
-    if (need > 0) {
-        master_pool_fork(m, pool, need, 1);
-    }
-    return waiting || need > 0;
-}
-
-/* Master: keep MinSpareServers ready or starting workers in a configured
- * pool, within MaxRequestWorkers and never at another pool's expense. */
-static void master_pool_keep_spares(peruid_master_t *m, int pool)
-{
-    peruid_pool_state_t ps;
-
-    if (!m->rd->pools[pool].in_config || m->rd->cfg.min_spare == 0) {
-        return;
-    }
-    peruid_children_pool_state(m->rd, pool, &ps);
-    master_pool_fork(m, pool, m->rd->cfg.min_spare - ps.ready - ps.starting,
-                     0);
-}
-
-/* Master: waiting connections first, in every pool; spares only when no
- * connection waits anywhere, so a slot one pool gave up for another is
- * not taken back for a spare. */
-static void master_maintain_all(peruid_master_t *m)
-{
-    int i, waiting = 0;
-
-    for (i = 0; i < m->rd->npools; i++) {
-        waiting |= master_pool_serve_waiting(m, i);
-    }
-    for (i = 0; i < m->rd->npools && !waiting; i++) {
-        master_pool_keep_spares(m, i);
-    }
-}
-
 /* Master: read the routers' SPAWN records; each names a pool that is
- * short of workers.  Anything else is logged and dropped. */
+ * short of workers, and one scheduling pass serves them all.  Anything
+ * else is logged and dropped. */
 static void master_read_control(peruid_master_t *m)
 {
     peruid_retained_t *rd = m->rd;
     peruid_msg_t msg;
     apr_status_t rv;
-    int fd;
+    int fd, asked = 0;
 
     while ((rv = peruid_chan_recv(rd->ctl_recv, &msg, &fd)) != EAGAIN) {
         if (rv == APR_SUCCESS && msg.pool < (apr_uint32_t)rd->npools
             && peruid_chan_check(&msg, PERUID_MSG_SPAWN, msg.pool, fd >= 0)
                == APR_SUCCESS) {
-            master_pool_serve_waiting(m, (int)msg.pool);
+            asked = 1;
             continue;
         }
         if (fd >= 0) {
@@ -187,8 +73,11 @@ static void master_read_control(peruid_master_t *m)
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, m->s, PERUID_LOGNO(00031)
                      "master: dropped a malformed control record");
         if (rv != APR_SUCCESS && rv != APR_EINVAL) {
-            return;
+            break;
         }
+    }
+    if (asked) {
+        peruid_schedule(m, 0);
     }
 }
 
@@ -278,7 +167,7 @@ static void master_periodic(peruid_master_t *m)
 #endif
     master_check_routers(m);
     master_start_routers(m);
-    master_maintain_all(m);
+    peruid_schedule(m, 1);
 }
 
 /* Master: wait for control records, children or the next tick.  A child
@@ -298,7 +187,7 @@ static void master_tick(peruid_master_t *m)
     }
     if (peruid_children_reap(m) > 0) {
         master_start_routers(m);
-        master_maintain_all(m);
+        peruid_schedule(m, 0);
     }
     if (apr_time_now() >= m->next_tick) {
         master_periodic(m);
@@ -453,7 +342,8 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
     m.s = s;
     rd->master_pid = getpid();
     ap_log_pid(pconf, ap_pid_fname);
-    if ((rv = master_setup(rd, s)) != APR_SUCCESS) {
+    if ((rv = master_setup(rd, s)) != APR_SUCCESS
+        || (rv = peruid_schedule_init(&m)) != APR_SUCCESS) {
         return master_abort(&m, rv);
     }
     ap_unixd_mpm_set_signals(pconf, rd->one_process);

@@ -4,7 +4,8 @@
  * peruid.h -- shared declarations of the peruid MPM.
  *
  * Process model (docs/architecture.md has the whole picture):
- *   master  (root)       mod_mpm_peruid.c, master.c, children.c, config.c
+ *   master  (root)       mod_mpm_peruid.c, master.c, schedule.c,
+ *                        children.c, config.c
  *   routers (User/Group) router.c, route.c, peek.c, peruid_seccomp.c
  *   workers (vhost user) worker.c
  *   children after fork  child.c
@@ -92,6 +93,8 @@ typedef struct {
 typedef struct {
     volatile apr_uint32_t idle;
     volatile apr_uint32_t starting;
+    volatile apr_uint32_t retire;   /* master: busy workers that should
+                                     * leave after their connection      */
 } peruid_pool_stat_t;
 
 /* What the master knows of each scoreboard slot.  Master-private: the
@@ -129,6 +132,10 @@ typedef struct {
     int npools;
     void *stats;            /* shared mapping: PERUID_MAX_POOLS pages    */
     apr_size_t stats_stride;    /* one page per pool                     */
+    volatile apr_uint32_t *last_used;   /* shared, master and routers
+                                 * only: per pool, the second (since the
+                                 * master started) of its last dispatch */
+    apr_time_t epoch;           /* when the master started               */
     int ctl_send;           /* routers -> master: spawn requests         */
     int ctl_recv;
     peruid_slot_t *slots;   /* first_server_limit entries                */
@@ -174,12 +181,19 @@ void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
 peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool);
 apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool);
 apr_int32_t peruid_stat_get(volatile apr_uint32_t *v);
+int peruid_stat_take(volatile apr_uint32_t *v);
+void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now);
+apr_uint32_t peruid_pool_last_used(peruid_retained_t *rd, int pool);
 
-/* What a pool's workers are doing (children.c, master-private). */
+/* What a pool's workers are doing (children.c, master-private), and
+ * what the master's scheduler (schedule.c) makes of it in one pass. */
 typedef struct {
     int live;
     int ready;              /* idle (SERVER_READY)                       */
     int starting;
+    int leaving;            /* asked to leave, not gone yet              */
+    int waiting;            /* connections queued in the pool's channel  */
+    int need;               /* workers the pool lacks                    */
 } peruid_pool_state_t;
 
 /* The master's context for one generation (master.c, children.c). */
@@ -191,11 +205,17 @@ typedef struct {
     int no_routers;         /* stopping: routers are not replaced        */
     int no_workers;         /* stopping: workers are not started         */
     int fatal;              /* a router of this generation failed fatally */
+    peruid_pool_state_t *ps;    /* schedule.c: one entry per pool        */
+    struct pollfd *pfd;         /* schedule.c: one entry per pool        */
 } peruid_master_t;
 
 /* master.c */
 int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
                       apr_pool_t *plog, server_rec *s);
+
+/* schedule.c -- which pool gets the next worker */
+apr_status_t peruid_schedule_init(peruid_master_t *m);
+void peruid_schedule(peruid_master_t *m, int periodic);
 
 /* children.c -- the master's table of its children */
 apr_status_t peruid_children_init(peruid_retained_t *rd);
@@ -206,8 +226,8 @@ int peruid_children_signal(peruid_retained_t *rd, int role, int sig);
 void peruid_children_reclaim(peruid_retained_t *rd, int terminate);
 int peruid_children_reap(peruid_master_t *m);
 int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool);
-void peruid_children_pool_state(peruid_retained_t *rd, int pool,
-                                peruid_pool_state_t *ps);
+int peruid_children_observe(peruid_retained_t *rd, peruid_pool_state_t *ps);
+int peruid_children_have_slot(peruid_retained_t *rd);
 
 /* router.c */
 void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)

@@ -25,15 +25,19 @@
 #include "peruid.h"
 #include "channel.h"
 
-/* Master, root, first start: the table, the shared counters and the
- * control channel; all kept for the life of the master.  Each pool's
- * counters sit on a page of their own, so that a worker can give up its
- * mapping of every other pool's (pools_keep_own_stats). */
+#define POOLS_LRU_SIZE (PERUID_MAX_POOLS * sizeof(apr_uint32_t))
+
+/* Master, root, first start: the table, the shared counters, the pools'
+ * last-use times and the control channel; all kept for the life of the
+ * master.  Each pool's counters sit on a page of their own, so that a
+ * worker can give up its mapping of every other pool's; the last-use
+ * times, which decide whose idle workers make room for others, are
+ * unmapped by every worker (peruid_pools_keep_own_stats). */
 apr_status_t peruid_pools_init(peruid_retained_t *rd)
 {
     int ctl[2];
     apr_status_t rv;
-    void *m;
+    void *m, *lru;
 
     if (rd->pools) {
         return APR_SUCCESS;
@@ -44,11 +48,21 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
     if (m == MAP_FAILED) {
         return errno;
     }
-    if ((rv = peruid_chan_pair(ctl)) != APR_SUCCESS) {
+    lru = mmap(NULL, POOLS_LRU_SIZE, PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (lru == MAP_FAILED) {
+        rv = errno;
         munmap(m, PERUID_MAX_POOLS * rd->stats_stride);
         return rv;
     }
+    if ((rv = peruid_chan_pair(ctl)) != APR_SUCCESS) {
+        munmap(m, PERUID_MAX_POOLS * rd->stats_stride);
+        munmap(lru, POOLS_LRU_SIZE);
+        return rv;
+    }
     rd->stats = m;
+    rd->last_used = lru;
+    rd->epoch = apr_time_now();
     rd->ctl_send = ctl[0];
     rd->ctl_recv = ctl[1];
     rd->pools = calloc(PERUID_MAX_POOLS, sizeof(peruid_pool_t));
@@ -168,13 +182,18 @@ peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool)
 }
 
 /* Worker, root, right after fork: unmap every pool's counters but ours,
- * so the code a worker runs cannot alter another user's pool. */
+ * and every pool's last-use time, so the code a worker runs cannot alter
+ * another user's pool, nor make its own pool look busier than it is. */
 apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
 {
     char *base = (char *)rd->stats;
     apr_size_t own = (apr_size_t)pool * rd->stats_stride;
     apr_size_t total = PERUID_MAX_POOLS * rd->stats_stride;
 
+    if (munmap((void *)rd->last_used, POOLS_LRU_SIZE) < 0) {
+        return errno;
+    }
+    rd->last_used = NULL;
     if (own > 0 && munmap(base, own) < 0) {
         return errno;
     }
@@ -190,4 +209,36 @@ apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
 apr_int32_t peruid_stat_get(volatile apr_uint32_t *v)
 {
     return (apr_int32_t)apr_atomic_read32(v);
+}
+
+/* Any process: take one unit from counter v if it holds any.  Returns 1
+ * if a unit was taken. */
+int peruid_stat_take(volatile apr_uint32_t *v)
+{
+    apr_uint32_t cur;
+
+    while ((apr_int32_t)(cur = apr_atomic_read32(v)) > 0) {
+        if (apr_atomic_cas32(v, cur - 1, cur) == cur) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Router (User): note that pool was just given a connection.  One plain
+ * store of whole seconds: the master only orders pools by it. */
+void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now)
+{
+    apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now - rd->epoch);
+
+    if (rd->last_used[pool] != sec) {
+        rd->last_used[pool] = sec;
+    }
+}
+
+/* Master: the second (since the master started) pool last had a
+ * connection; 0 if never. */
+apr_uint32_t peruid_pool_last_used(peruid_retained_t *rd, int pool)
+{
+    return rd->last_used[pool];
 }

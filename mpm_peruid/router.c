@@ -66,6 +66,7 @@ typedef struct router_conn {
     router_conn_state_e state;
     int pool;               /* RC_WAIT: the chosen pool                  */
     int peeks;              /* RC_PEEK: times the head was looked at     */
+    int watched;            /* fd is in the epoll set                    */
     apr_time_t deadline;
     ap_listen_rec *lr;
     struct router_conn *prev, *next;
@@ -194,7 +195,10 @@ static void router_listen(peruid_router_t *r, int on)
 static void router_release(peruid_router_t *r, router_conn_t *c)
 {
     list_unlink(router_list_of(r, c->state), c);
-    epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    if (c->watched) {
+        epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
+        c->watched = 0;
+    }
     close(c->fd);
     c->fd = -1;
     c->state = RC_FREE;
@@ -278,6 +282,7 @@ static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
     if (left + peruid_stat_get(&st->starting) < 0) {
         router_ask_spawn(r, c->pool);
     }
+    peruid_pool_touch(r->rd, c->pool, r->now);
     router_release(r, c);
     return APR_SUCCESS;
 }
@@ -370,18 +375,28 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
 {
     router_conn_t *c = r->free_list;
     struct epoll_event ev;
+    apr_uint32_t tag;
 
     r->free_list = c->next;
     if (++c->tag == ROUTER_TAG_LISTENER) {
         c->tag++;
     }
+    tag = c->tag;
     c->fd = fd;
     c->lr = l->lr;
     c->peeks = 0;
     c->state = RC_FREE;
+    c->watched = 0;
     router_set_state(r, c, RC_PEEK, r->now + r->rd->cfg.peek_timeout);
     if (++r->in_use == PERUID_ROUTER_CONNS) {
         router_listen(r, 0);
+    }
+    /* the head usually came with the connection (httpd's AcceptFilter
+     * makes the kernel wait for it): then it is routed at once, and the
+     * socket never enters the epoll set */
+    router_peek(r, c);
+    if (c->state == RC_FREE || c->tag != tag || c->watched) {
+        return;
     }
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
@@ -390,7 +405,7 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
         router_release(r, c);
         return;
     }
-    router_peek(r, c);          /* the head often came with the SYN's ACK */
+    c->watched = 1;
 }
 
 /* Router: out of descriptors or memory: stop accepting for a moment
@@ -530,21 +545,22 @@ static void router_stop_accepting(peruid_router_t *r)
     r->nlisteners = 0;
 }
 
-/* Router: the event loop. */
+/* Router: the event loop.  The stop signals stay blocked except inside
+ * epoll_pwait, so one cannot slip in between the flag test and the wait
+ * (a router runs no code of anyone else, nothing inherits the mask). */
 static void router_loop(peruid_router_t *r)
 {
     struct epoll_event evs[ROUTER_EVENTS];
     sigset_t old;
     int n, i;
 
+    sigprocmask(SIG_BLOCK, &r->stop_sigs, &old);
     while (!r->stopping || r->in_use > 0) {
-        sigprocmask(SIG_BLOCK, &r->stop_sigs, &old);
         if (peruid_child_should_stop() && !r->stopping) {
             router_stop_accepting(r);
         }
         n = epoll_pwait(r->ep, evs, ROUTER_EVENTS, router_timeout_ms(r),
                         &old);
-        sigprocmask(SIG_SETMASK, &old, NULL);
         r->now = apr_time_now();
         for (i = 0; i < n; i++) {
             router_event(r, &evs[i]);

@@ -93,14 +93,18 @@ static int worker_retire_idle(peruid_worker_t *w)
     }
 }
 
-/* Worker: join the pool's idle count unless it already has
- * MaxSpareServers spares.  Returns 0 when the worker should exit. */
+/* Worker: join the pool's idle count, unless the master asked one busy
+ * worker of the pool to leave when done (peruid_children_ask_busy_to_leave:
+ * another user needs the slot) and we are the first to see it.  Too many
+ * spares are not judged here but by the master, once a second, as
+ * prefork does: a pool whose load comes and goes keeps its workers
+ * instead of forking them again.  Returns 0 when the worker should exit. */
 static int worker_become_ready(peruid_worker_t *w)
 {
     if (w->counted_idle) {
         return 1;
     }
-    if (peruid_stat_get(&w->stat->idle) >= w->rd->cfg.max_spare) {
+    if (peruid_stat_take(&w->stat->retire)) {
         return 0;
     }
     ap_update_child_status(w->sbh, SERVER_READY, NULL);

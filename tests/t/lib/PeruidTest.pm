@@ -24,7 +24,7 @@ our @EXPORT_OK = qw(
     master_pid routers workers_of_uid
     error_log_mark error_log_since wait_for
     free_port instance_conf instance_start instance_stop instance_pids
-    pid_alive slurp
+    pid_alive slurp in_parallel
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -442,6 +442,32 @@ sub free_port {
     my $p = $s->sockport;
     close $s;
     return $p;
+}
+
+# in_parallel(@subs): run each sub in a child process at once; returns
+# the first line each one returned (as a string), in order.
+sub in_parallel {
+    my @kids;
+    for my $sub (@_) {
+        pipe(my $rd, my $wr) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $rd;
+            print $wr $sub->(), "\n";
+            close $wr;
+            POSIX::_exit(0);
+        }
+        close $wr;
+        push @kids, [$pid, $rd];
+    }
+    my @res;
+    for my $k (@kids) {
+        my $line = readline($k->[1]) // '';
+        chomp $line;
+        waitpid($k->[0], 0);
+        push @res, $line;
+    }
+    return @res;
 }
 
 # instance_conf($name, %o): a small httpd.conf for an instance of our own
