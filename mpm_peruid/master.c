@@ -177,8 +177,9 @@ static void master_tick(peruid_master_t *m)
 {
     struct pollfd pfd;
     apr_time_t now = apr_time_now();
-    int ms = m->next_tick > now
-             ? (int)apr_time_as_msec(m->next_tick - now) + 1 : 0;
+    apr_time_t wake = m->next_pass && m->next_pass < m->next_tick
+                      ? m->next_pass : m->next_tick;
+    int ms = wake > now ? (int)apr_time_as_msec(wake - now) + 1 : 0;
 
     pfd.fd = m->rd->ctl_recv;
     pfd.events = POLLIN;
@@ -191,6 +192,9 @@ static void master_tick(peruid_master_t *m)
     }
     if (apr_time_now() >= m->next_tick) {
         master_periodic(m);
+    }
+    else if (m->next_pass && apr_time_now() >= m->next_pass) {
+        peruid_schedule(m, 0);
     }
 }
 

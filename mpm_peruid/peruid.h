@@ -85,6 +85,7 @@ typedef struct {
     int in_config;          /* named by the current generation           */
     int fails;              /* master: workers that died in a row        */
     apr_time_t next_spawn;  /* master: no fork before (back-off)         */
+    apr_time_t short_since; /* master: first seen short of workers       */
 } peruid_pool_t;
 
 /* Shared-memory counters of one pool, written by routers, workers and the
@@ -202,6 +203,7 @@ typedef struct {
     apr_pool_t *pconf;
     server_rec *s;
     apr_time_t next_tick;
+    apr_time_t next_pass;   /* schedule.c: look again then (0: no need)  */
     int no_routers;         /* stopping: routers are not replaced        */
     int no_workers;         /* stopping: workers are not started         */
     int fatal;              /* a router of this generation failed fatally */

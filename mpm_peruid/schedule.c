@@ -14,7 +14,9 @@
  *   1. observe     every pool: live, ready, starting, leaving workers,
  *                  and connections waiting in its channel;
  *   2. grant       pools whose connections lack a worker get one, the
- *                  pool with the fewest workers first;
+ *                  pool with the fewest workers first (at once for a
+ *                  pool with no worker, after 50 ms of shortage for a
+ *                  pool whose workers are all busy);
  *   3. make room   at MaxRequestWorkers: the least recently used idle
  *                  worker of another user leaves; when none is idle, the
  *                  pool with the most workers gives one up after its
@@ -34,6 +36,10 @@
 #include "http_main.h"
 
 #include "peruid.h"
+
+/* How long a pool whose workers are all busy must stay short of workers
+ * before it gets more (sched_confirm). */
+#define SCHED_GROW_DELAY apr_time_from_msec(50)
 
 /* Master, root, start of a generation: the per-pool arrays. */
 apr_status_t peruid_schedule_init(peruid_master_t *m)
@@ -93,10 +99,43 @@ static void sched_reconcile(peruid_master_t *m, int pool)
     sched_counter_set(&st->starting, ps->starting);
 }
 
+/* Master: a pool that has workers, all busy, gets more only if it is
+ * still short SCHED_GROW_DELAY after it was first seen short (and seen
+ * again then): connections that wait a moment for one of its workers to
+ * finish (often one closing its previous connection) do not fork workers
+ * that then sit idle.  A pool with no worker gets one at once.  Returns
+ * need, or 0 while the shortage is not confirmed. */
+static int sched_confirm(peruid_master_t *m, int pool, int need,
+                         apr_time_t now)
+{
+    peruid_pool_t *pl = &m->rd->pools[pool];
+    peruid_pool_state_t *ps = &m->ps[pool];
+
+    if (need <= 0) {
+        pl->short_since = 0;
+        return 0;
+    }
+    if (ps->live - ps->leaving <= 0) {
+        return need;                    /* cold: no worker at all */
+    }
+    if (!pl->short_since) {
+        pl->short_since = now;
+    }
+    else if (now >= pl->short_since + SCHED_GROW_DELAY) {
+        pl->short_since = 0;
+        return need;
+    }
+    if (!m->next_pass || pl->short_since + SCHED_GROW_DELAY < m->next_pass) {
+        m->next_pass = pl->short_since + SCHED_GROW_DELAY;
+    }
+    return 0;
+}
+
 /* Master: the workers pool lacks for its connections: as many as the
  * routers counted (idle + starting below zero), and at least one when
  * connections wait and no worker is ready or starting.  None while the
- * pool is backing off after failed workers. */
+ * pool is backing off after failed workers, or while its shortage is not
+ * confirmed (sched_confirm). */
 static int sched_need(peruid_master_t *m, int pool, apr_time_t now)
 {
     peruid_pool_stat_t *st = peruid_pool_stat(m->rd, pool);
@@ -109,7 +148,7 @@ static int sched_need(peruid_master_t *m, int pool, apr_time_t now)
     if (now < m->rd->pools[pool].next_spawn) {
         return 0;
     }
-    return need > 0 ? need : 0;
+    return sched_confirm(m, pool, need, now);
 }
 
 /* Master: step 1, observe every pool.  Returns the live workers. */
@@ -119,6 +158,7 @@ static int sched_observe(peruid_master_t *m, int periodic)
     apr_time_t now = apr_time_now();
     int i, workers = peruid_children_observe(rd, m->ps);
 
+    m->next_pass = 0;
     sched_poll_waiting(m);
     for (i = 0; i < rd->npools; i++) {
         if (periodic) {
@@ -323,6 +363,7 @@ void peruid_schedule(peruid_master_t *m, int periodic)
     int workers;
 
     if (m->no_workers) {
+        m->next_pass = 0;
         return;
     }
     workers = sched_observe(m, periodic);

@@ -1,0 +1,65 @@
+# shellcheck shell=bash disable=SC2034
+# bench/lib.sh -- settings and small helpers shared by the benchmark scripts
+# (sourced by bench/run.sh, bench/setup.sh and bench/servers.sh; not run).
+#
+# Every setting can be overridden from the environment; bench/README lists
+# them.
+
+: "${BENCH_DIR:=/var/tmp/peruid-bench}"
+: "${BENCH_ROUNDS:=5}"
+: "${BENCH_DURATION:=5s}"
+: "${BENCH_CONNS:=16}"
+: "${BENCH_THREADS:=2}"
+: "${BENCH_WARMUP:=2s}"
+: "${BENCH_PORT_BASE:=8300}"
+
+# the four servers, in the order every round runs them
+SERVERS="prefork itk fpm peruid"
+# 200 site users (pub000..pub199 for s000.bench..s199.bench) and 40
+# cold-start users (puc00..puc39 for c00.cold..c39.cold)
+N_SITES=200
+N_COLD=40
+# user pools of peruid: the sites, the cold-start users and User (default)
+NPOOLS=$((N_SITES + N_COLD + 1))
+# the load scenarios, in the order they run
+SCENARIOS="a-static-ka a-static-close a-php-ka a-php-close b-zipf"
+
+BENCH_TOP=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_SRC=$BENCH_TOP/bench
+WWW=$BENCH_DIR/www
+MODS=/usr/lib/apache2/modules
+
+export BENCH_DIR BENCH_ROUNDS BENCH_DURATION BENCH_CONNS BENCH_THREADS \
+       BENCH_WARMUP BENCH_PORT_BASE
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf '[bench] FATAL: %s\n' "$*" >&2; exit 1; }
+
+# letter, port and directory of a server
+server_letter() {
+    case $1 in prefork) echo A;; itk) echo B;; fpm) echo C;; peruid) echo D;;
+        *) die "unknown server $1";; esac
+}
+server_port() {
+    case $1 in prefork) echo $((BENCH_PORT_BASE + 1));;
+        itk) echo $((BENCH_PORT_BASE + 2));;
+        fpm) echo $((BENCH_PORT_BASE + 3));;
+        peruid) echo $((BENCH_PORT_BASE + 4));;
+        *) die "unknown server $1";; esac
+}
+server_dir() { echo "$BENCH_DIR/$(server_letter "$1")-$1"; }
+
+# user names: site_user 7 -> pub007, cold_user 7 -> puc07
+site_user() { printf 'pub%03d' "$1"; }
+site_host() { printf 's%03d.bench' "$1"; }
+cold_user() { printf 'puc%02d' "$1"; }
+cold_host() { printf 'c%02d.cold' "$1"; }
+
+# the pid in a pid file, if that process is alive
+live_pid() {
+    [ -s "$1" ] || return 1
+    _p=$(cat "$1" 2>/dev/null) || return 1
+    case $_p in ''|*[!0-9]*) return 1;; esac
+    kill -0 "$_p" 2>/dev/null || return 1
+    echo "$_p"
+}

@@ -1,0 +1,314 @@
+#!/bin/bash
+# bench/run.sh -- the peruid benchmark: prefork, itk, php-fpm and peruid
+# side by side on 127.0.0.1, measured with wrk in interleaved rounds.
+# Run as root on Debian 12 ("make bench" runs it after building the module).
+#
+#   bench/run.sh          install, set up, start, measure, stop, report
+#   bench/run.sh report   regenerate docs/benchmarks.{md,png} from $BENCH_DIR
+#   bench/run.sh clean    stop leftover servers, remove the bench users and
+#                         $BENCH_DIR
+#
+# Steps of a run: apt-get what is missing; take the module ($PERUID_SO or
+# build with tests/build.sh) and copy it into $BENCH_DIR; users, docroots
+# and configs (bench/setup.sh); start and check the servers
+# (bench/servers.sh); a warm-up per server; (a) with wrk, each scenario in
+# rounds A B C D A B C D ... after a warm-up; (e) cold start; (b) like (a);
+# (c) memory right after (b) (bench/mem.py); stop everything; write
+# $BENCH_DIR/*.tsv, docs/benchmarks.md and docs/benchmarks.png
+# (bench/report.py, bench/plot.gp).  See bench/README.
+set -eu -o pipefail
+. "$(dirname "$0")/lib.sh"
+
+: "${BENCH_DOCS:=$BENCH_TOP/docs}"
+RAW=$BENCH_DIR/raw
+RESULTS=$BENCH_DIR/results.tsv
+COLD=$BENCH_DIR/cold.tsv
+MEMORY=$BENCH_DIR/memory.tsv
+META=$BENCH_DIR/meta.tsv
+COLD_PER_ROUND=8
+: "${BENCH_WARMUP_START:=5s}"
+
+# --- 1. what the benchmark needs -------------------------------------------
+
+install_deps() {
+    # what the bench uses, curl (checks, cold start) and python3 (report)
+    pkgs="wrk libapache2-mpm-itk php8.2-fpm gnuplot-nox libapache2-mod-php8.2 apache2 curl python3"
+    missing=
+    for p in $pkgs; do
+        st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
+        [ "$st" = installed ] || missing="$missing $p"
+    done
+    [ -z "$missing" ] && { log "packages: all installed"; return; }
+    log "packages: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    # shellcheck disable=SC2086
+    apt-get install -y --no-install-recommends $pkgs
+}
+
+# the module to benchmark, copied into $BENCH_DIR so that a rebuild of the
+# source tree cannot pull it from under the running server
+take_module() {
+    if [ -n "${PERUID_SO:-}" ]; then
+        so=$PERUID_SO
+        log "module: $so (PERUID_SO)"
+    else
+        log "module: building with tests/build.sh"
+        sh "$BENCH_TOP/tests/build.sh"
+        so=$BENCH_TOP/mpm_peruid/.libs/mod_mpm_peruid.so
+    fi
+    [ -f "$so" ] || die "no module at $so"
+    cp "$so" "$BENCH_DIR/.mod_mpm_peruid.so.new"
+    mv -f "$BENCH_DIR/.mod_mpm_peruid.so.new" "$BENCH_DIR/mod_mpm_peruid.so"
+    SO_SRC=$(readlink -f "$so")
+}
+
+# --- the record of the run ---------------------------------------------------
+
+meta() { printf '%s\t%s\n' "$1" "$2" >> "$META"; }
+
+write_meta() {
+    : > "$META"
+    meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+    meta host_nproc "$(nproc)"
+    meta host_cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+    meta host_ram "$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+    meta host_kernel "$(uname -sr)"
+    meta host_loadavg "$(cut -d' ' -f1-3 /proc/loadavg)"
+    meta host_os "$(. /etc/os-release && echo "$PRETTY_NAME")"
+    meta v_apache2 "$(apache2 -v | sed -n 's/^Server version: //p')"
+    meta v_php "$(php -v 2>/dev/null | head -n 1)"
+    for p in apache2 libapache2-mpm-itk libapache2-mod-php8.2 php8.2-fpm wrk; do
+        meta "dpkg_$p" "$(dpkg-query -W -f '${Version}' "$p" 2>/dev/null || echo '?')"
+    done
+    meta module_src "$SO_SRC"
+    meta module_sha256 "$(sha256sum "$BENCH_DIR/mod_mpm_peruid.so" | cut -c1-16)"
+    commit=$(git -C "$BENCH_TOP" rev-parse --short HEAD 2>/dev/null || echo '?')
+    if [ -n "$(git -C "$BENCH_TOP" status --porcelain -- mpm_peruid include 2>/dev/null)" ]; then
+        commit="$commit (work tree differs in mpm_peruid/ or include/)"
+    fi
+    meta git_commit "$commit"
+    meta peruid_so_env "${PERUID_SO:-}"
+    meta bench_top "$BENCH_TOP"
+    for v in BENCH_ROUNDS BENCH_DURATION BENCH_CONNS BENCH_THREADS BENCH_WARMUP \
+             BENCH_WARMUP_START BENCH_PORT_BASE BENCH_DIR; do
+        meta "$v" "$(eval echo "\$$v")"
+    done
+    meta ulimit_n "$(ulimit -n)"
+    meta max_spare "$(sed -n 's/^MaxSpareServers //p' "$(server_dir prefork)/httpd.conf")"
+    meta peruid_workers "$(sed -n 's/^MaxRequestWorkers //p' "$(server_dir peruid)/httpd.conf")"
+}
+
+# --- 4. wrk ---------------------------------------------------------------------
+
+# parse wrk's output into one TSV row (NA: wrk printed no latency):
+# rps p50_ms p99_ms requests non2xx err_connect err_read err_write err_timeout
+parse_wrk() {
+    awk '
+    function ms(v) {
+        if (v ~ /us$/) return v / 1000
+        if (v ~ /ms$/) return v + 0
+        if (v ~ /m$/)  return v * 60000
+        if (v ~ /h$/)  return v * 3600000
+        if (v ~ /s$/)  return v * 1000
+        return v + 0
+    }
+    BEGIN { rps = 0; p50 = "NA"; p99 = "NA"; req = 0; n2 = 0; c = 0; r = 0; w = 0; t = 0 }
+    /^ +50% /               { p50 = ms($2) }
+    /^ +99% /               { p99 = ms($2) }
+    / requests in /         { req = $1 }
+    /^Requests\/sec:/       { rps = $2 }
+    /Non-2xx or 3xx responses:/ { n2 = $NF }
+    /Socket errors:/        { gsub(",", ""); c = $4; r = $6; w = $8; t = $10 }
+    END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", rps, p50, p99, req, n2, c, r, w, t }'
+}
+
+# run_wrk SCENARIO SERVER ROUND DURATION; a ROUND "warmup..." is not recorded
+run_wrk() {
+    sc=$1; s=$2; round=$3; dur=$4
+    url=http://127.0.0.1:$(server_port "$s")
+    set -- -t"$BENCH_THREADS" -c"$BENCH_CONNS" -d"$dur" --latency
+    case $sc in
+        a-static-ka)    set -- "$@" -H 'Host: s000.bench' "$url/index.html";;
+        a-static-close) set -- "$@" -H 'Host: s000.bench' -H 'Connection: close' "$url/index.html";;
+        a-php-ka)       set -- "$@" -H 'Host: s000.bench' "$url/hello.php";;
+        a-php-close)    set -- "$@" -H 'Host: s000.bench' -H 'Connection: close' "$url/hello.php";;
+        b-zipf)         set -- "$@" -s "$BENCH_SRC/zipf.lua" "$url/";;
+        *) die "unknown scenario $sc";;
+    esac
+    out=$RAW/$sc-$s-$round.txt
+    { echo "# wrk $*"; wrk "$@" 2>&1; } > "$out" || log "wrk exited with $? ($out)"
+    case $round in warmup*) return 0;; esac
+    row=$(parse_wrk < "$out")
+    printf '%s\t%s\t%s\t%s\n' "$sc" "$s" "$round" "$row" >> "$RESULTS"
+    set -- $row
+    err=$(( $5 + $6 + $7 + $8 + $9 ))
+    if [ "$err" -gt 0 ]; then
+        log "  $sc $s r$round: $1 req/s  p50 $2 ms  p99 $3 ms  ERRORS: non-2xx $5, socket connect $6 read $7 write $8 timeout $9"
+    else
+        log "  $sc $s r$round: $1 req/s  p50 $2 ms  p99 $3 ms"
+    fi
+}
+
+run_scenario() {
+    sc=$1
+    log "scenario $sc: warm-up ($BENCH_WARMUP per server)"
+    for s in $SERVERS; do run_wrk "$sc" "$s" warmup "$BENCH_WARMUP"; done
+    r=1
+    while [ $r -le "$BENCH_ROUNDS" ]; do
+        for s in $SERVERS; do run_wrk "$sc" "$s" "$r" "$BENCH_DURATION"; done
+        r=$((r + 1))
+    done
+}
+
+# --- (e) cold start -------------------------------------------------------------
+
+# peruid hands its StartServers workers round-robin to pools at startup;
+# in our runs they went to the main server's pool and to the pools of the
+# last vhosts, c39..c33 (docs/directives.md says: configuration order, the
+# first ones).  A cold vhost must have no worker: wait (at most
+# PeruidIdleTimeout + 15 s) until none of peruid's children runs as a cold
+# user.  Normally they idled out during (a) already.
+wait_no_cold_workers() {
+    m=$("$BENCH_SRC/servers.sh" pids peruid | head -n 1)
+    [ -n "$m" ] || return 0
+    n=0
+    while :; do
+        c=$(ps -o user= --ppid "$m" | grep -c '^puc' || true)
+        [ "$c" = 0 ] && return 0
+        if [ $n -ge 45 ]; then
+            log "WARNING: peruid still has $c workers of cold users; cold start is not cold for them"
+            meta cold_warm_workers "$c"
+            return 0
+        fi
+        [ $n = 0 ] && log "cold start: waiting for peruid's $c idle workers of cold users to exit"
+        sleep 1; n=$((n + 1))
+    done
+}
+
+# round r asks c(8(r-1)) .. c(8(r-1)+7) of every server once; only as many
+# rounds as there are cold vhosts (40 / 8 = 5)
+run_cold() {
+    rounds=$BENCH_ROUNDS
+    max=$((N_COLD / COLD_PER_ROUND))
+    [ "$rounds" -gt "$max" ] && rounds=$max
+    log "cold start: $rounds rounds x $COLD_PER_ROUND vhosts per server"
+    r=1
+    while [ $r -le "$rounds" ]; do
+        for s in $SERVERS; do
+            j=0
+            while [ $j -lt $COLD_PER_ROUND ]; do
+                h=$(cold_host $(( (r - 1) * COLD_PER_ROUND + j )))
+                res=$(curl -s -m 30 -o /dev/null -w '%{time_total} %{http_code}' \
+                      -H "Host: $h" "http://127.0.0.1:$(server_port "$s")/hello.php" || true)
+                set -- $res
+                t=${1:-0}; code=${2:-000}
+                ms=$(awk -v t="$t" 'BEGIN { printf "%.3f", t * 1000 }')
+                printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$h" "$ms" "$code" >> "$COLD"
+                [ "$code" = 200 ] || log "  cold $s $h: HTTP $code"
+                j=$((j + 1))
+            done
+        done
+        r=$((r + 1))
+    done
+}
+
+# --- (c) memory -------------------------------------------------------------------
+
+measure_memory() {
+    log "memory after (b)"
+    for s in $SERVERS; do
+        # shellcheck disable=SC2046
+        python3 "$BENCH_SRC/mem.py" "$s" $("$BENCH_SRC/servers.sh" pids "$s") >> "$MEMORY"
+    done
+}
+
+# --- 5. report ------------------------------------------------------------------------
+
+report() {
+    mkdir -p "$BENCH_DOCS"
+    python3 "$BENCH_SRC/report.py" "$BENCH_DIR" "$BENCH_DOCS/benchmarks.md"
+    gnuplot -e "datafile='$BENCH_DIR/chart.dat'; outfile='$BENCH_DOCS/benchmarks.png'" \
+        "$BENCH_SRC/plot.gp"
+    log "wrote $BENCH_DOCS/benchmarks.md, $BENCH_DOCS/benchmarks.png, raw results in $BENCH_DIR"
+}
+
+# --- the run ----------------------------------------------------------------------------
+
+STARTED=
+on_exit() {
+    rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$STARTED" ]; then
+        [ $rc = 0 ] || log "stopping the servers after an error (exit $rc)"
+        "$BENCH_SRC/servers.sh" stop || true
+    fi
+    exit $rc
+}
+
+run() {
+    t0=$(date +%s)
+    install_deps
+    # leftovers of an earlier, interrupted run
+    if [ -d "$BENCH_DIR" ]; then "$BENCH_SRC/servers.sh" stop; fi
+    mkdir -p "$BENCH_DIR"
+    chmod 0755 "$BENCH_DIR"
+    take_module
+    "$BENCH_SRC/setup.sh" all
+
+    rm -rf "$RAW" "$RESULTS" "$COLD" "$MEMORY" "$META" "$BENCH_DIR/chart.dat"
+    mkdir -p "$RAW"
+    printf 'scenario\tserver\tround\trps\tp50_ms\tp99_ms\trequests\tnon2xx\terr_connect\terr_read\terr_write\terr_timeout\n' > "$RESULTS"
+    printf 'server\tround\thost\tms\thttp_code\n' > "$COLD"
+    printf 'server\tprocs\trss_kb\tpss_kb\tworkers\tworker_rss_kb\tworker_pss_kb\n' > "$MEMORY"
+
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    write_meta
+
+    STARTED=1
+    trap on_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    # shellcheck disable=SC2086
+    "$BENCH_SRC/servers.sh" start $SERVERS
+    sleep 2        # let prefork reach its spares, peruid its StartServers
+    # shellcheck disable=SC2086
+    "$BENCH_SRC/servers.sh" check $SERVERS
+
+    # one warm-up for every server first: prefork starts 8 children and
+    # forks at most 1, 2, 4 ... more per second, so it needs seconds to reach
+    # the 16 connections of a round (it keeps them: MaxSpareServers)
+    log "server warm-up: $BENCH_WARMUP_START per server (static, keep-alive)"
+    for s in $SERVERS; do run_wrk a-static-ka "$s" warmup-start "$BENCH_WARMUP_START"; done
+    # (a), then (e) cold start on servers in a steady state (one busy site),
+    # then (b) and (c) memory
+    for sc in $SCENARIOS; do
+        if [ "$sc" = b-zipf ]; then wait_no_cold_workers; run_cold; fi
+        run_scenario "$sc"
+        if [ "$sc" = b-zipf ]; then measure_memory; fi
+    done
+
+    # what the logs hold up to here is the run's; the rest is the stop's
+    for s in $SERVERS; do
+        meta "log_bytes_$s" "$(stat -c %s "$(server_dir "$s")/logs/error_log" 2>/dev/null || echo 0)"
+    done
+    meta log_bytes_php-fpm "$(stat -c %s "$(server_dir fpm)/logs/php-fpm.log" 2>/dev/null || echo 0)"
+    "$BENCH_SRC/servers.sh" stop
+    STARTED=
+    t1=$(date +%s)
+    meta runtime_s "$((t1 - t0))"
+    report
+    log "done in $((t1 - t0)) s"
+}
+
+[ "$(id -u)" = 0 ] || die "run as root"
+case ${1:-run} in
+    run) run;;
+    report) report;;
+    clean)
+        if [ -d "$BENCH_DIR" ]; then "$BENCH_SRC/servers.sh" stop; fi
+        "$BENCH_SRC/setup.sh" remove-users
+        rm -rf "$BENCH_DIR"
+        log "removed $BENCH_DIR";;
+    *) echo "usage: $0 [run|report|clean]" >&2; exit 2;;
+esac
