@@ -145,27 +145,32 @@ static apr_status_t child_bind_to_master(peruid_retained_t *rd, server_rec *s)
     return APR_SUCCESS;
 }
 
-/* Child, root until it returns: switch for good to uid/gid (creds.c),
+/* Child, root until it returns: switch for good to who's ids (creds.c),
  * then let other modules' drop_privileges hooks run (they find us no
  * longer root).  Any failure is fatal to the child. */
-apr_status_t peruid_child_become(peruid_retained_t *rd, uid_t uid, gid_t gid,
-                                 const char *user, server_rec *s)
+apr_status_t peruid_child_become(peruid_retained_t *rd,
+                                 const peruid_pool_t *who, server_rec *s)
 {
     const char *call = "";
+    peruid_ids_t ids;
     apr_status_t rv;
 
-    rv = peruid_creds_switch(uid, gid, user, &call);
+    ids.uid = who->uid;
+    ids.gid = who->gid;
+    ids.groups = who->groups;
+    ids.ngroups = who->ngroups;
+    rv = peruid_creds_switch(&ids, &call);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00006)
                      "%s: switching to uid %ld gid %ld (%s) failed at %s; "
                      "refusing to serve", rd->self.role == PERUID_ROLE_ROUTER
-                     ? "router" : "worker", (long)uid, (long)gid,
-                     user ? user : "-", call);
+                     ? "router" : "worker", (long)who->uid, (long)who->gid,
+                     who->user ? who->user : "-", call);
         return rv;
     }
-    rd->self.uid = uid;
-    rd->self.gid = gid;
-    rd->self.user = user;
+    rd->self.uid = who->uid;
+    rd->self.gid = who->gid;
+    rd->self.user = who->user;
     if (ap_run_drop_privileges(rd->self.pchild, s)) {
         return APR_EGENERAL;
     }

@@ -2,7 +2,7 @@
 
 /*
  * creds.c -- the only file of the peruid MPM that calls the setuid
- * family (initgroups, setgroups, setresgid, setresuid).
+ * family (setgroups, setresgid, setresuid).
  *
  * Runs in a child right after fork, while it is still root and before it
  * has touched any connection: a router switches to User/Group, a worker to
@@ -52,28 +52,51 @@ static apr_status_t creds_clear_caps_pre(const char **call)
     return rc == 0 ? APR_SUCCESS : errno;
 }
 
-/* Child, root: the supplementary groups, gid and uid, in that order. */
-static apr_status_t creds_set_ids(uid_t uid, gid_t gid, const char *user,
-                                  const char **call)
+/* Master, root: see creds.h. */
+apr_status_t peruid_creds_groups(const char *user, gid_t gid,
+                                 gid_t **groups, int *ngroups)
 {
-    if (user) {
-        *call = "initgroups";
-        if (initgroups(user, gid) < 0) {
-            return errno;
+    int n = 64;
+    gid_t *g = NULL, *more;
+
+    for (;;) {
+        more = realloc(g, (size_t)n * sizeof(gid_t));
+        if (!more) {
+            free(g);
+            return APR_ENOMEM;
+        }
+        g = more;
+        if (!user) {
+            g[0] = gid;
+            n = 1;
+            break;
+        }
+        if (getgrouplist(user, gid, g, &n) >= 0) {
+            break;
+        }
+        if (n > CREDS_MAX_GROUPS) {
+            free(g);
+            return APR_ENOSPC;
         }
     }
-    else {
-        *call = "setgroups";
-        if (setgroups(1, &gid) < 0) {
-            return errno;
-        }
+    *groups = g;
+    *ngroups = n;
+    return APR_SUCCESS;
+}
+
+/* Child, root: the supplementary groups, gid and uid, in that order. */
+static apr_status_t creds_set_ids(const peruid_ids_t *ids, const char **call)
+{
+    *call = "setgroups";
+    if (setgroups((size_t)ids->ngroups, ids->groups) < 0) {
+        return errno;
     }
     *call = "setresgid";
-    if (setresgid(gid, gid, gid) < 0) {
+    if (setresgid(ids->gid, ids->gid, ids->gid) < 0) {
         return errno;
     }
     *call = "setresuid";
-    if (setresuid(uid, uid, uid) < 0) {
+    if (setresuid(ids->uid, ids->uid, ids->uid) < 0) {
         return errno;
     }
     return APR_SUCCESS;
@@ -113,35 +136,26 @@ static int creds_gid_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Child, after the switch: the supplementary groups are exactly user's
- * groups (getgrouplist) plus gid, or only gid when there is no user. */
-static apr_status_t creds_check_groups(gid_t gid, const char *user,
+/* Child, after the switch: the supplementary groups are exactly the
+ * list the master looked up (never gid 0). */
+static apr_status_t creds_check_groups(const peruid_ids_t *ids,
                                        const char **call)
 {
     gid_t want[CREDS_MAX_GROUPS], have[CREDS_MAX_GROUPS];
-    int nwant = CREDS_MAX_GROUPS, nhave, i;
+    int nwant = ids->ngroups, nhave, i;
 
     *call = "getgroups";
     nhave = getgroups(CREDS_MAX_GROUPS, have);
     if (nhave < 0) {
         return errno;
     }
-    if (user) {
-        *call = "getgrouplist";
-        if (getgrouplist(user, gid, want, &nwant) < 0) {
-            return APR_EGENERAL;
-        }
-    }
-    else {
-        want[0] = gid;
-        nwant = 1;
-    }
-    qsort(want, nwant, sizeof(gid_t), creds_gid_cmp);
-    qsort(have, nhave, sizeof(gid_t), creds_gid_cmp);
     *call = "supplementary groups differ";
-    if (nwant != nhave) {
+    if (nwant != nhave || nwant > CREDS_MAX_GROUPS) {
         return APR_EGENERAL;
     }
+    memcpy(want, ids->groups, (size_t)nwant * sizeof(gid_t));
+    qsort(want, nwant, sizeof(gid_t), creds_gid_cmp);
+    qsort(have, nhave, sizeof(gid_t), creds_gid_cmp);
     for (i = 0; i < nwant; i++) {
         if (want[i] != have[i] || want[i] == 0) {
             return APR_EGENERAL;
@@ -186,13 +200,12 @@ static apr_status_t creds_check_caps(const char **call)
 }
 
 /* Child: see creds.h. */
-apr_status_t peruid_creds_verify(uid_t uid, gid_t gid, const char *user,
-                                 const char **call)
+apr_status_t peruid_creds_verify(const peruid_ids_t *ids, const char **call)
 {
     apr_status_t rv;
 
-    if ((rv = creds_check_ids(uid, gid, call)) != APR_SUCCESS
-        || (rv = creds_check_groups(gid, user, call)) != APR_SUCCESS
+    if ((rv = creds_check_ids(ids->uid, ids->gid, call)) != APR_SUCCESS
+        || (rv = creds_check_groups(ids, call)) != APR_SUCCESS
         || (rv = creds_check_caps(call)) != APR_SUCCESS) {
         return rv;
     }
@@ -201,18 +214,17 @@ apr_status_t peruid_creds_verify(uid_t uid, gid_t gid, const char *user,
 
 /* Child, root until it returns: see creds.h.  uid 0 and gid 0 are refused
  * here too, whatever the configuration said. */
-apr_status_t peruid_creds_switch(uid_t uid, gid_t gid, const char *user,
-                                 const char **call)
+apr_status_t peruid_creds_switch(const peruid_ids_t *ids, const char **call)
 {
     apr_status_t rv;
 
     *call = "target is root";
-    if (uid == 0 || gid == 0) {
+    if (ids->uid == 0 || ids->gid == 0) {
         return APR_EINVAL;
     }
     if ((rv = creds_clear_caps_pre(call)) != APR_SUCCESS
-        || (rv = creds_set_ids(uid, gid, user, call)) != APR_SUCCESS) {
+        || (rv = creds_set_ids(ids, call)) != APR_SUCCESS) {
         return rv;
     }
-    return peruid_creds_verify(uid, gid, user, call);
+    return peruid_creds_verify(ids, call);
 }

@@ -79,7 +79,10 @@ typedef struct {
 typedef struct {
     uid_t uid;
     gid_t gid;
-    char *user;             /* name for initgroups, or NULL (#uid)       */
+    char *user;             /* name, or NULL (#uid without passwd entry) */
+    gid_t *groups;          /* supplementary groups (gid among them),
+                             * looked up by the master on every read     */
+    int ngroups;
     int chan_send;          /* routers send connections here             */
     int chan_recv;          /* the pool's workers receive here           */
     int in_config;          /* named by the current generation           */
@@ -140,6 +143,8 @@ typedef struct {
     int ctl_send;           /* routers -> master: spawn requests         */
     int ctl_recv;
     peruid_slot_t *slots;   /* first_server_limit entries                */
+    peruid_pool_t router;   /* the routers' identity (User/Group); no
+                             * channel                                   */
     pid_t master_pid;
 } peruid_retained_t;
 
@@ -251,7 +256,7 @@ void peruid_child_exit(peruid_retained_t *rd, apr_pool_t *pchild, int code)
 void peruid_child_block_signals(sigset_t *was);
 void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
                             int keep_pool);
-apr_status_t peruid_child_become(peruid_retained_t *rd, uid_t uid, gid_t gid,
-                                 const char *user, server_rec *s);
+apr_status_t peruid_child_become(peruid_retained_t *rd,
+                                 const peruid_pool_t *who, server_rec *s);
 
 #endif /* PERUID_H */

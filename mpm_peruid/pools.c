@@ -24,6 +24,7 @@
 
 #include "peruid.h"
 #include "channel.h"
+#include "creds.h"
 
 #define POOLS_LRU_SIZE (PERUID_MAX_POOLS * sizeof(apr_uint32_t))
 
@@ -122,15 +123,43 @@ void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
     *user = pw ? pw->pw_name : NULL;
 }
 
-/* Master, root: the pool's user name as the passwd database says now
- * (initgroups and the verification use it); refreshed on every read. */
-static void pools_set_user(peruid_pool_t *pl, const char *user)
+/* Master, root: the pool's user name and supplementary groups as the
+ * passwd and group databases say now; refreshed on every read, so the
+ * children never look them up themselves (creds.c). */
+static apr_status_t pools_set_user(peruid_pool_t *pl, const char *user,
+                                   server_rec *s)
 {
-    if (pl->user && user && !strcmp(pl->user, user)) {
-        return;
+    gid_t *groups;
+    int n;
+    apr_status_t rv;
+
+    if (!(pl->user && user && !strcmp(pl->user, user))) {
+        free(pl->user);
+        pl->user = user ? strdup(user) : NULL;
     }
-    free(pl->user);
-    pl->user = user ? strdup(user) : NULL;
+    rv = peruid_creds_groups(pl->user, pl->gid, &groups, &n);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00044)
+                     "cannot look up the groups of user %s (uid %ld, "
+                     "gid %ld)", user ? user : "-", (long)pl->uid,
+                     (long)pl->gid);
+        return rv;
+    }
+    free(pl->groups);
+    pl->groups = groups;
+    pl->ngroups = n;
+    return APR_SUCCESS;
+}
+
+/* Master, root: the routers' identity, User and Group. */
+static apr_status_t pools_set_router(peruid_retained_t *rd, server_rec *s)
+{
+    struct passwd *pw = getpwuid(ap_unixd_config.user_id);
+
+    rd->router.uid = ap_unixd_config.user_id;
+    rd->router.gid = ap_unixd_config.group_id;
+    rd->router.chan_send = rd->router.chan_recv = -1;
+    return pools_set_user(&rd->router, pw ? pw->pw_name : NULL, s);
 }
 
 /* Master, root, after each configuration read: give every server its
@@ -161,11 +190,13 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s)
         if ((idx = pools_find_or_add(rd, uid, gid, main_s)) < 0) {
             return APR_ENOSPC;
         }
-        pools_set_user(&rd->pools[idx], user);
+        if (pools_set_user(&rd->pools[idx], user, s) != APR_SUCCESS) {
+            return APR_EGENERAL;
+        }
         rd->pools[idx].in_config = 1;
         peruid_server_conf(s)->pool = idx;
     }
-    return APR_SUCCESS;
+    return pools_set_router(rd, main_s);
 }
 
 /* Any process: the pool that serves server s. */

@@ -23,7 +23,6 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <pwd.h>
 
 #include "httpd.h"
 #include "apr_atomic.h"
@@ -628,7 +627,6 @@ void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
 {
     peruid_router_t r;
     apr_pool_t *pchild;
-    struct passwd *pw;
 
     pchild = peruid_child_init(rd, pconf, PERUID_ROLE_ROUTER, slot);
     peruid_child_close_fds(rd, PERUID_ROLE_ROUTER, -1);
@@ -636,11 +634,8 @@ void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
     if (router_setup(&r, rd, pchild) != APR_SUCCESS) {
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
-    pw = getpwuid(ap_unixd_config.user_id);
-    if (peruid_child_become(rd, ap_unixd_config.user_id,
-                            ap_unixd_config.group_id,
-                            pw ? apr_pstrdup(pchild, pw->pw_name) : NULL,
-                            ap_server_conf) != APR_SUCCESS) {
+    if (peruid_child_become(rd, &rd->router, ap_server_conf)
+        != APR_SUCCESS) {
         peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
     }
     router_filter(rd, pchild);

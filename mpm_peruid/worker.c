@@ -318,8 +318,7 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
                      PERUID_LOGNO(00011) "worker: setup failed");
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
-    if (peruid_child_become(rd, pl->uid, pl->gid, pl->user, ap_server_conf)
-        != APR_SUCCESS) {
+    if (peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS) {
         /* this pool is not served; the master backs off (children.c) */
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
@@ -342,8 +341,7 @@ void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
     rd->self.pool = pool;
     ap_reopen_scoreboard(pchild, NULL, 0);
     if (worker_setup(&w, rd, pchild, 0, pool) != APR_SUCCESS
-        || peruid_child_become(rd, pl->uid, pl->gid, pl->user,
-                               ap_server_conf) != APR_SUCCESS) {
+        || peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS) {
         peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
     }
     ap_run_child_init(pchild, ap_server_conf);
