@@ -300,7 +300,8 @@ static void master_raise_nofile(peruid_retained_t *rd, server_rec *s)
 
 /* Master: pre_mpm hooks and the tables, first start only; the pools on
  * every configuration read. */
-static apr_status_t master_setup(peruid_retained_t *rd, server_rec *s)
+static apr_status_t master_setup(peruid_retained_t *rd, apr_pool_t *pconf,
+                                 server_rec *s)
 {
     apr_status_t rv;
 
@@ -313,7 +314,7 @@ static apr_status_t master_setup(peruid_retained_t *rd, server_rec *s)
     }
     if ((rv = peruid_children_init(rd)) != APR_SUCCESS
         || (rv = peruid_pools_init(rd)) != APR_SUCCESS
-        || (rv = peruid_pools_assign(rd, s)) != APR_SUCCESS) {
+        || (rv = peruid_pools_assign(rd, pconf, s)) != APR_SUCCESS) {
         return rv;
     }
     master_raise_nofile(rd, s);
@@ -346,7 +347,7 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
     m.s = s;
     rd->master_pid = getpid();
     ap_log_pid(pconf, ap_pid_fname);
-    if ((rv = master_setup(rd, s)) != APR_SUCCESS
+    if ((rv = master_setup(rd, pconf, s)) != APR_SUCCESS
         || (rv = peruid_schedule_init(&m)) != APR_SUCCESS) {
         return master_abort(&m, rv);
     }

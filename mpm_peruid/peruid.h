@@ -180,7 +180,8 @@ int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s);
 
 /* pools.c */
 apr_status_t peruid_pools_init(peruid_retained_t *rd);
-apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s);
+apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
+                                 server_rec *main_s);
 int peruid_server_pool(server_rec *s);
 void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
                        const char **user);

@@ -162,17 +162,40 @@ static apr_status_t pools_set_router(peruid_retained_t *rd, server_rec *s)
     return pools_set_user(&rd->router, pw ? pw->pw_name : NULL, s);
 }
 
-/* Master, root, after each configuration read: give every server its
- * pool index; pools no server names any more stay (in_config 0). */
-apr_status_t peruid_pools_assign(peruid_retained_t *rd, server_rec *main_s)
+/* Master, root: the servers in configuration order (httpd keeps the
+ * virtual hosts newest first after the main server), NULL-terminated. */
+static server_rec **pools_servers_in_order(apr_pool_t *p, server_rec *main_s)
 {
-    server_rec *s;
+    server_rec *s, **v;
+    int n = 0, i;
+
+    for (s = main_s; s; s = s->next) {
+        n++;
+    }
+    v = apr_palloc(p, (n + 1) * sizeof(*v));
+    v[0] = main_s;
+    for (s = main_s->next, i = n - 1; s; s = s->next, i--) {
+        v[i] = s;
+    }
+    v[n] = NULL;
+    return v;
+}
+
+/* Master, root, after each configuration read: give every server its
+ * pool index, pools numbered in configuration order (StartServers hands
+ * out workers in that order); pools no server names any more stay
+ * (in_config 0). */
+apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
+                                 server_rec *main_s)
+{
+    server_rec *s, **v;
     int i;
 
     for (i = 0; i < rd->npools; i++) {
         rd->pools[i].in_config = 0;
     }
-    for (s = main_s; s; s = s->next) {
+    v = pools_servers_in_order(p, main_s);
+    for (i = 0; (s = v[i]) != NULL; i++) {
         uid_t uid;
         gid_t gid;
         const char *user;

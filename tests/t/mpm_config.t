@@ -45,7 +45,7 @@ subtest 'StartServers: round-robin over the pools, main server first' => sub {
     my $port = free_port();
     my ($conf, $dir) = instance_conf('cfg-start', port => $port,
                                      mpm => <<'EOF');
-StartServers 4
+StartServers 5
 MinSpareServers 0
 MaxSpareServers 4
 ServerLimit 16
@@ -56,17 +56,19 @@ EOF
     ok($master, 'instance started') or return;
     # pools in configuration order: the main server and the default vhost
     # (both User: peruid_td), a.test (peruid_ta), b.test (peruid_tb):
-    # 4 workers round-robin -> td, ta, tb, td
+    # 5 workers round-robin -> td, ta, tb, td, ta (in the reverse order
+    # httpd keeps the vhosts in, tb would get two)
     my %n;
     wait_for(sub {
         %n = map { $_ => count_uid($master, $_, $port) }
              ($td_uid, $ta_uid, $tb_uid);
-        $n{$td_uid} + $n{$ta_uid} + $n{$tb_uid} >= 4;
+        $n{$td_uid} + $n{$ta_uid} + $n{$tb_uid} >= 5;
     }, 5);
-    is($n{$td_uid}, 2, 'StartServers 4: 2 workers for peruid_td (main '
+    is($n{$td_uid}, 2, 'StartServers 5: 2 workers for peruid_td (main '
        . 'server pool, first)');
-    is($n{$ta_uid}, 1, 'StartServers 4: 1 worker for peruid_ta');
-    is($n{$tb_uid}, 1, 'StartServers 4: 1 worker for peruid_tb');
+    is($n{$ta_uid}, 2, 'StartServers 5: 2 workers for peruid_ta (a.test, '
+       . 'the first vhost with AssignUserID)');
+    is($n{$tb_uid}, 1, 'StartServers 5: 1 worker for peruid_tb');
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');
 };
