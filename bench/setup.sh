@@ -232,6 +232,8 @@ MinSpareServers 0
 MaxSpareServers $MAX_SPARE
 ServerLimit $((NPOOLS + 4 * BENCH_CONNS + 2))
 MaxRequestWorkers $((NPOOLS + 4 * BENCH_CONNS))
+# two workers forked ahead for users without one (cold start, (e))
+PeruidPreforkedWorkers 2
 MaxConnectionsPerChild 0
 PeruidRouters 2
 # PeruidIdleTimeout: default (30 s)

@@ -202,7 +202,8 @@ apr_status_t peruid_chan_check(const peruid_msg_t *msg,
         || msg->type != (apr_uint16_t)type || msg->pool != pool) {
         return APR_EINVAL;
     }
-    if ((type == PERUID_MSG_CONN) != (has_fd != 0)) {
+    if ((type == PERUID_MSG_CONN || type == PERUID_MSG_BIND)
+        != (has_fd != 0)) {
         return APR_EINVAL;
     }
     return APR_SUCCESS;

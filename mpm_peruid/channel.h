@@ -7,6 +7,7 @@
  * Channels are AF_UNIX SOCK_SEQPACKET socket pairs created by the master:
  *   pool channel:    routers --(CONN + client fd)--> the pool's workers
  *   control channel: routers --(SPAWN)-----------> master
+ *   bind socket:     master  --(BIND + pool fd)---> one preforked worker
  * Records never hold pointers.  Every receive checks the record size, the
  * control message level, type and length, and truncation before it trusts
  * a descriptor; a bad record is refused and any descriptor in it closed.
@@ -23,7 +24,9 @@
 
 typedef enum {
     PERUID_MSG_CONN  = 1,   /* a client connection for a pool's worker   */
-    PERUID_MSG_SPAWN = 2    /* a router asks the master for a worker     */
+    PERUID_MSG_SPAWN = 2,   /* a router asks the master for a worker     */
+    PERUID_MSG_BIND  = 3    /* the master gives a preforked worker a pool
+                             * (with the pool's receive end)            */
 } peruid_msg_type_e;
 
 typedef struct {

@@ -99,9 +99,31 @@ apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
     return pchild;
 }
 
+/* Child, root: close the master's ends of the preforked workers' bind
+ * sockets (inherited with the master's memory); only a preforked worker
+ * keeps its own end, to wait for its pool. */
+static void child_close_bind_sockets(peruid_retained_t *rd)
+{
+    int i;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        peruid_slot_t *sl = &rd->slots[i];
+
+        if (sl->bind_send >= 0) {
+            close(sl->bind_send);
+            sl->bind_send = -1;
+        }
+        if (sl->bind_recv >= 0 && i != rd->self.slot) {
+            close(sl->bind_recv);
+            sl->bind_recv = -1;
+        }
+    }
+}
+
 /* Child, root: close every channel end the role must not hold.  Routers
  * keep all send ends and the control send end; a worker keeps only the
- * receive end of its own pool. */
+ * receive end of its own pool (a preforked one: none, and its own bind
+ * socket). */
 void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
                             int keep_pool)
 {
@@ -123,6 +145,7 @@ void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
         close(rd->ctl_send);
         rd->ctl_send = -1;
     }
+    child_close_bind_sockets(rd);
 }
 
 /* Child, after the switch: die with the master (the switch cleared any

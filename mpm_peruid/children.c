@@ -24,6 +24,7 @@
 #include "mpm_common.h"
 
 #include "peruid.h"
+#include "channel.h"
 
 #define CHILDREN_BACKOFF_MIN apr_time_from_msec(100)
 #define CHILDREN_BACKOFF_MAX apr_time_from_sec(10)
@@ -42,6 +43,7 @@ apr_status_t peruid_children_init(peruid_retained_t *rd)
     }
     for (i = 0; i < rd->first_server_limit; i++) {
         rd->slots[i].pool = -1;
+        rd->slots[i].bind_send = rd->slots[i].bind_recv = -1;
     }
     return APR_SUCCESS;
 }
@@ -85,8 +87,11 @@ int peruid_children_observe(peruid_retained_t *rd, peruid_pool_state_t *ps)
         peruid_pool_state_t *p;
         int status;
 
-        if (sl->role != PERUID_ROLE_WORKER || sl->pool < 0
-            || sl->pool >= rd->npools) {
+        if (sl->role != PERUID_ROLE_WORKER) {
+            continue;
+        }
+        n++;                    /* preforked ones count, they hold a slot */
+        if (sl->pool < 0 || sl->pool >= rd->npools) {
             continue;
         }
         p = &ps[sl->pool];
@@ -95,7 +100,6 @@ int peruid_children_observe(peruid_retained_t *rd, peruid_pool_state_t *ps)
         p->ready += status == SERVER_READY;
         p->starting += status == SERVER_STARTING;
         p->leaving += sl->leaving;
-        n++;
     }
     return n;
 }
@@ -104,6 +108,73 @@ int peruid_children_observe(peruid_retained_t *rd, peruid_pool_state_t *ps)
 int peruid_children_have_slot(peruid_retained_t *rd)
 {
     return children_free_slot(rd) >= 0;
+}
+
+/* Master: the slot of a preforked worker of this generation that no
+ * pool has yet; -1 if none. */
+static int children_unbound(peruid_retained_t *rd)
+{
+    int i;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        peruid_slot_t *sl = &rd->slots[i];
+
+        if (sl->role == PERUID_ROLE_WORKER && sl->pool < 0 && !sl->leaving
+            && sl->bind_send >= 0 && sl->pid > 0
+            && sl->generation == rd->mpm->my_generation) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Master: preforked workers of this generation waiting for a pool. */
+int peruid_children_preforked(peruid_retained_t *rd)
+{
+    int i, n = 0;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        peruid_slot_t *sl = &rd->slots[i];
+
+        n += sl->role == PERUID_ROLE_WORKER && sl->pool < 0 && !sl->leaving
+             && sl->bind_send >= 0
+             && sl->generation == rd->mpm->my_generation;
+    }
+    return n;
+}
+
+/* Master: give pool a preforked worker, if one waits: send it BIND with
+ * the pool's receive end over its own bind socket (nobody else holds that
+ * socket).  From then on it is one of the pool's starting workers.
+ * Returns 1 if one was bound. */
+int peruid_children_bind(peruid_master_t *m, int pool)
+{
+    peruid_retained_t *rd = m->rd;
+    int slot = children_unbound(rd);
+    peruid_slot_t *sl;
+    apr_status_t rv;
+
+    if (slot < 0) {
+        return 0;
+    }
+    sl = &rd->slots[slot];
+    apr_atomic_inc32(&peruid_pool_stat(rd, pool)->starting);
+    rv = peruid_chan_send(sl->bind_send, PERUID_MSG_BIND, (apr_uint32_t)pool,
+                          (apr_uint32_t)rd->mpm->my_generation,
+                          rd->pools[pool].chan_recv);
+    close(sl->bind_send);
+    sl->bind_send = -1;
+    if (rv != APR_SUCCESS) {
+        apr_atomic_dec32(&peruid_pool_stat(rd, pool)->starting);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, m->s, PERUID_LOGNO(00045)
+                     "master: cannot bind preforked worker %ld; asking it "
+                     "to leave", (long)sl->pid);
+        sl->leaving = 1;
+        ap_mpm_safe_kill(sl->pid, SIGTERM);
+        return 0;
+    }
+    sl->pool = pool;
+    return 1;
 }
 
 /* Master: ask an idle worker of pool to leave (graceful: it is waiting
@@ -150,8 +221,12 @@ static void children_gone(int slot, pid_t pid, ap_generation_t gen)
 
     ap_run_child_status(ap_server_conf, sl->pid, sl->generation, slot,
                         MPM_CHILD_EXITED);
-    if (sl->role == PERUID_ROLE_WORKER) {
+    if (sl->role == PERUID_ROLE_WORKER && sl->pool >= 0) {
         children_fix_counters(rd, slot);
+    }
+    if (sl->bind_send >= 0) {
+        close(sl->bind_send);
+        sl->bind_send = -1;
     }
     ap_update_child_status_from_indexes(slot, 0, SERVER_DEAD, NULL);
     ap_scoreboard_image->parent[slot].pid = 0;
@@ -172,6 +247,23 @@ static void children_started(peruid_retained_t *rd, int slot, pid_t pid)
     ap_scoreboard_image->parent[slot].generation = sl->generation;
     ap_run_child_status(ap_server_conf, pid, sl->generation, slot,
                         MPM_CHILD_STARTED);
+}
+
+/* Master: a preforked worker's bind socket, before the fork. */
+static apr_status_t children_bind_socket(peruid_retained_t *rd, int slot)
+{
+    int fds[2];
+    apr_status_t rv = peruid_chan_pair(fds);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
+                     PERUID_LOGNO(00046) "socketpair() for a preforked "
+                     "worker failed");
+        return rv;
+    }
+    rd->slots[slot].bind_send = fds[0];
+    rd->slots[slot].bind_recv = fds[1];
+    return APR_SUCCESS;
 }
 
 /* Master: the child side of a fork; never returns. */
@@ -204,8 +296,12 @@ apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
     if (slot + 1 > rd->max_daemons_used) {
         rd->max_daemons_used = slot + 1;
     }
+    if (role == PERUID_ROLE_WORKER && pool < 0
+        && children_bind_socket(rd, slot) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
     ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
-    if (role == PERUID_ROLE_WORKER) {
+    if (role == PERUID_ROLE_WORKER && pool >= 0) {
         apr_atomic_inc32(&peruid_pool_stat(rd, pool)->starting);
     }
     rd->slots[slot].role = role;
@@ -217,6 +313,10 @@ apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
         children_run(m, role, slot, pool);
     }
     sigprocmask(SIG_SETMASK, &was, NULL);
+    if (rd->slots[slot].bind_recv >= 0) {
+        close(rd->slots[slot].bind_recv);   /* the child's end */
+        rd->slots[slot].bind_recv = -1;
+    }
     if (pid < 0) {
         apr_status_t rv = errno;
 
@@ -321,7 +421,7 @@ static void children_reaped(peruid_master_t *m, apr_proc_t *proc,
         && sl->generation == rd->mpm->my_generation) {
         m->fatal = 1;
     }
-    if (sl->role == PERUID_ROLE_WORKER) {
+    if (sl->role == PERUID_ROLE_WORKER && sl->pool >= 0) {
         children_pool_backoff(rd, sl->pool,
                               why == APR_PROC_EXIT && status == 0);
     }

@@ -197,6 +197,25 @@ static const char *set_peek_max(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+/* Master, root, config read: PeruidPreforkedWorkers, 0 to
+ * PERUID_MAX_PREFORKED. */
+static const char *set_preforked(cmd_parms *cmd, void *dummy,
+                                 const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    int v;
+
+    if (err || (err = peruid_int_arg(cmd, arg, 0, &v))) {
+        return err;
+    }
+    if (v > PERUID_MAX_PREFORKED) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is more than %d",
+                            cmd->cmd->name, arg, PERUID_MAX_PREFORKED);
+    }
+    peruid_retained()->cfg.preforked = v;
+    return NULL;
+}
+
 /* Master, root, config read: a time in seconds, or with an "ms" suffix.
  * cmd->info is the offset of the field in peruid_settings_t. */
 static const char *set_time_setting(cmd_parms *cmd, void *dummy,
@@ -253,6 +272,8 @@ const command_rec peruid_cmds[] = {
     AP_INIT_TAKE1("PeruidIdleTimeout", set_time_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, idle_timeout),
                   RSRC_CONF, "Time an idle worker waits before it exits"),
+    AP_INIT_TAKE1("PeruidPreforkedWorkers", set_preforked, NULL, RSRC_CONF,
+                  "Workers forked ahead of need, not yet bound to a user"),
     AP_GRACEFUL_SHUTDOWN_TIMEOUT_COMMAND,
     { NULL }
 };
@@ -269,6 +290,7 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
     cfg->peek_max = PERUID_DEFAULT_PEEK_MAX;
     cfg->peek_timeout = PERUID_DEFAULT_PEEK_TIMEOUT;
     cfg->idle_timeout = PERUID_DEFAULT_IDLE_TIMEOUT;
+    cfg->preforked = 0;
 }
 
 /* Master, root: how many routers (PeruidRouters 0 = one per CPU). */

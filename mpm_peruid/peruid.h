@@ -41,6 +41,7 @@
 #define PERUID_MAX_POOLS          4096   /* distinct user/group pairs   */
 #define PERUID_MAX_ROUTERS        64
 #define PERUID_ROUTER_CONNS       4096   /* peeked connections/router   */
+#define PERUID_MAX_PREFORKED      64     /* PeruidPreforkedWorkers      */
 
 /* Defaults of the directives (docs/directives.md). */
 #define PERUID_DEFAULT_START          5
@@ -71,6 +72,7 @@ typedef struct {
     apr_size_t peek_max;    /* PeruidPeekMaxBytes                        */
     apr_interval_time_t peek_timeout;   /* PeruidPeekTimeout             */
     apr_interval_time_t idle_timeout;   /* PeruidIdleTimeout             */
+    int preforked;          /* PeruidPreforkedWorkers                    */
 } peruid_settings_t;
 
 /* One distinct user/group pair of the configuration.  Lives across
@@ -110,6 +112,10 @@ typedef struct {
     pid_t pid;
     ap_generation_t generation;
     int leaving;            /* asked to leave (graceful, make room)      */
+    int bind_send;          /* preforked worker, unbound: the master's
+                             * end of its bind socket, else -1           */
+    int bind_recv;          /* the child's end (-1 in the master once
+                             * forked)                                   */
 } peruid_slot_t;
 
 /* The calling process's own identity (set right after fork). */
@@ -236,6 +242,8 @@ int peruid_children_reap(peruid_master_t *m);
 int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool);
 int peruid_children_observe(peruid_retained_t *rd, peruid_pool_state_t *ps);
 int peruid_children_have_slot(peruid_retained_t *rd);
+int peruid_children_preforked(peruid_retained_t *rd);
+int peruid_children_bind(peruid_master_t *m, int pool);
 
 /* router.c */
 void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)

@@ -22,8 +22,10 @@
  *                  pool with the most workers gives one up after its
  *                  current connection, down to a fair share;
  *   4. spares      when nothing waits: MinSpareServers per pool, and
- *                  (once a second, one per pool, as prefork does) idle
- *                  workers above MaxSpareServers leave.
+ *                  PeruidPreforkedWorkers workers forked ahead for no
+ *                  pool yet (step 2 binds one to a pool instead of
+ *                  forking); once a second, one per pool, as prefork
+ *                  does, idle workers above MaxSpareServers leave.
  */
 
 #include <errno.h>
@@ -183,10 +185,12 @@ static int sched_pick_needy(peruid_master_t *m)
     return best;
 }
 
-/* Master: a worker of pool may start now. */
+/* Master: a worker of pool may start now: a preforked one if one waits
+ * (no fork on the request's path), else a new one. */
 static int sched_fork(peruid_master_t *m, int pool)
 {
-    if (peruid_children_fork(m, PERUID_ROLE_WORKER, pool) != APR_SUCCESS) {
+    if (!peruid_children_bind(m, pool)
+        && peruid_children_fork(m, PERUID_ROLE_WORKER, pool) != APR_SUCCESS) {
         return 0;
     }
     m->ps[pool].live++;
@@ -295,6 +299,12 @@ static int sched_grant(peruid_master_t *m, int *workers)
     int pool, unmet = 0, i, pending;
 
     while ((pool = sched_pick_needy(m)) >= 0) {
+        if (peruid_children_bind(m, pool)) {
+            m->ps[pool].need--;         /* a preforked worker: it already */
+            m->ps[pool].live++;         /* counts among the workers      */
+            m->ps[pool].starting++;
+            continue;
+        }
         if (*workers >= m->rd->cfg.max_workers
             || !peruid_children_have_slot(m->rd)) {
             break;
@@ -354,6 +364,11 @@ static void sched_spares(peruid_master_t *m, int workers, int periodic)
             && ps->ready - ps->leaving > rd->cfg.max_spare) {
             peruid_children_ask_idle_to_leave(rd, i);
         }
+    }
+    n = rd->cfg.preforked - peruid_children_preforked(rd);
+    while (!waiting && n-- > 0 && workers < rd->cfg.max_workers
+           && peruid_children_fork(m, PERUID_ROLE_WORKER, -1) == APR_SUCCESS) {
+        workers++;
     }
 }
 

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -298,20 +299,74 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
     return APR_SUCCESS;
 }
 
-/* Worker: entry after fork (root until peruid_child_become). */
+/* Preforked worker, root, holding nothing but its bind socket: wait
+ * until the master names our pool (PERUID_MSG_BIND, with the pool's
+ * receive end).  The stop signals are let in only inside ppoll.  Returns
+ * the pool, or -1 when asked to stop or on a malformed record. */
+static int worker_wait_bind(peruid_retained_t *rd, int slot)
+{
+    int sock = rd->slots[slot].bind_recv, fd = -1;
+    struct pollfd pfd;
+    sigset_t stop, old;
+    peruid_msg_t msg;
+    apr_status_t rv;
+
+    sigemptyset(&stop);
+    sigaddset(&stop, AP_SIG_GRACEFUL);
+    sigaddset(&stop, AP_SIG_GRACEFUL_STOP);
+    sigprocmask(SIG_BLOCK, &stop, &old);
+    do {
+        pfd.fd = sock;
+        pfd.events = POLLIN;
+        if (peruid_child_should_stop()) {
+            rv = APR_EINTR;
+            break;
+        }
+        if (ppoll(&pfd, 1, NULL, &old) < 0) {
+            rv = errno == EINTR ? EAGAIN : errno;
+            continue;
+        }
+        rv = peruid_chan_recv(sock, &msg, &fd);
+    } while (rv == EAGAIN || rv == EWOULDBLOCK);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    close(sock);
+    rd->slots[slot].bind_recv = -1;
+    if (rv == APR_SUCCESS
+        && (msg.pool >= (apr_uint32_t)rd->npools
+            || msg.generation != (apr_uint32_t)rd->mpm->my_generation
+            || peruid_chan_check(&msg, PERUID_MSG_BIND, msg.pool, fd >= 0)
+               != APR_SUCCESS)) {
+        rv = APR_EINVAL;
+    }
+    if (rv != APR_SUCCESS) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    rd->pools[msg.pool].chan_recv = fd;
+    return (int)msg.pool;
+}
+
+/* Worker: entry after fork (root until peruid_child_become).  pool < 0:
+ * a preforked worker, which waits for the master to name its pool. */
 void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
                         int pool)
 {
     peruid_worker_t w;
-    peruid_pool_t *pl = &rd->pools[pool];
+    peruid_pool_t *pl;
     apr_pool_t *pchild;
     apr_status_t rv;
 
     pchild = peruid_child_init(rd, pconf, PERUID_ROLE_WORKER, slot);
-    rd->self.pool = pool;
     ap_close_listeners();
     peruid_child_close_fds(rd, PERUID_ROLE_WORKER, pool);
     ap_reopen_scoreboard(pchild, NULL, 0);
+    if (pool < 0 && (pool = worker_wait_bind(rd, slot)) < 0) {
+        peruid_child_exit(rd, pchild, 0);
+    }
+    rd->self.pool = pool;
+    pl = &rd->pools[pool];
     if ((rv = peruid_pools_keep_own_stats(rd, pool)) != APR_SUCCESS
         || (rv = worker_setup(&w, rd, pchild, slot, pool)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,

@@ -18,13 +18,7 @@ my ($ta_uid) = ids_of('peruid_ta');
 my $tx_gid = getgrnam('peruid_tx');
 my %started;    # conf file => master pid, for the END block
 
-END {
-    for my $conf (keys %started) {
-        my $m = $started{$conf};
-        my $cmd = $m ? slurp("/proc/$m/cmdline") // '' : '';
-        instance_stop($m, 10) if $m && index($cmd, $conf) >= 0;
-    }
-}
+END { stop_instances(\%started) }
 
 # A fourth pool: peruid_ta's uid with group peruid_tx.
 sub c_vhost {

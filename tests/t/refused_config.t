@@ -151,15 +151,17 @@ subtest 'refused: mod_cgid, a TLS listener' => sub {
 
 # Group root passes httpd's own checks; the MPM refuses it at -t, as any
 # server (the main one included) that would run as gid 0.
-subtest 'refused: Group root, time directives out of range' => sub {
-    Test::More::plan(tests => 8);
+subtest 'refused: Group root, time and size directives out of range' => sub {
+    Test::More::plan(tests => 12);
     my ($rc, $out) = configtest(undef, outside => "Group root\n");
     isnt($rc, 0, 'Group root: -t fails');
     like($out, qr/PU00042: the main server would run as uid \d+ gid 0: the peruid MPM never serves as root/,
          'the message says the main server would run as gid 0') or diag $out;
     for my $c (['PeruidPeekTimeout 0', qr/PeruidPeekTimeout: '0' is not a time between 1ms and one day/],
                ['PeruidIdleTimeout 90000', qr/PeruidIdleTimeout: '90000' is not a time between 1ms and one day/],
-               ['PeruidPeekMaxBytes 100', qr/PeruidPeekMaxBytes: '100' is not an integer >= 1024/]) {
+               ['PeruidPeekMaxBytes 100', qr/PeruidPeekMaxBytes: '100' is not an integer >= 1024/],
+               ['PeruidPreforkedWorkers 65', qr/PeruidPreforkedWorkers: '65' is more than 64/],
+               ['PeruidPreforkedWorkers -1', qr/PeruidPreforkedWorkers: '-1' is not an integer >= 0/]) {
         my ($line, $re) = @$c;
         ($rc, $out) = configtest(undef, outside => "$line\n");
         isnt($rc, 0, "$line: -t fails");

@@ -24,7 +24,7 @@ our @EXPORT_OK = qw(
     master_pid routers workers_of_uid
     error_log_mark error_log_since wait_for
     free_port instance_conf instance_start instance_stop instance_pids
-    pid_alive slurp in_parallel
+    pid_alive slurp in_parallel stop_instances
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -442,6 +442,17 @@ sub free_port {
     my $p = $s->sockport;
     close $s;
     return $p;
+}
+
+# stop_instances(\%started): for an END block; %started maps conf file =>
+# master pid.  Stops each master still running with that conf file.
+sub stop_instances {
+    my $started = shift;
+    for my $conf (keys %$started) {
+        my $m = $started->{$conf} or next;
+        my $cmd = slurp("/proc/$m/cmdline") // '';
+        instance_stop($m, 10) if pid_alive($m) && index($cmd, $conf) >= 0;
+    }
 }
 
 # in_parallel(@subs): run each sub in a child process at once; returns

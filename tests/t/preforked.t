@@ -1,0 +1,131 @@
+# t/preforked.t -- PeruidPreforkedWorkers: workers forked ahead of need,
+# still root and bound to no user, holding no client socket, no listener
+# and no pool channel; the first request for a user without a worker is
+# served by one of them once the master has named its pool, as that user,
+# and the master forks a replacement.  Runs instances of its own
+# (inst-prefork-*) on free ports.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PeruidTest qw(:all);
+use Time::HiRes qw(time sleep);
+
+plan tests => 2;
+
+my ($ta_uid, $ta_gid) = ids_of('peruid_ta');
+my ($tb_uid) = ids_of('peruid_tb');
+my %started;    # conf file => master pid, for the END block
+
+END { stop_instances(\%started) }
+
+# children of $master still running as root: the preforked workers
+sub root_children {
+    my $master = shift;
+    return grep { (proc_uid($_) // -1) == 0 } children_of($master);
+}
+
+sub mpm_conf {
+    my $n = shift;
+    return <<"EOF";
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 4
+ServerLimit 16
+MaxRequestWorkers 12
+PeruidRouters 1
+PeruidIdleTimeout 60
+PeruidPreforkedWorkers $n
+EOF
+}
+
+subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
+    Test::More::plan(tests => 12);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('prefork-2', port => $port,
+                                     mpm => mpm_conf(2));
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, "instance started (master " . ($master // '-') . ")")
+        or return;
+    my @spares;
+    wait_for(sub { @spares = root_children($master); @spares == 2 }, 5);
+    is(scalar(@spares), 2, "two preforked workers, root, bound to no user: "
+       . "@spares");
+
+    # what a preforked worker holds: one socket (its bind socket, a Unix
+    # socket), no TCP socket at all (no listener, no client)
+    my $tcp = tcp_table();
+    my $unix = unix_inodes();
+    my (@tcp_held, @other);
+    for my $pid (@spares) {
+        my %s = socket_inodes($pid);
+        for my $ino (values %s) {
+            if ($tcp->{$ino}) {
+                push @tcp_held, "$pid:$ino";
+            }
+            elsif (!$unix->{$ino}) {
+                push @other, "$pid:$ino";
+            }
+        }
+        is(scalar(keys %s), 1, "preforked worker $pid holds exactly one "
+           . 'socket (its bind socket)');
+    }
+    is(join(' ', @tcp_held, @other), '', 'none of them holds a TCP socket '
+       . 'or a socket of another kind');
+
+    # a.test has no worker: one of the preforked ones serves it
+    my $r = http('a.test', '/whoami.php', port => $port);
+    my $v = kv($r->{body} // '');
+    ok(($r->{status} // 0) == 200 && ($v->{uid} // -1) == $ta_uid
+       && ($v->{euid} // -1) == $ta_uid && ($v->{gid} // -1) == $ta_gid,
+       "a.test served as peruid_ta (uid $v->{uid}, euid $v->{euid}, "
+       . "gid $v->{gid})");
+    ok((grep { $_ == ($v->{pid} // 0) } @spares),
+       "by preforked worker $v->{pid}, bound to peruid_ta's pool");
+    my @now;
+    my $again = wait_for(sub {
+        @now = grep { my $p = $_; !grep { $_ == $p } @spares }
+               root_children($master);
+        @now >= 1;
+    }, 5);
+    ok($again, "the master forks a new preforked worker: @now");
+    $r = http('b.test', '/whoami.php', port => $port);
+    $v = kv($r->{body} // '');
+    is($v->{uid}, $tb_uid, 'b.test served as peruid_tb');
+
+    # a graceful restart: the preforked workers of the old generation
+    # leave, two of the new one take their place and serve
+    wait_for(sub { root_children($master) == 2 }, 5);
+    my @old = root_children($master);
+    kill 'USR1', $master;
+    my @new;
+    my $renewed = wait_for(sub {
+        @new = root_children($master);
+        my %o = map { $_ => 1 } @old;
+        @new == 2 && !grep { $o{$_} } @new;
+    }, 10);
+    ok($renewed, "after a graceful restart two new preforked workers "
+       . "(@new) replace the old ones (@old)");
+    $r = http('a.test', '/whoami.php', port => $port);
+    $v = kv($r->{body} // '');
+    ok(($v->{uid} // -1) == $ta_uid && (grep { $_ == ($v->{pid} // 0) } @new),
+       "a.test served as peruid_ta by new preforked worker $v->{pid}");
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
+
+subtest 'PeruidPreforkedWorkers 0 (the default): no root child' => sub {
+    Test::More::plan(tests => 3);
+    my $port = free_port();
+    my ($conf, $dir) = instance_conf('prefork-0', port => $port,
+                                     mpm => mpm_conf(0));
+    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    ok($master, "instance started (master " . ($master // '-') . ")")
+        or return;
+    sleep 1.5;              # a periodic pass of the master
+    my @root = root_children($master);
+    is("@root", '', 'no child runs as root');
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
