@@ -3,6 +3,9 @@
 
     bench/cpu_per_request.py PIDFILE URL HOST [close|ka] [SECONDS] [CONNS]
 
+WRK_SCRIPT=bench/zipf.lua in the environment adds "-s" and that script
+(the mass-hosting scenario picks the Host itself).
+
 Runs wrk against URL (Host: HOST, a new connection per request with
 "close"), and reads utime+stime from /proc before and after for the master
 named by PIDFILE and each of its children; children that exited meanwhile
@@ -58,6 +61,8 @@ def main():
     cmd = ['wrk', '-t2', f'-c{conns}', f'-d{secs}s', '-H', f'Host: {host}']
     if mode == 'close':
         cmd += ['-H', 'Connection: close']
+    if os.environ.get('WRK_SCRIPT'):
+        cmd += ['-s', os.environ['WRK_SCRIPT']]
     out = subprocess.run(cmd + [url], capture_output=True, text=True).stdout
     after = snapshot(master, www_uid)
     n = int(re.search(r'(\d+) requests in', out).group(1))

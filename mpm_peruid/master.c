@@ -36,10 +36,15 @@
 #define MASTER_FDS_PER_POOL 2
 #define MASTER_FD_RESERVE 128
 
-/* Master: SIGCHLD only interrupts poll(), so children are reaped and
- * replaced at once. */
+/* Signal flag: a child has exited since the master last reaped. */
+static volatile sig_atomic_t master_child_exited;
+
+/* Master, signal context: SIGCHLD interrupts poll(), so children are
+ * reaped and replaced at once; the flag spares the master a wait4() over
+ * hundreds of children on every other wake-up. */
 static void master_sigchld(int sig)
 {
+    master_child_exited = 1;
 }
 
 /* Master: before pconf goes (restart or exit) the module's code may be
@@ -186,9 +191,12 @@ static void master_tick(peruid_master_t *m)
     if (poll(&pfd, 1, ms) > 0) {
         master_read_control(m);
     }
-    if (peruid_children_reap(m) > 0) {
-        master_start_routers(m);
-        peruid_schedule(m, 0);
+    if (master_child_exited || apr_time_now() >= m->next_tick) {
+        master_child_exited = 0;
+        if (peruid_children_reap(m) > 0) {
+            master_start_routers(m);
+            peruid_schedule(m, 0);
+        }
     }
     if (apr_time_now() >= m->next_tick) {
         master_periodic(m);

@@ -47,6 +47,7 @@
 #define ROUTER_DRAIN_READS 16
 #define ROUTER_BACKOFF     apr_time_from_msec(100)
 #define ROUTER_LOG_EVERY   apr_time_from_sec(10)
+#define ROUTER_SPAWN_GAP   apr_time_from_msec(50)
 #define ROUTER_TAG_LISTENER 0
 
 typedef enum {
@@ -100,6 +101,7 @@ typedef struct {
     apr_time_t accept_resume;   /* out of descriptors: accept again then */
     apr_time_t last_fd_log;
     router_list_t peeking, waiting, lingering;
+    apr_time_t *spawn_asked;    /* per pool: when we last sent SPAWN     */
     apr_time_t now;
     sigset_t stop_sigs;
 } peruid_router_t;
@@ -251,10 +253,19 @@ static void router_answer(peruid_router_t *r, router_conn_t *c, int status)
     router_set_state(r, c, RC_LINGER, r->now + ROUTER_LINGER);
 }
 
-/* Router: tell the master the pool needs a worker.  A full control queue
- * is harmless: the master also finds the shortfall once a second. */
+/* Router: tell the master the pool needs a worker, at most once per
+ * ROUTER_SPAWN_GAP and pool: one record makes the master look at the
+ * pool's counters, which count every connection that waits, and the
+ * master looks again by itself while a shortage lasts (schedule.c).  A
+ * full control queue is harmless: the master also finds the shortfall
+ * once a second. */
 static void router_ask_spawn(peruid_router_t *r, int pool)
 {
+    if (r->spawn_asked[pool] && r->now - r->spawn_asked[pool]
+                                < ROUTER_SPAWN_GAP) {
+        return;
+    }
+    r->spawn_asked[pool] = r->now;
     peruid_chan_send(r->rd->ctl_send, PERUID_MSG_SPAWN, (apr_uint32_t)pool,
                      (apr_uint32_t)r->rd->mpm->my_generation, -1);
 }
@@ -583,6 +594,9 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
     r->bufsize = rd->cfg.peek_max;
     r->buf = apr_palloc(pchild, r->bufsize);
     r->arena = apr_pcalloc(pchild, PERUID_ROUTER_CONNS * sizeof(*r->arena));
+    r->spawn_asked = apr_pcalloc(pchild,
+                                 (rd->npools > 0 ? rd->npools : 1)
+                                 * sizeof(*r->spawn_asked));
     for (i = PERUID_ROUTER_CONNS - 1; i >= 0; i--) {
         r->arena[i].fd = -1;
         r->arena[i].next = r->free_list;

@@ -53,8 +53,11 @@ apr_status_t peruid_schedule_init(peruid_master_t *m)
     return APR_SUCCESS;
 }
 
-/* Master: which pools have connections queued: one poll() over our copy
- * of every pool's receive end, which we never read. */
+/* Master, once a second: which pools have connections queued: one poll()
+ * over our copy of every pool's receive end, which we never read.  The
+ * passes in between (after SPAWN records, after exits) go by the
+ * counters alone: polling hundreds of channels on every SPAWN cost the
+ * master more than everything else it does. */
 static void sched_poll_waiting(peruid_master_t *m)
 {
     peruid_retained_t *rd = m->rd;
@@ -147,6 +150,9 @@ static int sched_need(peruid_master_t *m, int pool, apr_time_t now)
     if (ps->waiting && ps->ready + ps->starting == 0 && need < 1) {
         need = 1;
     }
+    if (need > 0) {
+        ps->waiting = 1;        /* the counters say so, polled or not */
+    }
     if (now < m->rd->pools[pool].next_spawn) {
         return 0;
     }
@@ -161,7 +167,9 @@ static int sched_observe(peruid_master_t *m, int periodic)
     int i, workers = peruid_children_observe(rd, m->ps);
 
     m->next_pass = 0;
-    sched_poll_waiting(m);
+    if (periodic) {
+        sched_poll_waiting(m);  /* else: waiting stays 0, see above */
+    }
     for (i = 0; i < rd->npools; i++) {
         if (periodic) {
             sched_reconcile(m, i);
