@@ -200,17 +200,20 @@ apr_status_t peruid_child_become(peruid_retained_t *rd,
     return child_bind_to_master(rd, s);
 }
 
-/* Child: leave, running child_stopping and the pool cleanups. */
+/* Child: leave, running child_stopping and the pool cleanups; without a
+ * pchild (a preforked worker never bound, still root) leave at once, so
+ * that no module's exit code runs as root. */
 void peruid_child_exit(peruid_retained_t *rd, apr_pool_t *pchild, int code)
 {
     rd->mpm->mpm_state = AP_MPMQ_STOPPING;
     apr_signal(SIGHUP, SIG_IGN);
     apr_signal(SIGTERM, SIG_IGN);
-    if (pchild) {
-        if (code == 0) {
-            ap_run_child_stopping(pchild, 0);
-        }
-        apr_pool_destroy(pchild);
+    if (!pchild) {
+        _exit(code);            /* a preforked worker not yet bound */
     }
+    if (code == 0) {
+        ap_run_child_stopping(pchild, 0);
+    }
+    apr_pool_destroy(pchild);
     exit(code);
 }

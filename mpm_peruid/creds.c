@@ -87,6 +87,10 @@ apr_status_t peruid_creds_groups(const char *user, gid_t gid,
 /* Child, root: the supplementary groups, gid and uid, in that order. */
 static apr_status_t creds_set_ids(const peruid_ids_t *ids, const char **call)
 {
+    *call = "the master has no group list for this user";
+    if (ids->ngroups <= 0 || !ids->groups) {
+        return APR_EINVAL;
+    }
     *call = "setgroups";
     if (setgroups((size_t)ids->ngroups, ids->groups) < 0) {
         return errno;

@@ -220,6 +220,10 @@ typedef struct {
     int no_workers;         /* stopping: workers are not started         */
     int fatal;              /* a router of this generation failed fatally */
     peruid_pool_state_t *ps;    /* schedule.c: one entry per pool        */
+    int *retire_asked;          /* schedule.c: per pool, busy workers the
+                                 * master asked to leave (the shared
+                                 * counter is writable by the pool's own
+                                 * workers, so never trusted above this) */
     struct pollfd *pfd;         /* schedule.c: one entry per pool        */
 } peruid_master_t;
 

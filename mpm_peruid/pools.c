@@ -138,14 +138,16 @@ static apr_status_t pools_set_user(peruid_pool_t *pl, const char *user,
         pl->user = user ? strdup(user) : NULL;
     }
     rv = peruid_creds_groups(pl->user, pl->gid, &groups, &n);
+    free(pl->groups);
+    pl->groups = NULL;
+    pl->ngroups = 0;            /* no list: its workers refuse to switch */
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00044)
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PERUID_LOGNO(00044)
                      "cannot look up the groups of user %s (uid %ld, "
-                     "gid %ld)", user ? user : "-", (long)pl->uid,
-                     (long)pl->gid);
+                     "gid %ld); its virtual hosts are not served",
+                     user ? user : "-", (long)pl->uid, (long)pl->gid);
         return rv;
     }
-    free(pl->groups);
     pl->groups = groups;
     pl->ngroups = n;
     return APR_SUCCESS;
@@ -213,9 +215,7 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
         if ((idx = pools_find_or_add(rd, uid, gid, main_s)) < 0) {
             return APR_ENOSPC;
         }
-        if (pools_set_user(&rd->pools[idx], user, s) != APR_SUCCESS) {
-            return APR_EGENERAL;
-        }
+        pools_set_user(&rd->pools[idx], user, s);  /* fails that pool only */
         rd->pools[idx].in_config = 1;
         peruid_server_conf(s)->pool = idx;
     }

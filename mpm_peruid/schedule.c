@@ -49,6 +49,7 @@ apr_status_t peruid_schedule_init(peruid_master_t *m)
     int n = m->rd->npools > 0 ? m->rd->npools : 1;
 
     m->ps = apr_pcalloc(m->pconf, n * sizeof(*m->ps));
+    m->retire_asked = apr_pcalloc(m->pconf, n * sizeof(*m->retire_asked));
     m->pfd = apr_pcalloc(m->pconf, n * sizeof(*m->pfd));
     return APR_SUCCESS;
 }
@@ -228,6 +229,25 @@ static int sched_lru_idle(peruid_master_t *m, int except, int keep)
     return best;
 }
 
+/* Master: the busy workers of pool still asked to leave: what the
+ * pool's shared counter says, but never more than the master asked for
+ * (a worker runs its user's code, which could raise the counter to make
+ * the master believe slots are coming) nor than the pool's workers. */
+static int sched_retiring(peruid_master_t *m, int pool)
+{
+    int shared = peruid_stat_get(&peruid_pool_stat(m->rd, pool)->retire);
+    int n = m->retire_asked[pool];
+
+    if (shared < n) {
+        n = shared > 0 ? shared : 0;
+    }
+    if (n > m->ps[pool].live - m->ps[pool].leaving) {
+        n = m->ps[pool].live - m->ps[pool].leaving;
+    }
+    m->retire_asked[pool] = n;      /* units taken by workers are gone */
+    return n > 0 ? n : 0;
+}
+
 /* Master: the pool other than pool with the most workers that are not
  * yet leaving, if it has more than one above pool's; -1 if none.  A
  * pool's fair share is an equal split among the users that wait. */
@@ -239,8 +259,7 @@ static int sched_biggest(peruid_master_t *m, int pool)
         if (i == pool) {
             continue;
         }
-        n = m->ps[i].live - m->ps[i].leaving
-            - peruid_stat_get(&peruid_pool_stat(m->rd, i)->retire);
+        n = m->ps[i].live - m->ps[i].leaving - sched_retiring(m, i);
         if (n > best_n) {
             best = i;
             best_n = n;
@@ -270,6 +289,7 @@ static int sched_make_room(peruid_master_t *m, int pool)
         return 0;
     }
     apr_atomic_inc32(&peruid_pool_stat(m->rd, victim)->retire);
+    m->retire_asked[victim]++;
     return 1;
 }
 
@@ -279,8 +299,7 @@ static int sched_pending_leavers(peruid_master_t *m)
     int i, n = 0;
 
     for (i = 0; i < m->rd->npools; i++) {
-        n += m->ps[i].leaving
-             + peruid_stat_get(&peruid_pool_stat(m->rd, i)->retire);
+        n += m->ps[i].leaving + sched_retiring(m, i);
     }
     return n;
 }
@@ -297,6 +316,7 @@ static void sched_withdraw_retire(peruid_master_t *m)
         if (apr_atomic_read32(&st->retire)) {
             apr_atomic_set32(&st->retire, 0);
         }
+        m->retire_asked[i] = 0;
     }
 }
 
@@ -317,10 +337,13 @@ static int sched_grant(peruid_master_t *m, int *workers)
             || !peruid_children_have_slot(m->rd)) {
             break;
         }
-        if (!sched_fork(m, pool)) {
+        if (peruid_children_fork(m, PERUID_ROLE_WORKER, pool)
+            != APR_SUCCESS) {
             m->ps[pool].need = 0;
             continue;
         }
+        m->ps[pool].live++;
+        m->ps[pool].starting++;
         m->ps[pool].need--;
         (*workers)++;
     }

@@ -306,6 +306,7 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
 static int worker_wait_bind(peruid_retained_t *rd, int slot)
 {
     int sock = rd->slots[slot].bind_recv, fd = -1;
+    apr_pool_t *pchild;
     struct pollfd pfd;
     sigset_t stop, old;
     peruid_msg_t msg;
@@ -315,6 +316,9 @@ static int worker_wait_bind(peruid_retained_t *rd, int slot)
     sigaddset(&stop, AP_SIG_GRACEFUL);
     sigaddset(&stop, AP_SIG_GRACEFUL_STOP);
     sigprocmask(SIG_BLOCK, &stop, &old);
+    pchild = rd->self.pchild;
+    rd->self.pchild = NULL;     /* SIGTERM now: exit without running any
+                                 * module's cleanup as root */
     do {
         pfd.fd = sock;
         pfd.events = POLLIN;
@@ -329,6 +333,7 @@ static int worker_wait_bind(peruid_retained_t *rd, int slot)
         rv = peruid_chan_recv(sock, &msg, &fd);
     } while (rv == EAGAIN || rv == EWOULDBLOCK);
     sigprocmask(SIG_SETMASK, &old, NULL);
+    rd->self.pchild = pchild;
     close(sock);
     rd->slots[slot].bind_recv = -1;
     if (rv == APR_SUCCESS
@@ -363,7 +368,7 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
     peruid_child_close_fds(rd, PERUID_ROLE_WORKER, pool);
     ap_reopen_scoreboard(pchild, NULL, 0);
     if (pool < 0 && (pool = worker_wait_bind(rd, slot)) < 0) {
-        peruid_child_exit(rd, pchild, 0);
+        _exit(0);               /* never bound: no module ran, none cleans */
     }
     rd->self.pool = pool;
     pl = &rd->pools[pool];
