@@ -19,13 +19,6 @@ my $master = master_pid();
 my $ZERO = '0000000000000000';
 my $nid = vars('peruid_noname_id');
 
-sub initgroups_of {
-    my ($user, $gid) = @_;
-    my $primary = (getpwnam($user))[3];
-    my %g = map { $_ => 1 } grep { $_ != $primary } groups_of($user);
-    $g{$gid} = 1;
-    return join ',', sort { $a <=> $b } keys %g;
-}
 
 # check_creds($label, $pid, $uid, $gid, $groups): 4 uids, 4 gids, groups,
 # the four capability sets (9 tests)

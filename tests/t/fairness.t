@@ -102,10 +102,8 @@ sub timed_parallel {
 
 subtest 'a burst for one user does not starve another' => sub {
     Test::More::plan(tests => 5);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('fair-burst', port => $port,
-                                     mpm => $mpm);
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'fair-burst', mpm => $mpm);
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
     # 9 requests of 2 s each for a.test: all 3 workers are a.test's, 6

@@ -17,14 +17,6 @@ my $tx_gid = (getgrnam('peruid_tx'))[2];
 my $master = master_pid();
 my $nid = vars('peruid_noname_id');     # no passwd/group entry
 
-# groups of a worker of AssignUserID user group: initgroups(user, group)
-sub initgroups_of {
-    my ($user, $gid) = @_;
-    my $primary = (getpwnam($user))[3];
-    my %g = map { $_ => 1 } grep { $_ != $primary } groups_of($user);
-    $g{$gid} = 1;
-    return join ',', sort { $a <=> $b } keys %g;
-}
 
 # host => [uid, gid, groups, document root name]
 my %expect = (

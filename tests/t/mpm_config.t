@@ -20,19 +20,10 @@ my ($tb_uid) = ids_of('peruid_tb');
 my ($td_uid) = ids_of('peruid_td');
 my %started;
 
-sub ours {
-    my ($pid, $conf) = @_;
-    my $cmd = slurp("/proc/$pid/cmdline") // '';
-    return pid_alive($pid) && index($cmd, $conf) >= 0;
-}
-
 my @kill_at_end;   # processes of ours that are not instance masters
 END {
     kill 'KILL', grep { pid_alive($_) } @kill_at_end;
-    for my $conf (keys %started) {
-        my $m = $started{$conf};
-        instance_stop($m, 10) if $m && ours($m, $conf);
-    }
+    stop_instances(\%started);
 }
 
 sub count_uid {
@@ -42,9 +33,8 @@ sub count_uid {
 
 subtest 'StartServers: round-robin over the pools, main server first' => sub {
     Test::More::plan(tests => 5);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('cfg-start', port => $port,
-                                     mpm => <<'EOF');
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'cfg-start', mpm => <<'EOF');
 StartServers 5
 MinSpareServers 0
 MaxSpareServers 4
@@ -52,7 +42,6 @@ ServerLimit 16
 PeruidRouters 1
 PeruidIdleTimeout 60
 EOF
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, 'instance started') or return;
     # pools in configuration order: the main server and the default vhost
     # (both User: peruid_td), a.test (peruid_ta), b.test (peruid_tb):
@@ -161,8 +150,8 @@ sub reap {
 
 subtest 'MaxRequestWorkers 2: never more workers, every pool still served' => sub {
     Test::More::plan(tests => 9);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('cfg-max', port => $port, mpm => <<'EOF');
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'cfg-max', mpm => <<'EOF');
 StartServers 0
 MinSpareServers 0
 MaxSpareServers 4
@@ -171,7 +160,6 @@ MaxRequestWorkers 2
 PeruidRouters 1
 PeruidIdleTimeout 60
 EOF
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, 'instance started') or return;
     my $max = 0;
     my $watch = sub {       # children that are not routers: workers
@@ -225,9 +213,8 @@ EOF
 # a pool whose connection waits is not taken back for a spare.
 subtest 'MinSpareServers 1 over MaxRequestWorkers 2: no fork/kill loop' => sub {
     Test::More::plan(tests => 5);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('cfg-spares', port => $port,
-                                     mpm => <<'EOF');
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'cfg-spares', mpm => <<'EOF');
 StartServers 0
 MinSpareServers 1
 MaxSpareServers 2
@@ -236,7 +223,6 @@ MaxRequestWorkers 2
 PeruidRouters 1
 PeruidIdleTimeout 60
 EOF
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, 'instance started') or return;
     # the workers (children that are not routers) seen over $secs seconds
     my $workers_seen = sub {
@@ -274,15 +260,14 @@ EOF
 
 subtest 'GracefulShutdownTimeout bounds a graceful-stop' => sub {
     Test::More::plan(tests => 5);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('cfg-gst', port => $port, mpm => <<'EOF');
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'cfg-gst', mpm => <<'EOF');
 StartServers 1
 MinSpareServers 0
 MaxSpareServers 4
 PeruidRouters 1
 GracefulShutdownTimeout 2
 EOF
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, 'instance started') or return;
     # a request of 60 s: without the bound the stop would wait for it
     my $c = keepalive_connect(port => $port);
@@ -311,13 +296,12 @@ EOF
 # for a worker beside the routers; it is raised if not."
 subtest 'ServerLimit leaves room for the routers' => sub {
     Test::More::plan(tests => 4);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('cfg-limit', port => $port, mpm => <<'EOF');
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'cfg-limit', mpm => <<'EOF');
 StartServers 1
 ServerLimit 2
 PeruidRouters 4
 EOF
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, 'ServerLimit 2 with PeruidRouters 4: starts (adjusted)')
         or return;
     my $startup = (slurp("$dir/logs/startup.out") // '')
@@ -375,14 +359,12 @@ subtest 'CoreDumpDirectory does not open the routers to User\'s vhosts' => sub {
 # (GracefulShutdownTimeout is 0, no limit, by default).
 subtest 'graceful-stop ends kept-alive connections' => sub {
     Test::More::plan(tests => 4);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('cfg-kastop', port => $port,
-                                     mpm => <<'EOF');
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'cfg-kastop', mpm => <<'EOF');
 StartServers 1
 MinSpareServers 0
 PeruidRouters 1
 EOF
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, 'instance started (no GracefulShutdownTimeout)') or return;
     my @pids = instance_pids($master);
     my $c = keepalive_connect(port => $port);

@@ -17,17 +17,8 @@ my ($tb_uid) = ids_of('peruid_tb');
 my ($td_uid) = ids_of('peruid_td');
 my %started;    # conf file => master pid, for the END block
 
-sub ours {
-    my ($pid, $conf) = @_;
-    my $cmd = slurp("/proc/$pid/cmdline") // '';
-    return pid_alive($pid) && index($cmd, $conf) >= 0;
-}
-
 END {
-    for my $conf (keys %started) {
-        my $m = $started{$conf};
-        instance_stop($m, 10) if $m && ours($m, $conf);
-    }
+    stop_instances(\%started);
 }
 
 # concurrent($port, $n, $host, $path): $n requests at once; returns the
@@ -69,8 +60,8 @@ sub pool_workers {
 
 subtest 'MinSpareServers 0: idle workers leave after PeruidIdleTimeout' => sub {
     Test::More::plan(tests => 12);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('pools-0', port => $port, mpm => <<'EOF');
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'pools-0', mpm => <<'EOF');
 StartServers 0
 MinSpareServers 0
 MaxSpareServers 4
@@ -80,7 +71,6 @@ PeruidRouters 1
 PeruidIdleTimeout 500ms
 MaxConnectionsPerChild 3
 EOF
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
 
@@ -145,8 +135,8 @@ EOF
 
 subtest 'MinSpareServers 1, MaxSpareServers 2: each pool keeps one spare' => sub {
     Test::More::plan(tests => 8);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('pools-1', port => $port, mpm => <<'EOF');
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'pools-1', mpm => <<'EOF');
 StartServers 0
 MinSpareServers 1
 MaxSpareServers 2
@@ -155,7 +145,6 @@ MaxRequestWorkers 24
 PeruidRouters 1
 PeruidIdleTimeout 6
 EOF
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
     my $one_each = wait_for(sub {

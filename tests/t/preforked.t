@@ -42,10 +42,8 @@ EOF
 
 subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
     Test::More::plan(tests => 12);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('prefork-2', port => $port,
-                                     mpm => mpm_conf(2));
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'prefork-2', mpm => mpm_conf(2));
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
     my @spares;
@@ -117,10 +115,8 @@ subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
 
 subtest 'PeruidPreforkedWorkers 0 (the default): no root child' => sub {
     Test::More::plan(tests => 3);
-    my $port = free_port();
-    my ($conf, $dir) = instance_conf('prefork-0', port => $port,
-                                     mpm => mpm_conf(0));
-    my $master = $started{$conf} = instance_start($conf, $dir, $port);
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'prefork-0', mpm => mpm_conf(0));
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
     sleep 1.5;              # a periodic pass of the master

@@ -26,13 +26,8 @@ my $mark = error_log_mark();
 
 # the instance with a long PeruidPeekTimeout, started on first use
 my ($slow_port, $slow_conf, $slow_dir, $slow_master);
-sub slow_ours {
-    my $pid = shift;
-    my $cmd = slurp("/proc/$pid/cmdline") // '';
-    return pid_alive($pid) && index($cmd, $slow_conf) >= 0;
-}
 sub slow_instance {
-    return $slow_master if $slow_master && slow_ours($slow_master);
+    return $slow_master if $slow_master && ours($slow_master, $slow_conf);
     $slow_port = free_port();
     ($slow_conf, $slow_dir) = instance_conf('proto-slow', port => $slow_port,
                                             mpm => <<'EOF');
@@ -49,7 +44,7 @@ EOF
     return $slow_master;
 }
 END {
-    instance_stop($slow_master, 10) if $slow_master && slow_ours($slow_master);
+    instance_stop($slow_master, 10) if $slow_master && ours($slow_master, $slow_conf);
 }
 
 # is_router_answer($r, $status, $label): 5 tests
@@ -254,11 +249,7 @@ subtest 'requests naming a vhost are routed to it' => sub {
     Test::More::plan(tests => 3 * keys %cases);
     for my $k (sort keys %cases) {
         my ($req, $uid, $server) = @{ $cases{$k} };
-        my $r = request_raw($req);
-        my $v = kv($r->{body});
-        is($r->{status}, 200, "$k: 200");
-        is($v->{uid}, $uid, "$k: served as uid $uid");
-        is($v->{server}, $server, "$k: vhost $server");
+        check_routed($k, $req, $uid, $server);
     }
 };
 

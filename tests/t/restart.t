@@ -27,11 +27,6 @@ my $elog = "$dir/logs/error_log";
 my $master;
 my %seen;       # every pid of the instance we have seen
 
-sub ours {
-    my $pid = shift;
-    my $cmd = slurp("/proc/$pid/cmdline") // '';
-    return pid_alive($pid) && index($cmd, $conf) >= 0;
-}
 sub note_pids {
     return unless $master && pid_alive($master);
     $seen{$_} = 1 for instance_pids($master);
@@ -39,11 +34,11 @@ sub note_pids {
 
 END {
     # never leave the instance behind, whatever happened above
-    if ($master && ours($master)) {
+    if ($master && ours($master, $conf)) {
         instance_stop($master, 10);
     }
     for my $pid (keys %seen) {
-        kill 'KILL', $pid if ours($pid);
+        kill 'KILL', $pid if ours($pid, $conf);
     }
 }
 
@@ -152,11 +147,11 @@ sub serves_everybody {
 # A subtest that finds the instance dead (an earlier one failed) starts
 # a new one, so that each subtest tests its own thing.
 sub ensure_instance {
-    return 1 if $master && ours($master);
+    return 1 if $master && ours($master, $conf);
     diag("the instance is not running (master "
          . ($master // '-') . " gone); starting a new one");
     for my $pid (keys %seen) {
-        kill 'KILL', $pid if ours($pid);
+        kill 'KILL', $pid if ours($pid, $conf);
     }
     $master = instance_start($conf, $dir, $port);
     note_pids();
@@ -410,9 +405,9 @@ subtest 'SIGKILL of the master: no child survives it' => sub {
     my @kids = children_of($master);
     ok(@kids >= 3, 'children: ' . scalar(@kids));
     kill 'KILL', $master;
-    my $gone = wait_for(sub { !grep { ours($_) } @kids }, 10);
+    my $gone = wait_for(sub { !grep { ours($_, $conf) } @kids }, 10);
     ok($gone, 'every child exited: left '
-       . join(' ', grep { ours($_) } @kids));
+       . join(' ', grep { ours($_, $conf) } @kids));
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
                                   Timeout => 1);
     ok(!$s, 'nothing listens on the port any more');
@@ -469,14 +464,14 @@ subtest 'graceful-stop (SIGWINCH) lets in-flight requests finish' => sub {
     my $gone = wait_for(sub { !pid_alive($master) }, 20);
     ok($gone, sprintf('the master exited (%.1f s after SIGWINCH)',
                       time - $t_stop));
-    my @left = grep { ours($_) } @pids;
+    my @left = grep { ours($_, $conf) } @pids;
     is("@left", '', 'no process of the instance is left');
     ok(!-e "$dir/logs/httpd.pid", 'the pid file was removed');
 };
 
 subtest 'stop (SIGTERM): no process is left' => sub {
     Test::More::plan(tests => 6);
-    instance_stop($master, 10) if $master && ours($master);
+    instance_stop($master, 10) if $master && ours($master, $conf);
     $master = instance_start($conf, $dir, $port);
     ok($master, "restarted (master $master)");
     serves_everybody('started again');
@@ -493,9 +488,9 @@ subtest 'stop (SIGTERM): no process is left' => sub {
        . ' processes');
     my $t0 = time;
     kill 'TERM', $master;
-    my $gone = wait_for(sub { !grep { ours($_) } @pids }, 10);
+    my $gone = wait_for(sub { !grep { ours($_, $conf) } @pids }, 10);
     ok($gone, sprintf('every process exited (%.1f s)', time - $t0));
-    my @left = grep { ours($_) } keys %seen;
+    my @left = grep { ours($_, $conf) } keys %seen;
     is("@left", '', 'none of the pids seen during the whole test is left');
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
                                   Timeout => 1);

@@ -24,7 +24,8 @@ our @EXPORT_OK = qw(
     master_pid routers workers_of_uid
     error_log_mark error_log_since wait_for
     free_port instance_conf instance_start instance_stop instance_pids
-    pid_alive slurp in_parallel stop_instances
+    pid_alive slurp in_parallel stop_instances started_instance
+    initgroups_of check_routed ours
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -444,15 +445,58 @@ sub free_port {
     return $p;
 }
 
+# started_instance(\%started, $name, %o): instance_conf($name, %o) on a
+# free port (unless $o{port} names one), started with instance_start and
+# recorded in %started (conf file => master pid) for stop_instances.
+# Returns (master pid or undef, port, conf file, instance dir).
+sub started_instance {
+    my ($started, $name, %o) = @_;
+    $o{port} ||= free_port();
+    my ($conf, $dir) = instance_conf($name, %o);
+    my $master = $started->{$conf} = instance_start($conf, $dir, $o{port});
+    return ($master, $o{port}, $conf, $dir);
+}
+
+# initgroups_of($user, $gid): the supplementary groups a worker of
+# "AssignUserID $user <group $gid>" must have, as initgroups($user, $gid)
+# gives them: $user's groups without its primary one, plus $gid; a
+# sorted comma-separated list.
+sub initgroups_of {
+    my ($user, $gid) = @_;
+    my $primary = (getpwnam($user))[3];
+    my %g = map { $_ => 1 } grep { $_ != $primary } groups_of($user);
+    $g{$gid} = 1;
+    return join ',', sort { $a <=> $b } keys %g;
+}
+
+# check_routed($label, $raw_request, $uid, $server): send the request to
+# the main test server; it is answered 200 by whoami.php of vhost $server
+# running as $uid (3 tests).
+sub check_routed {
+    my ($label, $req, $uid, $server) = @_;
+    my $r = request_raw($req);
+    my $v = kv($r->{body});
+    Test::More::is($r->{status}, 200, "$label: 200");
+    Test::More::is($v->{uid}, $uid, "$label: served as uid $uid");
+    Test::More::is($v->{server}, $server, "$label: vhost $server");
+}
+
 # stop_instances(\%started): for an END block; %started maps conf file =>
 # master pid.  Stops each master still running with that conf file.
 sub stop_instances {
     my $started = shift;
     for my $conf (keys %$started) {
         my $m = $started->{$conf} or next;
-        my $cmd = slurp("/proc/$m/cmdline") // '';
-        instance_stop($m, 10) if pid_alive($m) && index($cmd, $conf) >= 0;
+        instance_stop($m, 10) if ours($m, $conf);
     }
+}
+
+# ours($pid, $conf): $pid is alive and is an httpd started with $conf
+# (so a pid reused by another process is never signalled)
+sub ours {
+    my ($pid, $conf) = @_;
+    my $cmd = slurp("/proc/$pid/cmdline") // '';
+    return pid_alive($pid) && index($cmd, $conf) >= 0;
 }
 
 # in_parallel(@subs): run each sub in a child process at once; returns
