@@ -20,7 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <poll.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "httpd.h"
@@ -49,12 +52,12 @@ typedef struct {
     ap_sb_handle_t *sbh;
     peruid_pool_stat_t *stat;
     int chan;               /* the pool's receive end                    */
-    int ep;                 /* epoll set holding chan, -1 in one_process */
+    int ep;                 /* epoll set: chan and wake[0]               */
+    int wake[2];            /* pipe written on a graceful stop signal    */
     int slot;
     int served;             /* connections served so far                 */
     int counted_idle;       /* we hold one unit of stat->idle            */
     int counted_starting;   /* we hold one unit of stat->starting        */
-    sigset_t stop_sigs;     /* AP_SIG_GRACEFUL(_STOP), blocked to wait   */
 } peruid_worker_t;
 
 /* Worker: leave the idle count (if we are in it) and exit. */
@@ -118,52 +121,67 @@ static int worker_become_ready(peruid_worker_t *w)
     return 1;
 }
 
-/* Worker: wait for a record on the channel.  Stop signals are delivered
- * only inside epoll_pwait, so a graceful stop is never missed between the
- * flag test and the wait.  Returns APR_SUCCESS with *fd, APR_TIMEUP after
- * PeruidIdleTimeout, APR_EINTR when asked to stop. */
+/* Worker: take the next connection off the channel without waiting.
+ * Returns APR_SUCCESS with *fd, EAGAIN when none is queued, APR_EINVAL
+ * for a malformed record (refused, logged, its descriptor closed) or
+ * APR_EOF when every router has closed the channel. */
+static apr_status_t worker_recv(peruid_worker_t *w, int *fd)
+{
+    peruid_msg_t msg;
+    apr_status_t rv;
+
+    rv = peruid_chan_recv(w->chan, &msg, fd);
+    if (rv == EAGAIN || rv == EWOULDBLOCK) {
+        return EAGAIN;
+    }
+    if (rv == APR_SUCCESS) {
+        rv = peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
+                               *fd >= 0);
+    }
+    if (rv == APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
+                 PERUID_LOGNO(00010) "worker uid %ld: refused a "
+                 "malformed channel record", (long)w->rd->self.uid);
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    return rv == APR_EOF ? APR_EOF : APR_EINVAL;
+}
+
+/* Worker: wait for a connection on the channel.  The stop signals stay
+ * unblocked (programs that tenants' code starts inherit the signal mask):
+ * a graceful stop that comes between the flag test and the wait makes the
+ * wake-up pipe readable, so epoll returns at once.  Returns APR_SUCCESS
+ * with *fd, APR_TIMEUP after PeruidIdleTimeout, APR_EINTR when asked to
+ * stop. */
 static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
 {
-    sigset_t old;
     struct epoll_event ev;
-    peruid_msg_t msg;
     apr_status_t rv;
     int n, ms = (int)apr_time_as_msec(w->rd->cfg.idle_timeout);
 
     for (;;) {
-        sigprocmask(SIG_BLOCK, &w->stop_sigs, &old);
         if (peruid_child_should_stop()) {
-            sigprocmask(SIG_SETMASK, &old, NULL);
             return APR_EINTR;
         }
-        n = epoll_pwait(w->ep, &ev, 1, ms, &old);
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        n = epoll_wait(w->ep, &ev, 1, ms);
         if (n == 0) {
             return APR_TIMEUP;
         }
-        if (n < 0) {
-            continue;           /* EINTR: the loop tests the flag */
+        if (n < 0 || ev.data.fd != w->chan) {
+            continue;           /* EINTR or woken: the loop tests the flag */
         }
-        rv = peruid_chan_recv(w->chan, &msg, fd);
-        if (rv == EAGAIN || rv == EWOULDBLOCK) {
-            continue;           /* another worker took it */
-        }
-        if (rv == APR_SUCCESS) {
-            rv = peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
-                                   *fd >= 0);
-        }
+        rv = worker_recv(w, fd);
         if (rv == APR_SUCCESS) {
             return APR_SUCCESS;
-        }
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
-                     PERUID_LOGNO(00010) "worker uid %ld: refused a "
-                     "malformed channel record", (long)w->rd->self.uid);
-        if (*fd >= 0) {
-            close(*fd);
         }
         if (rv == APR_EOF) {
             return APR_EINTR;
         }
+        /* EAGAIN: another worker took it; EINVAL: refused, logged */
     }
 }
 
@@ -213,20 +231,19 @@ static void worker_take(peruid_worker_t *w, int fd)
  * would. */
 static void worker_drain(peruid_worker_t *w)
 {
-    peruid_msg_t msg;
+    apr_status_t rv;
     int fd;
 
     if (w->rd->mpm->my_generation
         != ap_scoreboard_image->global->running_generation) {
         return;
     }
-    while (peruid_chan_recv(w->chan, &msg, &fd) == APR_SUCCESS) {
-        if (peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
-                              fd >= 0) != APR_SUCCESS) {
-            if (fd >= 0) {
-                close(fd);
-            }
+    while ((rv = worker_recv(w, &fd)) != APR_EOF) {
+        if (rv == APR_EINVAL) {
             continue;
+        }
+        if (rv != APR_SUCCESS) {
+            break;              /* nothing left */
         }
         /* each connection takes one unit: ours, or one we add for it */
         if (!w->counted_idle) {
@@ -284,19 +301,86 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
     apr_pool_tag(w->ptrans, "transaction");
     w->ba = apr_bucket_alloc_create(pchild);
     ap_create_sb_handle(&w->sbh, pchild, slot, 0);
-    sigemptyset(&w->stop_sigs);
-    sigaddset(&w->stop_sigs, AP_SIG_GRACEFUL);
-    sigaddset(&w->stop_sigs, AP_SIG_GRACEFUL_STOP);
     w->ep = epoll_create1(EPOLL_CLOEXEC);
-    if (w->ep < 0) {
+    if (w->ep < 0 || pipe2(w->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
         return errno;
     }
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.fd = w->chan;
     if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->chan, &ev) < 0) {
         return errno;
     }
+    ev.events = EPOLLIN;
+    ev.data.fd = w->wake[0];
+    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake[0], &ev) < 0) {
+        return errno;
+    }
+    peruid_child_wake_on_stop(w->wake[1]);
     return APR_SUCCESS;
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22   /* Linux 5.14 */
+#endif
+
+/* Largest /proc/self/maps worker_prefault reads, and the largest
+ * read-only data mapping it maps in (bigger ones are data files such as
+ * ICU's tables, of which a request reads little). */
+#define WORKER_MAPS_MAX (256 * 1024)
+#define WORKER_PREFAULT_RODATA_MAX (1024 * 1024)
+
+/* Preforked worker, root, before it is bound: map in now the program's
+ * code and its libraries' read-only data, which a fresh process otherwise
+ * maps page fault by page fault during its first request (fork() does
+ * not copy the page tables of file mappings).  One madvise() per mapping
+ * costs a fraction of those faults and is done while nobody waits; it
+ * stops as soon as the master's record is there.  Private file mappings
+ * only, read-only: nothing is copied, the pages stay shared.  Best
+ * effort: a kernel without MADV_POPULATE_READ just refuses each call. */
+static void worker_prefault(int sock)
+{
+    struct pollfd pfd;
+    unsigned long start, end, inode;
+    char perms[5], *buf, *line, *eol;
+    size_t len = 0;
+    ssize_t n;
+    int fd;
+
+    fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    buf = mmap(NULL, WORKER_MAPS_MAX, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        close(fd);
+        return;
+    }
+    while (len < WORKER_MAPS_MAX - 1
+           && (n = read(fd, buf + len, WORKER_MAPS_MAX - 1 - len)) > 0) {
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    pfd.fd = sock;
+    pfd.events = POLLIN;
+    for (line = buf; (eol = strchr(line, '\n')) != NULL; line = eol + 1) {
+        *eol = '\0';
+        if (sscanf(line, "%lx-%lx %4s %*s %*s %lu", &start, &end, perms,
+                   &inode) != 4
+            || inode == 0 || perms[0] != 'r' || perms[1] != '-'
+            || perms[3] != 'p'
+            || (perms[2] != 'x'
+                && end - start > WORKER_PREFAULT_RODATA_MAX)) {
+            continue;
+        }
+        if (poll(&pfd, 1, 0) != 0) {
+            break;              /* bound (or stopped): no more time */
+        }
+        madvise((void *)start, end - start, MADV_POPULATE_READ);
+    }
+    munmap(buf, WORKER_MAPS_MAX);
 }
 
 /* Preforked worker, root, holding nothing but its bind socket: wait
@@ -319,6 +403,7 @@ static int worker_wait_bind(peruid_retained_t *rd, int slot)
     pchild = rd->self.pchild;
     rd->self.pchild = NULL;     /* SIGTERM now: exit without running any
                                  * module's cleanup as root */
+    worker_prefault(sock);
     do {
         pfd.fd = sock;
         pfd.events = POLLIN;

@@ -26,6 +26,21 @@ sub root_children {
     return grep { (proc_uid($_) // -1) == 0 } children_of($master);
 }
 
+# kB of the executable mappings of $file in $pid: (size, resident)
+sub code_mapped {
+    my ($pid, $file) = @_;
+    my ($size, $rss, $in) = (0, 0, 0);
+    open my $fh, '<', "/proc/$pid/smaps" or return (0, 0);
+    while (my $l = <$fh>) {
+        if ($l =~ /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \d+\s*(.*)$/) {
+            $in = $1 eq 'r-xp' && $2 eq $file;
+        }
+        elsif ($in && $l =~ /^Size:\s+(\d+) kB/) { $size += $1 }
+        elsif ($in && $l =~ /^Rss:\s+(\d+) kB/) { $rss += $1 }
+    }
+    return ($size, $rss);
+}
+
 sub mpm_conf {
     my $n = shift;
     return <<"EOF";
@@ -41,7 +56,7 @@ EOF
 }
 
 subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
-    Test::More::plan(tests => 12);
+    Test::More::plan(tests => 13);
     my ($master, $port, $conf, $dir)
         = started_instance(\%started, 'prefork-2', mpm => mpm_conf(2));
     ok($master, "instance started (master " . ($master // '-') . ")")
@@ -71,6 +86,21 @@ subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
     }
     is(join(' ', @tcp_held, @other), '', 'none of them holds a TCP socket '
        . 'or a socket of another kind');
+
+    # while it waits, a preforked worker maps in the code it will run
+    # (worker_prefault): the server's executable is resident in it
+    # without a single request served.  A child that only forked and
+    # waited has touched a small part of it.
+    my $bin = readlink("/proc/$spares[0]/exe") // '';
+    my @mapped;
+    wait_for(sub {
+        @mapped = map { [code_mapped($_, $bin)] } @spares;
+        !grep { !$_->[0] || $_->[1] < 0.9 * $_->[0] } @mapped;
+    }, 5);
+    ok(!grep({ !$_->[0] || $_->[1] < 0.9 * $_->[0] } @mapped),
+       "the code of $bin is mapped in each preforked worker before its "
+       . 'first request (resident/size kB: '
+       . join(', ', map { "$_->[1]/$_->[0]" } @mapped) . ')');
 
     # a.test has no worker: one of the preforked ones serves it
     my $r = http('a.test', '/whoami.php', port => $port);

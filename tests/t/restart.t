@@ -12,7 +12,7 @@ use PeruidTest qw(:all);
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-plan tests => 13;
+plan tests => 14;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -200,6 +200,24 @@ subtest 'graceful restart (SIGUSR1) under load: no request fails' => sub {
 
 ensure_instance();
 serves_everybody('after the graceful restarts', 3);
+
+# An idle worker waits in epoll for its pool's channel; the graceful
+# restart signal must end that wait at once, not after PeruidIdleTimeout
+# (30 s here): the signal handler also writes to the worker's wake-up pipe.
+subtest 'graceful restart: the idle workers of the old generation leave '
+        . 'at once' => sub {
+    Test::More::plan(tests => 3);
+    ensure_instance();
+    serves_everybody('before');
+    sleep 0.5;      # the workers are back in their wait
+    my @idle = map { workers_of_uid($master, $uid_of{$_}, $port) } @hosts;
+    ok(@idle >= 3, "idle workers of the three users: @idle");
+    my $t0 = time;
+    kill 'USR1', $master;
+    my $gone = wait_for(sub { !grep { pid_alive($_) } @idle }, 5);
+    ok($gone, sprintf('every one has exited %.1f s after SIGUSR1 '
+                      . '(PeruidIdleTimeout is 30 s)', time - $t0));
+};
 
 # docs/architecture.md: "Children are signalled by pid from the master's
 # own table, never by process group, so CGI programs and piped loggers
