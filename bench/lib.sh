@@ -11,6 +11,10 @@
 : "${BENCH_CONNS:=16}"
 : "${BENCH_THREADS:=2}"
 : "${BENCH_WARMUP:=2s}"
+# (b) starts processes for 200 users in three of the servers: a longer
+# warm-up, so that its rounds measure the steady state (the ramp itself is
+# reported from this warm-up)
+: "${BENCH_WARMUP_B:=10s}"
 : "${BENCH_PORT_BASE:=8300}"
 
 # the four servers, in the order every round runs them
@@ -30,7 +34,7 @@ WWW=$BENCH_DIR/www
 MODS=/usr/lib/apache2/modules
 
 export BENCH_DIR BENCH_ROUNDS BENCH_DURATION BENCH_CONNS BENCH_THREADS \
-       BENCH_WARMUP BENCH_PORT_BASE
+       BENCH_WARMUP BENCH_WARMUP_B BENCH_PORT_BASE
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[bench] FATAL: %s\n' "$*" >&2; exit 1; }

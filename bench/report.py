@@ -124,6 +124,15 @@ class Run:
     def requests(self, sc, s):
         return sum(int(num(r['requests']) or 0) for r in self.runs[(sc, s)])
 
+    def warmup_rps(self, sc, s):
+        """requests/s of the warm-up before the rounds (raw wrk output)"""
+        try:
+            with open(os.path.join(self.dir, 'raw', f'{sc}-{s}-warmup.txt')) as f:
+                found = re.search(r'^Requests/sec:\s+([\d.]+)', f.read(), re.M)
+        except OSError:
+            return None
+        return float(found.group(1)) if found else None
+
     def cold_ms(self, s):
         return [num(r['ms']) for r in self.cold if r['server'] == s]
 
@@ -257,7 +266,8 @@ def markdown(run, logs):
              + f'; {n_rounds} rounds of {m.get("BENCH_DURATION", "?")} per server and scenario, '
              f'wrk -t{m.get("BENCH_THREADS", "?")} -c{m.get("BENCH_CONNS", "?")} --latency, '
              f'warm-up {m.get("BENCH_WARMUP_START", "?")} per server at the start and '
-             f'{m.get("BENCH_WARMUP", "?")} per server and scenario. '
+             f'{m.get("BENCH_WARMUP", "?")} per server and scenario '
+             f'({m.get("BENCH_WARMUP_B", "?")} for (b)). '
              'Medians over the rounds.')
     L.append('')
     L.append('### Machine and versions')
@@ -281,7 +291,8 @@ def markdown(run, logs):
     L.append('')
     env = []
     for k, default in [('BENCH_ROUNDS', '5'), ('BENCH_DURATION', '5s'), ('BENCH_CONNS', '16'),
-                       ('BENCH_THREADS', '2'), ('BENCH_WARMUP', '2s'), ('BENCH_WARMUP_START', '5s'),
+                       ('BENCH_THREADS', '2'), ('BENCH_WARMUP', '2s'), ('BENCH_WARMUP_B', '10s'),
+                       ('BENCH_WARMUP_START', '5s'),
                        ('BENCH_PORT_BASE', '8300'), ('BENCH_DIR', '/var/tmp/peruid-bench')]:
         if m.get(k, default) != default:
             env.append(f'{k}={m[k]}')
@@ -340,6 +351,13 @@ def markdown(run, logs):
     L.append(md_table(['scenario'] + server_head(), rows))
     L.append('')
     L.append('![requests per second per scenario and server](benchmarks.png)')
+    L.append('')
+    L.append(f'The ramp of (b): its warm-up ({m.get("BENCH_WARMUP_B", "?")} per server, not in '
+             'the medians) starts from what (a) and (e) left, one busy site: php-fpm and peruid '
+             'start processes for 200 users in it (prefork\'s children serve any vhost; itk '
+             'forks for every connection anyway). Requests/s over the warm-up: '
+             + ', '.join(f'{LETTER[s]} {s} {fmt(run.warmup_rps("b-zipf", s))}' for s in SERVERS)
+             + '.')
     L.append('')
 
     L.append('### Latency p50 / p99 in ms (median of the rounds)')

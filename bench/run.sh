@@ -91,7 +91,7 @@ write_meta() {
     meta peruid_so_env "${PERUID_SO:-}"
     meta bench_top "$BENCH_TOP"
     for v in BENCH_ROUNDS BENCH_DURATION BENCH_CONNS BENCH_THREADS BENCH_WARMUP \
-             BENCH_WARMUP_START BENCH_PORT_BASE BENCH_DIR; do
+             BENCH_WARMUP_B BENCH_WARMUP_START BENCH_PORT_BASE BENCH_DIR; do
         meta "$v" "$(eval echo "\$$v")"
     done
     meta ulimit_n "$(ulimit -n)"
@@ -152,8 +152,10 @@ run_wrk() {
 
 run_scenario() {
     sc=$1
-    log "scenario $sc: warm-up ($BENCH_WARMUP per server)"
-    for s in $SERVERS; do run_wrk "$sc" "$s" warmup "$BENCH_WARMUP"; done
+    w=$BENCH_WARMUP
+    [ "$sc" = b-zipf ] && w=$BENCH_WARMUP_B
+    log "scenario $sc: warm-up ($w per server)"
+    for s in $SERVERS; do run_wrk "$sc" "$s" warmup "$w"; done
     r=1
     while [ $r -le "$BENCH_ROUNDS" ]; do
         for s in $SERVERS; do run_wrk "$sc" "$s" "$r" "$BENCH_DURATION"; done
