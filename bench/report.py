@@ -445,7 +445,9 @@ def markdown(run, logs):
     L.append('### (e) Cold start: first request to a vhost never asked before')
     L.append('')
     L.append('One `curl` GET /hello.php per cold vhost (cNN.cold, user pucNN), 8 per round and '
-             'server, after (a) and before (b) (when the workers peruid started at startup have idled out). D: the master forks the user\'s first worker; '
+             'server, one every 0.25 s, after (a) and before (b) (when the workers peruid started '
+             'at startup have idled out). D: the master binds one of its two preforked workers '
+             'to the user (or forks the user\'s first worker when none is left); '
              'B: itk\'s fork per connection; C: php-fpm ondemand spawns the pool\'s first child; '
              'A: no fork.')
     L.append('')

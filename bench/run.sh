@@ -26,6 +26,10 @@ COLD=$BENCH_DIR/cold.tsv
 MEMORY=$BENCH_DIR/memory.tsv
 META=$BENCH_DIR/meta.tsv
 COLD_PER_ROUND=8
+# seconds between two cold-start requests: (e) is the first request of
+# one user, not a burst of new users at once (a server may prepare for
+# the next one meanwhile, as peruid's preforked workers are replaced)
+COLD_GAP=0.25
 : "${BENCH_WARMUP_START:=5s}"
 
 # --- 1. what the benchmark needs -------------------------------------------
@@ -208,6 +212,7 @@ run_cold() {
                 ms=$(awk -v t="$t" 'BEGIN { printf "%.3f", t * 1000 }')
                 printf '%s\t%s\t%s\t%s\t%s\n' "$s" "$r" "$h" "$ms" "$code" >> "$COLD"
                 [ "$code" = 200 ] || log "  cold $s $h: HTTP $code"
+                sleep "$COLD_GAP"
                 j=$((j + 1))
             done
         done

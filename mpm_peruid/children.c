@@ -111,10 +111,13 @@ int peruid_children_have_slot(peruid_retained_t *rd)
 }
 
 /* Master: the slot of a preforked worker of this generation that no
- * pool has yet; -1 if none. */
+ * pool has yet, preferably one that shows SERVER_READY (done setting up,
+ * waiting for its record: worker_wait_bind) over one still starting,
+ * whose bind would wait for the rest of its setup; -1 if none.  The
+ * status only orders the choice, it decides nothing else. */
 static int children_unbound(peruid_retained_t *rd)
 {
-    int i;
+    int i, found = -1;
 
     for (i = 0; i < rd->max_daemons_used; i++) {
         peruid_slot_t *sl = &rd->slots[i];
@@ -122,10 +125,15 @@ static int children_unbound(peruid_retained_t *rd)
         if (sl->role == PERUID_ROLE_WORKER && sl->pool < 0 && !sl->leaving
             && sl->bind_send >= 0 && sl->pid > 0
             && sl->generation == rd->mpm->my_generation) {
-            return i;
+            if (ap_scoreboard_image->servers[i][0].status == SERVER_READY) {
+                return i;
+            }
+            if (found < 0) {
+                found = i;
+            }
         }
     }
-    return -1;
+    return found;
 }
 
 /* Master: preforked workers of this generation waiting for a pool. */
@@ -164,6 +172,7 @@ int peruid_children_bind(peruid_master_t *m, int pool)
                           rd->pools[pool].chan_recv);
     close(sl->bind_send);
     sl->bind_send = -1;
+    ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
     if (rv != APR_SUCCESS) {
         apr_atomic_dec32(&peruid_pool_stat(rd, pool)->starting);
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, m->s, PERUID_LOGNO(00045)

@@ -43,6 +43,10 @@
  * before it gets more (sched_confirm). */
 #define SCHED_GROW_DELAY apr_time_from_msec(50)
 
+/* How long after binding a preforked worker the master forks its
+ * replacement (sched_look_again). */
+#define SCHED_REFILL_DELAY apr_time_from_msec(100)
+
 /* Master, root, start of a generation: the per-pool arrays. */
 apr_status_t peruid_schedule_init(peruid_master_t *m)
 {
@@ -320,6 +324,22 @@ static void sched_withdraw_retire(peruid_master_t *m)
     }
 }
 
+/* Master: pass again SCHED_REFILL_DELAY after a preforked worker was
+ * bound.  Its pool still counts as waiting in this pass, which holds back
+ * every spare (step 4); that later pass finds the connection covered and
+ * forks the replacement, instead of a second later.  Not at once: the
+ * fork and the new worker's setup would compete for the CPU with the
+ * first request the bound worker serves (they made it 5 ms slower on a
+ * 2-core machine). */
+static void sched_look_again(peruid_master_t *m)
+{
+    apr_time_t when = apr_time_now() + SCHED_REFILL_DELAY;
+
+    if (!m->next_pass || when < m->next_pass) {
+        m->next_pass = when;
+    }
+}
+
 /* Master: steps 2 and 3; *workers counts the live workers.  Returns the
  * workers still lacking. */
 static int sched_grant(peruid_master_t *m, int *workers)
@@ -331,6 +351,7 @@ static int sched_grant(peruid_master_t *m, int *workers)
             m->ps[pool].need--;         /* a preforked worker: it already */
             m->ps[pool].live++;         /* counts among the workers      */
             m->ps[pool].starting++;
+            sched_look_again(m);
             continue;
         }
         if (*workers >= m->rd->cfg.max_workers

@@ -404,6 +404,11 @@ static int worker_wait_bind(peruid_retained_t *rd, int slot)
     rd->self.pchild = NULL;     /* SIGTERM now: exit without running any
                                  * module's cleanup as root */
     worker_prefault(sock);
+    pfd.fd = sock;
+    pfd.events = POLLIN;
+    if (poll(&pfd, 1, 0) == 0) {    /* set up: bind me first (children.c) */
+        ap_update_child_status_from_indexes(slot, 0, SERVER_READY, NULL);
+    }
     do {
         pfd.fd = sock;
         pfd.events = POLLIN;
@@ -417,6 +422,7 @@ static int worker_wait_bind(peruid_retained_t *rd, int slot)
         }
         rv = peruid_chan_recv(sock, &msg, &fd);
     } while (rv == EAGAIN || rv == EWOULDBLOCK);
+    ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
     rd->self.pchild = pchild;
     close(sock);

@@ -12,7 +12,7 @@ use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use Time::HiRes qw(time sleep);
 
-plan tests => 2;
+plan tests => 3;
 
 my ($ta_uid, $ta_gid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -139,6 +139,33 @@ subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
     $v = kv($r->{body} // '');
     ok(($v->{uid} // -1) == $ta_uid && (grep { $_ == ($v->{pid} // 0) } @new),
        "a.test served as peruid_ta by new preforked worker $v->{pid}");
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
+
+# The replacement of a bound preforked worker is forked about 0.1 s after
+# the bind (schedule.c, SCHED_REFILL_DELAY), not at the master's next
+# once-a-second pass: with one preforked worker kept, a second user's
+# first request 0.3 s after the first user's finds the replacement there.
+subtest 'PeruidPreforkedWorkers 1: replaced before the next new user' => sub {
+    Test::More::plan(tests => 4);
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'prefork-1', mpm => mpm_conf(1));
+    ok($master, "instance started (master " . ($master // '-') . ")")
+        or return;
+    my @ready;
+    wait_for(sub { @ready = root_children($master); @ready == 1 }, 5);
+    for my $host ('a.test', 'b.test') {
+        my $uid = $host eq 'a.test' ? $ta_uid : $tb_uid;
+        my $r = http($host, '/whoami.php', port => $port);
+        my $v = kv($r->{body} // '');
+        ok(@ready == 1 && ($v->{uid} // -1) == $uid
+           && (grep { $_ == ($v->{pid} // 0) } @ready),
+           "$host served as its user by the preforked worker that was there "
+           . "(@ready; served by " . ($v->{pid} // '-') . ')');
+        sleep 0.3;
+        @ready = root_children($master);    # no waiting: there by now
+    }
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');
 };
