@@ -55,12 +55,19 @@ PeruidPreforkedWorkers $n
 EOF
 }
 
+# an instance with PeruidPreforkedWorkers $n: (master, port); one test
+sub preforked_instance {
+    my $n = shift;
+    my ($master, $port)
+        = started_instance(\%started, "prefork-$n", mpm => mpm_conf($n));
+    ok($master, "instance started (master " . ($master // '-') . ")");
+    return ($master, $port);
+}
+
 subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
     Test::More::plan(tests => 13);
-    my ($master, $port, $conf, $dir)
-        = started_instance(\%started, 'prefork-2', mpm => mpm_conf(2));
-    ok($master, "instance started (master " . ($master // '-') . ")")
-        or return;
+    my ($master, $port) = preforked_instance(2);
+    return unless $master;
     my @spares;
     wait_for(sub { @spares = root_children($master); @spares == 2 }, 5);
     is(scalar(@spares), 2, "two preforked workers, root, bound to no user: "
@@ -149,10 +156,8 @@ subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
 # first request 0.3 s after the first user's finds the replacement there.
 subtest 'PeruidPreforkedWorkers 1: replaced before the next new user' => sub {
     Test::More::plan(tests => 4);
-    my ($master, $port, $conf, $dir)
-        = started_instance(\%started, 'prefork-1', mpm => mpm_conf(1));
-    ok($master, "instance started (master " . ($master // '-') . ")")
-        or return;
+    my ($master, $port) = preforked_instance(1);
+    return unless $master;
     my @ready;
     wait_for(sub { @ready = root_children($master); @ready == 1 }, 5);
     for my $host ('a.test', 'b.test') {
@@ -172,10 +177,8 @@ subtest 'PeruidPreforkedWorkers 1: replaced before the next new user' => sub {
 
 subtest 'PeruidPreforkedWorkers 0 (the default): no root child' => sub {
     Test::More::plan(tests => 3);
-    my ($master, $port, $conf, $dir)
-        = started_instance(\%started, 'prefork-0', mpm => mpm_conf(0));
-    ok($master, "instance started (master " . ($master // '-') . ")")
-        or return;
+    my ($master, $port) = preforked_instance(0);
+    return unless $master;
     sleep 1.5;              # a periodic pass of the master
     my @root = root_children($master);
     is("@root", '', 'no child runs as root');
