@@ -152,11 +152,13 @@ static apr_status_t chan_zero_length(int chan, struct msghdr *mh)
     return APR_EINVAL;
 }
 
-/* Worker (vhost user) or master (root): receive one record.  Returns
- * APR_SUCCESS with *fd the passed descriptor or -1; APR_EOF when every
- * sender has closed; EAGAIN when nothing waits (non-blocking callers);
- * APR_EINVAL for a malformed record (its descriptors already closed). */
-apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd)
+/* Worker (vhost user) or master (root): receive one record; with wait,
+ * block until one comes, a signal (EINTR) or the socket's SO_RCVTIMEO
+ * (EAGAIN).  Returns APR_SUCCESS with *fd the passed descriptor or -1;
+ * APR_EOF when every sender has closed; EAGAIN when nothing waits (or the
+ * wait timed out); EINTR; APR_EINVAL for a malformed record (its
+ * descriptors already closed). */
+static apr_status_t chan_recv(int chan, peruid_msg_t *msg, int *fd, int wait)
 {
     struct iovec iov;
     struct msghdr mh;
@@ -175,8 +177,8 @@ apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd)
     mh.msg_control = cmsg.buf;
     mh.msg_controllen = sizeof(cmsg.buf);
     do {
-        n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
+        n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
+    } while (n < 0 && errno == EINTR && !wait);
     if (n < 0) {
         return errno;
     }
@@ -189,6 +191,20 @@ apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd)
         return APR_EINVAL;
     }
     return chan_take_fd(&mh, fd);
+}
+
+/* Any receiver: one record without waiting (see chan_recv). */
+apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd)
+{
+    return chan_recv(chan, msg, fd, 0);
+}
+
+/* Worker (vhost user): one record, waiting for it (see chan_recv).  The
+ * kernel wakes one waiting receiver per record, so the workers of a pool
+ * that wait here are never woken for a record another one takes. */
+apr_status_t peruid_chan_recv_wait(int chan, peruid_msg_t *msg, int *fd)
+{
+    return chan_recv(chan, msg, fd, 1);
 }
 
 /* Any receiver: is this the record the state expects?  The allow-list:

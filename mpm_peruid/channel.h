@@ -42,6 +42,7 @@ apr_status_t peruid_chan_send(int chan, peruid_msg_type_e type,
                               apr_uint32_t pool, apr_uint32_t generation,
                               int fd);
 apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd);
+apr_status_t peruid_chan_recv_wait(int chan, peruid_msg_t *msg, int *fd);
 apr_status_t peruid_chan_check(const peruid_msg_t *msg,
                                peruid_msg_type_e type, apr_uint32_t pool,
                                int has_fd);

@@ -25,31 +25,14 @@
 /* Signal flag: AP_SIG_GRACEFUL asked this child to finish and exit. */
 static volatile sig_atomic_t child_stop_requested;
 
-/* Write end of a worker's wake-up pipe (peruid_child_wake_on_stop), or -1. */
-static int child_wake_fd = -1;
-
 /* Child, signal context: graceful stop or restart.  As under prefork,
  * the MPM state turns to STOPPING, so httpd ends kept-alive connections
- * after the current request.  A worker waiting in epoll sees its wake-up
- * pipe turn readable, even when the signal came between its test of the
- * flag and its wait. */
+ * after the current request; a worker waiting for a connection returns
+ * from recvmsg() with EINTR. */
 static void child_graceful(int sig)
 {
-    int saved = errno;
-
     child_stop_requested = 1;
     peruid_retained()->mpm->mpm_state = AP_MPMQ_STOPPING;
-    if (child_wake_fd >= 0 && write(child_wake_fd, "", 1) < 0) {
-        /* full (a byte is there already) or closed: nothing to do */
-    }
-    errno = saved;
-}
-
-/* Worker (any user): on a graceful stop, also write a byte to fd, a
- * non-blocking pipe whose other end the worker waits on. */
-void peruid_child_wake_on_stop(int fd)
-{
-    child_wake_fd = fd;
 }
 
 /* Child, signal context: SIGTERM/SIGHUP end the child now, as prefork's

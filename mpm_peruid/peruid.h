@@ -264,7 +264,6 @@ void peruid_worker_register_hooks(apr_pool_t *p);
 apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
                               peruid_role_e role, int slot);
 int peruid_child_should_stop(void);
-void peruid_child_wake_on_stop(int fd);
 void peruid_child_exit(peruid_retained_t *rd, apr_pool_t *pchild, int code)
     __attribute__((noreturn));
 void peruid_child_block_signals(sigset_t *was);

@@ -22,7 +22,6 @@
 #include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -43,6 +42,10 @@
 #include "channel.h"
 #include "mpm_peruid.h"
 
+/* Longest a waiting worker blocks in recvmsg() before it looks at its
+ * stop flag again (worker_wait). */
+#define WORKER_WAIT_SLICE apr_time_from_sec(2)
+
 /* A worker's own context. */
 typedef struct {
     peruid_retained_t *rd;
@@ -52,8 +55,6 @@ typedef struct {
     ap_sb_handle_t *sbh;
     peruid_pool_stat_t *stat;
     int chan;               /* the pool's receive end                    */
-    int ep;                 /* epoll set: chan and wake[0]               */
-    int wake[2];            /* pipe written on a graceful stop signal    */
     int slot;
     int served;             /* connections served so far                 */
     int counted_idle;       /* we hold one unit of stat->idle            */
@@ -121,18 +122,23 @@ static int worker_become_ready(peruid_worker_t *w)
     return 1;
 }
 
-/* Worker: take the next connection off the channel without waiting.
- * Returns APR_SUCCESS with *fd, EAGAIN when none is queued, APR_EINVAL
- * for a malformed record (refused, logged, its descriptor closed) or
- * APR_EOF when every router has closed the channel. */
-static apr_status_t worker_recv(peruid_worker_t *w, int *fd)
+/* Worker: take the next connection off the channel; with wait, block
+ * for one.  Returns APR_SUCCESS with *fd; EAGAIN when none is queued (or
+ * the wait slice ran out); EINTR (a signal); APR_EINVAL for a malformed
+ * record (refused, logged, its descriptor closed); APR_EOF when every
+ * router has closed the channel. */
+static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
 {
     peruid_msg_t msg;
     apr_status_t rv;
 
-    rv = peruid_chan_recv(w->chan, &msg, fd);
+    rv = wait ? peruid_chan_recv_wait(w->chan, &msg, fd)
+              : peruid_chan_recv(w->chan, &msg, fd);
     if (rv == EAGAIN || rv == EWOULDBLOCK) {
         return EAGAIN;
+    }
+    if (rv == EINTR) {
+        return EINTR;
     }
     if (rv == APR_SUCCESS) {
         rv = peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
@@ -151,37 +157,37 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd)
     return rv == APR_EOF ? APR_EOF : APR_EINVAL;
 }
 
-/* Worker: wait for a connection on the channel.  The stop signals stay
- * unblocked (programs that tenants' code starts inherit the signal mask):
- * a graceful stop that comes between the flag test and the wait makes the
- * wake-up pipe readable, so epoll returns at once.  Returns APR_SUCCESS
- * with *fd, APR_TIMEUP after PeruidIdleTimeout, APR_EINTR when asked to
+/* Worker: wait for a connection on the channel, in a blocking recvmsg():
+ * the kernel wakes one waiting worker per connection, and a worker that
+ * was busy when it came is not woken for it later (epoll woke workers for
+ * connections others had taken).  The stop signals stay unblocked
+ * (programs that tenants' code starts inherit the signal mask) and end
+ * the wait with EINTR, as the channel has a receive timeout
+ * (WORKER_WAIT_SLICE): a signal that comes between the test of the flag
+ * and the wait is seen when the slice ends.  Returns APR_SUCCESS with
+ * *fd, APR_TIMEUP after PeruidIdleTimeout, APR_EINTR when asked to
  * stop. */
 static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
 {
-    struct epoll_event ev;
+    apr_time_t until = apr_time_now() + w->rd->cfg.idle_timeout;
     apr_status_t rv;
-    int n, ms = (int)apr_time_as_msec(w->rd->cfg.idle_timeout);
 
     for (;;) {
         if (peruid_child_should_stop()) {
             return APR_EINTR;
         }
-        n = epoll_wait(w->ep, &ev, 1, ms);
-        if (n == 0) {
-            return APR_TIMEUP;
-        }
-        if (n < 0 || ev.data.fd != w->chan) {
-            continue;           /* EINTR or woken: the loop tests the flag */
-        }
-        rv = worker_recv(w, fd);
+        rv = worker_recv(w, fd, 1);
         if (rv == APR_SUCCESS) {
             return APR_SUCCESS;
         }
         if (rv == APR_EOF) {
             return APR_EINTR;
         }
-        /* EAGAIN: another worker took it; EINVAL: refused, logged */
+        if (rv == EAGAIN && apr_time_now() >= until) {
+            return APR_TIMEUP;
+        }
+        /* EINTR: the loop tests the flag; EAGAIN: a slice ended; EINVAL:
+         * refused and logged */
     }
 }
 
@@ -238,7 +244,7 @@ static void worker_drain(peruid_worker_t *w)
         != ap_scoreboard_image->global->running_generation) {
         return;
     }
-    while ((rv = worker_recv(w, &fd)) != APR_EOF) {
+    while ((rv = worker_recv(w, &fd, 0)) != APR_EOF) {
         if (rv == APR_EINVAL) {
             continue;
         }
@@ -284,12 +290,30 @@ static void worker_loop(peruid_worker_t *w)
     worker_exit(w, 0);
 }
 
+/* Worker: the channel's receive timeout, WORKER_WAIT_SLICE or the idle
+ * timeout if shorter.  The pool's workers share the socket and set the
+ * same value. */
+static apr_status_t worker_wait_slice(int chan, apr_interval_time_t idle)
+{
+    apr_interval_time_t t = idle < WORKER_WAIT_SLICE ? idle
+                                                     : WORKER_WAIT_SLICE;
+    struct timeval tv;
+
+    tv.tv_sec = (time_t)apr_time_sec(t);
+    tv.tv_usec = (suseconds_t)apr_time_usec(t);
+    if (tv.tv_sec == 0 && tv.tv_usec == 0) {
+        tv.tv_usec = 1000;          /* 0 would mean: wait forever */
+    }
+    if (setsockopt(chan, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+        return errno;
+    }
+    return APR_SUCCESS;
+}
+
 /* Worker, root until the switch: set up the worker context. */
 static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
                                  apr_pool_t *pchild, int slot, int pool)
 {
-    struct epoll_event ev;
-
     memset(w, 0, sizeof(*w));
     w->rd = rd;
     w->pchild = pchild;
@@ -301,23 +325,7 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
     apr_pool_tag(w->ptrans, "transaction");
     w->ba = apr_bucket_alloc_create(pchild);
     ap_create_sb_handle(&w->sbh, pchild, slot, 0);
-    w->ep = epoll_create1(EPOLL_CLOEXEC);
-    if (w->ep < 0 || pipe2(w->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
-        return errno;
-    }
-    memset(&ev, 0, sizeof(ev));
-    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-    ev.data.fd = w->chan;
-    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->chan, &ev) < 0) {
-        return errno;
-    }
-    ev.events = EPOLLIN;
-    ev.data.fd = w->wake[0];
-    if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake[0], &ev) < 0) {
-        return errno;
-    }
-    peruid_child_wake_on_stop(w->wake[1]);
-    return APR_SUCCESS;
+    return worker_wait_slice(w->chan, w->rd->cfg.idle_timeout);
 }
 
 #ifndef MADV_POPULATE_READ
