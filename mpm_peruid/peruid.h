@@ -101,6 +101,9 @@ typedef struct {
     volatile apr_uint32_t starting;
     volatile apr_uint32_t retire;   /* master: busy workers that should
                                      * leave after their connection      */
+    volatile apr_uint32_t last_retire;  /* workers: the second (apr_time
+                                     * seconds) one last left for being
+                                     * idle; one a second per pool       */
 } peruid_pool_stat_t;
 
 /* What the master knows of each scoreboard slot.  Master-private: the

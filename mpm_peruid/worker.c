@@ -59,6 +59,7 @@ typedef struct {
     int served;             /* connections served so far                 */
     int counted_idle;       /* we hold one unit of stat->idle            */
     int counted_starting;   /* we hold one unit of stat->starting        */
+    apr_time_t idle_until;  /* waiting past this: leave? (0: not waiting) */
 } peruid_worker_t;
 
 /* Worker: leave the idle count (if we are in it) and exit. */
@@ -80,12 +81,48 @@ static void worker_exit(peruid_worker_t *w, int code)
     peruid_child_exit(w->rd, w->pchild, code);
 }
 
+/* Worker: PeruidIdleTimeout plus up to half of it again, the same for
+ * the life of this worker: workers that fell idle at the same moment (the
+ * end of a burst) do not all reach their timeout in the same second. */
+static apr_interval_time_t worker_idle_timeout(peruid_worker_t *w)
+{
+    apr_interval_time_t t = w->rd->cfg.idle_timeout;
+    apr_uint32_t spread = ((apr_uint32_t)getpid() * 2654435761u) >> 24;
+
+    return t + t * (apr_interval_time_t)spread / 512;
+}
+
+/* Worker: may a worker of our pool leave for being idle in this second?
+ * One a second per pool, as prefork trims its children: each exit costs
+ * CPU (mod_php frees its memory, page by page), and dozens at once held
+ * up other users' requests for a quarter of a second.  The counter is on
+ * our own pool's page: a tenant who stops it keeps only its own workers. */
+static int worker_retire_turn(peruid_worker_t *w)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    apr_uint32_t last = apr_atomic_read32(&w->stat->last_retire);
+
+    return last != now
+           && apr_atomic_cas32(&w->stat->last_retire, now, last) == last;
+}
+
 /* Worker: after an idle timeout, leave if the pool keeps enough spares
- * without us (MinSpareServers, per pool).  Returns 1 to exit. */
+ * without us (MinSpareServers, per pool) and it is our pool's turn this
+ * second; otherwise look again in a second (turn) or after another idle
+ * timeout (spares).  Returns 1 to exit. */
 static int worker_retire_idle(peruid_worker_t *w)
 {
     apr_uint32_t v;
 
+    w->idle_until = apr_time_now() + worker_idle_timeout(w);
+    if ((apr_int32_t)apr_atomic_read32(&w->stat->idle)
+        <= w->rd->cfg.min_spare) {
+        return 0;
+    }
+    if (!worker_retire_turn(w)) {
+        w->idle_until = apr_time_now() + apr_time_from_sec(1);
+        return 0;
+    }
     for (;;) {
         v = apr_atomic_read32(&w->stat->idle);
         if ((apr_int32_t)v <= w->rd->cfg.min_spare) {
@@ -169,8 +206,11 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
  * stop. */
 static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
 {
-    apr_time_t until = apr_time_now() + w->rd->cfg.idle_timeout;
     apr_status_t rv;
+
+    if (!w->idle_until) {
+        w->idle_until = apr_time_now() + worker_idle_timeout(w);
+    }
 
     for (;;) {
         if (peruid_child_should_stop()) {
@@ -183,7 +223,7 @@ static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
         if (rv == APR_EOF) {
             return APR_EINTR;
         }
-        if (rv == EAGAIN && apr_time_now() >= until) {
+        if (rv == EAGAIN && apr_time_now() >= w->idle_until) {
             return APR_TIMEUP;
         }
         /* EINTR: the loop tests the flag; EAGAIN: a slice ended; EINVAL:
@@ -227,6 +267,7 @@ static void worker_serve(peruid_worker_t *w, int fd)
 static void worker_take(peruid_worker_t *w, int fd)
 {
     w->counted_idle = 0;    /* the router that sent fd took our unit */
+    w->idle_until = 0;
     worker_serve(w, fd);
 }
 
