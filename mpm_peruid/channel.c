@@ -26,8 +26,8 @@
 
 /* Any process (master in practice, root): create a channel.  The send
  * end is non-blocking so that a full queue never stalls a router's event
- * loop; the receive end blocks (workers poll it).  Both ends are
- * close-on-exec: CGI scripts must never inherit a channel. */
+ * loop; the receive end blocks (workers wait in recvmsg() on it).  Both
+ * ends are close-on-exec: CGI scripts must never inherit a channel. */
 apr_status_t peruid_chan_pair(int fds[2])
 {
     int flags;
@@ -152,9 +152,9 @@ static apr_status_t chan_zero_length(int chan, struct msghdr *mh)
     return APR_EINVAL;
 }
 
-/* Worker (vhost user) or master (root): receive one record; with wait,
- * block until one comes, a signal (EINTR) or the socket's SO_RCVTIMEO
- * (EAGAIN).  Returns APR_SUCCESS with *fd the passed descriptor or -1;
+/* Worker (vhost user), preforked worker or master (root): receive one
+ * record; with wait, block until one comes, a signal (EINTR) or the
+ * socket's SO_RCVTIMEO (EAGAIN).  Returns APR_SUCCESS with *fd the passed descriptor or -1;
  * APR_EOF when every sender has closed; EAGAIN when nothing waits (or the
  * wait timed out); EINTR; APR_EINVAL for a malformed record (its
  * descriptors already closed). */

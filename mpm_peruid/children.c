@@ -167,12 +167,14 @@ int peruid_children_bind(peruid_master_t *m, int pool)
     }
     sl = &rd->slots[slot];
     apr_atomic_inc32(&peruid_pool_stat(rd, pool)->starting);
+    /* before the record: the worker writes READY itself once it has its
+     * pool, and that must be the last word */
+    ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
     rv = peruid_chan_send(sl->bind_send, PERUID_MSG_BIND, (apr_uint32_t)pool,
                           (apr_uint32_t)rd->mpm->my_generation,
                           rd->pools[pool].chan_recv);
     close(sl->bind_send);
     sl->bind_send = -1;
-    ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
     if (rv != APR_SUCCESS) {
         apr_atomic_dec32(&peruid_pool_stat(rd, pool)->starting);
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, m->s, PERUID_LOGNO(00045)

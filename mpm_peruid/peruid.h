@@ -219,6 +219,8 @@ typedef struct {
     server_rec *s;
     apr_time_t next_tick;
     apr_time_t next_pass;   /* schedule.c: look again then (0: no need)  */
+    apr_time_t refill_at;   /* schedule.c: pass for preforked replacements
+                             * then (0: none due)                        */
     int no_routers;         /* stopping: routers are not replaced        */
     int no_workers;         /* stopping: workers are not started         */
     int fatal;              /* a router of this generation failed fatally */

@@ -171,7 +171,13 @@ static int sched_observe(peruid_master_t *m, int periodic)
     apr_time_t now = apr_time_now();
     int i, workers = peruid_children_observe(rd, m->ps);
 
-    m->next_pass = 0;
+    m->next_pass = 0;           /* passes in between keep a refill due */
+    if (m->refill_at && now >= m->refill_at) {
+        m->refill_at = 0;
+    }
+    else if (m->refill_at) {
+        m->next_pass = m->refill_at;
+    }
     if (periodic) {
         sched_poll_waiting(m);  /* else: waiting stays 0, see above */
     }
@@ -324,7 +330,7 @@ static void sched_withdraw_retire(peruid_master_t *m)
     }
 }
 
-/* Master: pass again SCHED_REFILL_DELAY after a preforked worker was
+/* Master, root: pass again SCHED_REFILL_DELAY after a preforked worker was
  * bound.  Its pool still counts as waiting in this pass, which holds back
  * every spare (step 4); that later pass finds the connection covered and
  * forks the replacement, instead of a second later.  Not at once: the
@@ -335,8 +341,11 @@ static void sched_look_again(peruid_master_t *m)
 {
     apr_time_t when = apr_time_now() + SCHED_REFILL_DELAY;
 
-    if (!m->next_pass || when < m->next_pass) {
-        m->next_pass = when;
+    if (!m->refill_at || when < m->refill_at) {
+        m->refill_at = when;
+    }
+    if (!m->next_pass || m->refill_at < m->next_pass) {
+        m->next_pass = m->refill_at;
     }
 }
 

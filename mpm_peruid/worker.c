@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <poll.h>
@@ -81,7 +82,17 @@ static void worker_exit(peruid_worker_t *w, int code)
     peruid_child_exit(w->rd, w->pchild, code);
 }
 
-/* Worker: PeruidIdleTimeout plus up to half of it again, the same for
+/* Worker (vhost user): a monotonic clock for the idle timeout, which a
+ * change of the system time must not shorten or stretch. */
+static apr_time_t worker_clock(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return apr_time_from_sec(ts.tv_sec) + ts.tv_nsec / 1000;
+}
+
+/* Worker (vhost user): PeruidIdleTimeout plus up to half of it again, the same for
  * the life of this worker: workers that fell idle at the same moment (the
  * end of a burst) do not all reach their timeout in the same second. */
 static apr_interval_time_t worker_idle_timeout(peruid_worker_t *w)
@@ -92,7 +103,8 @@ static apr_interval_time_t worker_idle_timeout(peruid_worker_t *w)
     return t + t * (apr_interval_time_t)spread / 512;
 }
 
-/* Worker: may a worker of our pool leave for being idle in this second?
+/* Worker (vhost user): may a worker of our pool leave for being idle in
+ * this second?
  * One a second per pool, as prefork trims its children: each exit costs
  * CPU (mod_php frees its memory, page by page), and dozens at once held
  * up other users' requests for a quarter of a second.  The counter is on
@@ -106,21 +118,22 @@ static int worker_retire_turn(peruid_worker_t *w)
            && apr_atomic_cas32(&w->stat->last_retire, now, last) == last;
 }
 
-/* Worker: after an idle timeout, leave if the pool keeps enough spares
- * without us (MinSpareServers, per pool) and it is our pool's turn this
- * second; otherwise look again in a second (turn) or after another idle
+/* Worker (vhost user): after an idle timeout, leave if the pool keeps
+ * enough spares without us (MinSpareServers, per pool) and it is our
+ * pool's turn this second; otherwise look again after a second, at the
+ * end of the wait slice then running (turn), or after another idle
  * timeout (spares).  Returns 1 to exit. */
 static int worker_retire_idle(peruid_worker_t *w)
 {
     apr_uint32_t v;
 
-    w->idle_until = apr_time_now() + worker_idle_timeout(w);
+    w->idle_until = worker_clock() + worker_idle_timeout(w);
     if ((apr_int32_t)apr_atomic_read32(&w->stat->idle)
         <= w->rd->cfg.min_spare) {
         return 0;
     }
     if (!worker_retire_turn(w)) {
-        w->idle_until = apr_time_now() + apr_time_from_sec(1);
+        w->idle_until = worker_clock() + apr_time_from_sec(1);
         return 0;
     }
     for (;;) {
@@ -135,7 +148,7 @@ static int worker_retire_idle(peruid_worker_t *w)
     }
 }
 
-/* Worker: join the pool's idle count, unless the master asked one busy
+/* Worker (vhost user): join the pool's idle count, unless the master asked one busy
  * worker of the pool to leave when done (peruid_children_ask_busy_to_leave:
  * another user needs the slot) and we are the first to see it.  Too many
  * spares are not judged here but by the master, once a second, as
@@ -159,11 +172,12 @@ static int worker_become_ready(peruid_worker_t *w)
     return 1;
 }
 
-/* Worker: take the next connection off the channel; with wait, block
- * for one.  Returns APR_SUCCESS with *fd; EAGAIN when none is queued (or
- * the wait slice ran out); EINTR (a signal); APR_EINVAL for a malformed
- * record (refused, logged, its descriptor closed); APR_EOF when every
- * router has closed the channel. */
+/* Worker (vhost user): take the next connection off the channel; with
+ * wait, block for one.  Returns APR_SUCCESS with *fd; EAGAIN when none is
+ * queued (or the wait slice ran out); EINTR (a signal); APR_EINVAL for a
+ * malformed record (refused, logged, its descriptor closed); APR_EOF when
+ * every router has closed the channel; another error (logged) when the
+ * channel itself failed. */
 static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
 {
     peruid_msg_t msg;
@@ -184,6 +198,13 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
     if (rv == APR_SUCCESS) {
         return APR_SUCCESS;
     }
+    if (rv != APR_EINVAL && rv != APR_EOF) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
+                     PERUID_LOGNO(00048) "worker uid %ld: cannot receive "
+                     "from its pool's channel; exiting",
+                     (long)w->rd->self.uid);
+        return rv;
+    }
     ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
                  PERUID_LOGNO(00010) "worker uid %ld: refused a "
                  "malformed channel record", (long)w->rd->self.uid);
@@ -194,7 +215,8 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
     return rv == APR_EOF ? APR_EOF : APR_EINVAL;
 }
 
-/* Worker: wait for a connection on the channel, in a blocking recvmsg():
+/* Worker (vhost user): wait for a connection on the channel, in a
+ * blocking recvmsg():
  * the kernel wakes one waiting worker per connection, and a worker that
  * was busy when it came is not woken for it later (epoll woke workers for
  * connections others had taken).  The stop signals stay unblocked
@@ -202,16 +224,16 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
  * the wait with EINTR, as the channel has a receive timeout
  * (WORKER_WAIT_SLICE): a signal that comes between the test of the flag
  * and the wait is seen when the slice ends.  Returns APR_SUCCESS with
- * *fd, APR_TIMEUP after PeruidIdleTimeout, APR_EINTR when asked to
+ * *fd, APR_TIMEUP once idle_until has passed (PeruidIdleTimeout and the
+ * worker's share, noticed at the end of a slice), APR_EINTR when asked to
  * stop. */
 static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
 {
     apr_status_t rv;
 
     if (!w->idle_until) {
-        w->idle_until = apr_time_now() + worker_idle_timeout(w);
+        w->idle_until = worker_clock() + worker_idle_timeout(w);
     }
-
     for (;;) {
         if (peruid_child_should_stop()) {
             return APR_EINTR;
@@ -220,14 +242,14 @@ static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
         if (rv == APR_SUCCESS) {
             return APR_SUCCESS;
         }
-        if (rv == APR_EOF) {
-            return APR_EINTR;
+        if (rv != EAGAIN && rv != EINTR && rv != APR_EINVAL) {
+            return APR_EINTR;   /* no channel any more (EOF or failed) */
         }
-        if (rv == EAGAIN && apr_time_now() >= w->idle_until) {
+        /* a slice ended, a signal (the loop tests the flag) or a record
+         * refused and logged */
+        if (worker_clock() >= w->idle_until) {
             return APR_TIMEUP;
         }
-        /* EINTR: the loop tests the flag; EAGAIN: a slice ended; EINVAL:
-         * refused and logged */
     }
 }
 
@@ -331,8 +353,8 @@ static void worker_loop(peruid_worker_t *w)
     worker_exit(w, 0);
 }
 
-/* Worker: the channel's receive timeout, WORKER_WAIT_SLICE or the idle
- * timeout if shorter.  The pool's workers share the socket and set the
+/* Worker, root before the switch (and in -X): the channel's receive
+ * timeout, WORKER_WAIT_SLICE or the idle timeout if shorter.  The pool's workers share the socket and set the
  * same value. */
 static apr_status_t worker_wait_slice(int chan, apr_interval_time_t idle)
 {
@@ -378,13 +400,37 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
  * ICU's tables, of which a request reads little). */
 #define WORKER_MAPS_MAX (256 * 1024)
 #define WORKER_PREFAULT_RODATA_MAX (1024 * 1024)
+#define WORKER_PREFAULT_CHUNK (2UL * 1024 * 1024)
+
+/* Preforked worker, root: map in [start, end) WORKER_PREFAULT_CHUNK at a
+ * time; between chunks, stop when the master's record has come or a stop
+ * signal waits (they are blocked here).  A chunk may have to be read from
+ * disk.  Returns 0 to stop. */
+static int worker_prefault_range(unsigned long start, unsigned long end,
+                                 struct pollfd *pfd)
+{
+    unsigned long n;
+    sigset_t pending;
+
+    for (; start < end; start += n) {
+        n = end - start < WORKER_PREFAULT_CHUNK ? end - start
+                                                : WORKER_PREFAULT_CHUNK;
+        sigpending(&pending);
+        if (poll(pfd, 1, 0) != 0 || sigismember(&pending, AP_SIG_GRACEFUL)
+            || sigismember(&pending, AP_SIG_GRACEFUL_STOP)) {
+            return 0;
+        }
+        madvise((void *)start, n, MADV_POPULATE_READ);
+    }
+    return 1;
+}
 
 /* Preforked worker, root, before it is bound: map in now the program's
  * code and its libraries' read-only data, which a fresh process otherwise
  * maps page fault by page fault during its first request (fork() does
- * not copy the page tables of file mappings).  One madvise() per mapping
- * costs a fraction of those faults and is done while nobody waits; it
- * stops as soon as the master's record is there.  Private file mappings
+ * not copy the page tables of file mappings).  madvise() costs a
+ * fraction of those faults and is done while nobody waits; it stops at
+ * the next 2 MiB when the master's record or a stop signal is there.  Private file mappings
  * only, read-only: nothing is copied, the pages stay shared.  Best
  * effort: a kernel without MADV_POPULATE_READ just refuses each call. */
 static void worker_prefault(int sock)
@@ -424,10 +470,9 @@ static void worker_prefault(int sock)
                 && end - start > WORKER_PREFAULT_RODATA_MAX)) {
             continue;
         }
-        if (poll(&pfd, 1, 0) != 0) {
-            break;              /* bound (or stopped): no more time */
+        if (!worker_prefault_range(start, end, &pfd)) {
+            break;              /* bound or stopped: no more time */
         }
-        madvise((void *)start, end - start, MADV_POPULATE_READ);
     }
     munmap(buf, WORKER_MAPS_MAX);
 }
