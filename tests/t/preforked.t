@@ -55,6 +55,19 @@ PeruidPreforkedWorkers $n
 EOF
 }
 
+# GET /whoami.php of $host: (the key=value lines as a hash, the response)
+sub whoami {
+    my ($host, $port) = @_;
+    my $r = http($host, '/whoami.php', port => $port);
+    return (kv($r->{body} // ''), $r);
+}
+
+# did the process in $v (a whoami hash) belong to @pids?
+sub served_by {
+    my ($v, @pids) = @_;
+    return scalar grep { $_ == ($v->{pid} // 0) } @pids;
+}
+
 # an instance with PeruidPreforkedWorkers $n: (master, port); one test
 sub preforked_instance {
     my $n = shift;
@@ -100,23 +113,23 @@ subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
     # waited has touched a small part of it.
     my $bin = readlink("/proc/$spares[0]/exe") // '';
     my @mapped;
+    my $short = sub { grep { !$_->[0] || $_->[1] < 0.9 * $_->[0] } @mapped };
     wait_for(sub {
         @mapped = map { [code_mapped($_, $bin)] } @spares;
-        !grep { !$_->[0] || $_->[1] < 0.9 * $_->[0] } @mapped;
+        !$short->();
     }, 5);
-    ok(!grep({ !$_->[0] || $_->[1] < 0.9 * $_->[0] } @mapped),
+    ok(!$short->(),
        "the code of $bin is mapped in each preforked worker before its "
        . 'first request (resident/size kB: '
        . join(', ', map { "$_->[1]/$_->[0]" } @mapped) . ')');
 
     # a.test has no worker: one of the preforked ones serves it
-    my $r = http('a.test', '/whoami.php', port => $port);
-    my $v = kv($r->{body} // '');
+    my ($v, $r) = whoami('a.test', $port);
     ok(($r->{status} // 0) == 200 && ($v->{uid} // -1) == $ta_uid
        && ($v->{euid} // -1) == $ta_uid && ($v->{gid} // -1) == $ta_gid,
        "a.test served as peruid_ta (uid $v->{uid}, euid $v->{euid}, "
        . "gid $v->{gid})");
-    ok((grep { $_ == ($v->{pid} // 0) } @spares),
+    ok(served_by($v, @spares),
        "by preforked worker $v->{pid}, bound to peruid_ta's pool");
     my @now;
     my $again = wait_for(sub {
@@ -125,8 +138,7 @@ subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
         @now >= 1;
     }, 5);
     ok($again, "the master forks a new preforked worker: @now");
-    $r = http('b.test', '/whoami.php', port => $port);
-    $v = kv($r->{body} // '');
+    ($v) = whoami('b.test', $port);
     is($v->{uid}, $tb_uid, 'b.test served as peruid_tb');
 
     # a graceful restart: the preforked workers of the old generation
@@ -142,9 +154,8 @@ subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
     }, 10);
     ok($renewed, "after a graceful restart two new preforked workers "
        . "(@new) replace the old ones (@old)");
-    $r = http('a.test', '/whoami.php', port => $port);
-    $v = kv($r->{body} // '');
-    ok(($v->{uid} // -1) == $ta_uid && (grep { $_ == ($v->{pid} // 0) } @new),
+    ($v) = whoami('a.test', $port);
+    ok(($v->{uid} // -1) == $ta_uid && served_by($v, @new),
        "a.test served as peruid_ta by new preforked worker $v->{pid}");
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');
@@ -162,10 +173,8 @@ subtest 'PeruidPreforkedWorkers 1: replaced before the next new user' => sub {
     wait_for(sub { @ready = root_children($master); @ready == 1 }, 5);
     for my $host ('a.test', 'b.test') {
         my $uid = $host eq 'a.test' ? $ta_uid : $tb_uid;
-        my $r = http($host, '/whoami.php', port => $port);
-        my $v = kv($r->{body} // '');
-        ok(@ready == 1 && ($v->{uid} // -1) == $uid
-           && (grep { $_ == ($v->{pid} // 0) } @ready),
+        my ($v) = whoami($host, $port);
+        ok(@ready == 1 && ($v->{uid} // -1) == $uid && served_by($v, @ready),
            "$host served as its user by the preforked worker that was there "
            . "(@ready; served by " . ($v->{pid} // '-') . ')');
         sleep 0.3;
