@@ -154,10 +154,10 @@ static apr_status_t chan_zero_length(int chan, struct msghdr *mh)
 
 /* Worker (vhost user), preforked worker or master (root): receive one
  * record; with wait, block until one comes, a signal (EINTR) or the
- * socket's SO_RCVTIMEO (EAGAIN).  Returns APR_SUCCESS with *fd the passed descriptor or -1;
- * APR_EOF when every sender has closed; EAGAIN when nothing waits (or the
- * wait timed out); EINTR; APR_EINVAL for a malformed record (its
- * descriptors already closed). */
+ * socket's SO_RCVTIMEO (EAGAIN).  Returns APR_SUCCESS with *fd the passed
+ * descriptor or -1; APR_EOF when every sender has closed; EAGAIN when
+ * nothing waits (or the wait timed out); EINTR; APR_EINVAL for a
+ * malformed record (its descriptors already closed). */
 static apr_status_t chan_recv(int chan, peruid_msg_t *msg, int *fd, int wait)
 {
     struct iovec iov;

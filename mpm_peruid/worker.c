@@ -60,6 +60,7 @@ typedef struct {
     int served;             /* connections served so far                 */
     int counted_idle;       /* we hold one unit of stat->idle            */
     int counted_starting;   /* we hold one unit of stat->starting        */
+    apr_interval_time_t idle_timeout;  /* ours (worker_idle_timeout)     */
     apr_time_t idle_until;  /* waiting past this: leave? (0: not waiting) */
 } peruid_worker_t;
 
@@ -92,12 +93,12 @@ static apr_time_t worker_clock(void)
     return apr_time_from_sec(ts.tv_sec) + ts.tv_nsec / 1000;
 }
 
-/* Worker (vhost user): PeruidIdleTimeout plus up to half of it again, the same for
- * the life of this worker: workers that fell idle at the same moment (the
- * end of a burst) do not all reach their timeout in the same second. */
-static apr_interval_time_t worker_idle_timeout(peruid_worker_t *w)
+/* Worker, root before the switch: this worker's idle timeout,
+ * PeruidIdleTimeout plus a share of up to half of it again drawn from the
+ * pid, so that workers that fell idle at the same moment (the end of a
+ * burst) do not all reach their timeout in the same second. */
+static apr_interval_time_t worker_idle_timeout(apr_interval_time_t t)
 {
-    apr_interval_time_t t = w->rd->cfg.idle_timeout;
     apr_uint32_t spread = ((apr_uint32_t)getpid() * 2654435761u) >> 24;
 
     return t + t * (apr_interval_time_t)spread / 512;
@@ -127,7 +128,7 @@ static int worker_retire_idle(peruid_worker_t *w)
 {
     apr_uint32_t v;
 
-    w->idle_until = worker_clock() + worker_idle_timeout(w);
+    w->idle_until = worker_clock() + w->idle_timeout;
     if ((apr_int32_t)apr_atomic_read32(&w->stat->idle)
         <= w->rd->cfg.min_spare) {
         return 0;
@@ -148,9 +149,10 @@ static int worker_retire_idle(peruid_worker_t *w)
     }
 }
 
-/* Worker (vhost user): join the pool's idle count, unless the master asked one busy
- * worker of the pool to leave when done (peruid_children_ask_busy_to_leave:
- * another user needs the slot) and we are the first to see it.  Too many
+/* Worker (vhost user): join the pool's idle count, unless the master
+ * asked one busy worker of the pool to leave when done
+ * (peruid_children_ask_busy_to_leave: another user needs the slot) and we
+ * are the first to see it.  Too many
  * spares are not judged here but by the master, once a second, as
  * prefork does: a pool whose load comes and goes keeps its workers
  * instead of forking them again.  Returns 0 when the worker should exit. */
@@ -232,7 +234,7 @@ static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
     apr_status_t rv;
 
     if (!w->idle_until) {
-        w->idle_until = worker_clock() + worker_idle_timeout(w);
+        w->idle_until = worker_clock() + w->idle_timeout;
     }
     for (;;) {
         if (peruid_child_should_stop()) {
@@ -354,8 +356,8 @@ static void worker_loop(peruid_worker_t *w)
 }
 
 /* Worker, root before the switch (and in -X): the channel's receive
- * timeout, WORKER_WAIT_SLICE or the idle timeout if shorter.  The pool's workers share the socket and set the
- * same value. */
+ * timeout, WORKER_WAIT_SLICE or the idle timeout if shorter.  The pool's
+ * workers share the socket and set the same value. */
 static apr_status_t worker_wait_slice(int chan, apr_interval_time_t idle)
 {
     apr_interval_time_t t = idle < WORKER_WAIT_SLICE ? idle
@@ -388,7 +390,8 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
     apr_pool_tag(w->ptrans, "transaction");
     w->ba = apr_bucket_alloc_create(pchild);
     ap_create_sb_handle(&w->sbh, pchild, slot, 0);
-    return worker_wait_slice(w->chan, w->rd->cfg.idle_timeout);
+    w->idle_timeout = worker_idle_timeout(rd->cfg.idle_timeout);
+    return worker_wait_slice(w->chan, rd->cfg.idle_timeout);
 }
 
 #ifndef MADV_POPULATE_READ
@@ -430,9 +433,10 @@ static int worker_prefault_range(unsigned long start, unsigned long end,
  * maps page fault by page fault during its first request (fork() does
  * not copy the page tables of file mappings).  madvise() costs a
  * fraction of those faults and is done while nobody waits; it stops at
- * the next 2 MiB when the master's record or a stop signal is there.  Private file mappings
- * only, read-only: nothing is copied, the pages stay shared.  Best
- * effort: a kernel without MADV_POPULATE_READ just refuses each call. */
+ * the next 2 MiB when the master's record or a stop signal is there.
+ * Private file mappings only, read-only: nothing is copied, the pages stay
+ * shared.  Best effort: a kernel without MADV_POPULATE_READ just refuses
+ * each call. */
 static void worker_prefault(int sock)
 {
     struct pollfd pfd;
