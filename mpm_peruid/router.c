@@ -579,7 +579,8 @@ static void router_loop(peruid_router_t *r)
     }
 }
 
-/* Router, root: the arena, the buffer, the epoll set, the listeners. */
+/* Router, root: the arena, the buffer, the epoll set, the listeners
+ * (non-blocking, with TCP_NODELAY). */
 static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
                                  apr_pool_t *pchild)
 {
@@ -612,6 +613,9 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
 
         apr_os_sock_get(&fd, lr->sd);
         apr_socket_opt_set(lr->sd, APR_SO_NONBLOCK, 1);
+        /* httpd's make_sock sets it already; accepted sockets inherit
+         * it, and workers count on that (worker_socket) */
+        apr_socket_opt_set(lr->sd, APR_TCP_NODELAY, 1);
         r->listeners[i].fd = fd;
         r->listeners[i].lr = lr;
     }

@@ -52,6 +52,7 @@ typedef struct {
     peruid_retained_t *rd;
     apr_pool_t *pchild;
     apr_pool_t *ptrans;
+    apr_socket_t *sock;     /* reused for every connection (worker_socket) */
     apr_bucket_alloc_t *ba;
     ap_sb_handle_t *sbh;
     peruid_pool_stat_t *stat;
@@ -274,17 +275,64 @@ static void worker_serve_socket(peruid_worker_t *w, apr_socket_t *sock)
     apr_pool_clear(w->ptrans);
 }
 
+/* Options APR remembers per socket and sets only when its memory says
+ * they are off (worker_socket). */
+static const apr_int32_t worker_sock_off[] = {
+    APR_SO_KEEPALIVE, APR_SO_DEBUG, APR_SO_BROADCAST, APR_SO_REUSEADDR,
+    APR_SO_LINGER, APR_TCP_NOPUSH
+};
+
+/* Worker (vhost user): the APR socket for descriptor fd, a connection a
+ * router accepted.  One apr_socket_t, from pchild, serves every
+ * connection (apr_os_sock_put reuses the one it is given), so that what
+ * APR remembers of the socket carries over: httpd's pre_connection then
+ * finds it non-blocking with TCP_NODELAY and a timeout, and makes no
+ * fcntl() pair and no setsockopt() for it.  That memory must match the
+ * new descriptor, and it does: a router's socket is non-blocking
+ * (accept4 with SOCK_NONBLOCK) and has TCP_NODELAY (inherited from the
+ * listener, router_setup); an option an earlier connection turned on is
+ * turned off again (a system call only then).  The addresses are not
+ * carried over: APR asks the kernel again, never the router. */
+static apr_status_t worker_socket(peruid_worker_t *w, int fd)
+{
+    apr_os_sock_t osfd = fd;
+    apr_int32_t on;
+    apr_size_t i;
+    apr_status_t rv;
+
+    rv = apr_os_sock_put(&w->sock, &osfd, w->pchild);
+    for (i = 0; rv == APR_SUCCESS && i < sizeof(worker_sock_off)
+                                         / sizeof(worker_sock_off[0]); i++) {
+        if (apr_socket_opt_get(w->sock, worker_sock_off[i], &on)
+            == APR_SUCCESS && on) {
+            rv = apr_socket_opt_set(w->sock, worker_sock_off[i], 0);
+        }
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_opt_set(w->sock, APR_SO_NONBLOCK, 1);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_opt_set(w->sock, APR_TCP_NODELAY, 1);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = apr_socket_opt_set(w->sock, APR_INCOMPLETE_READ, 0);
+    }
+    return rv;
+}
+
 /* Worker (vhost user): serve a connection received from a router. */
 static void worker_serve(peruid_worker_t *w, int fd)
 {
-    apr_socket_t *sock = NULL;
-    apr_os_sock_t osfd = fd;
-
-    if (apr_os_sock_put(&sock, &osfd, w->ptrans) != APR_SUCCESS) {
+    if (worker_socket(w, fd) != APR_SUCCESS) {
         close(fd);
+        if (w->sock) {
+            apr_os_sock_t none = -1;
+
+            apr_os_sock_put(&w->sock, &none, w->pchild);
+        }
         return;
     }
-    worker_serve_socket(w, sock);
+    worker_serve_socket(w, w->sock);
 }
 
 /* Worker: take the connection out of the idle count and serve it. */

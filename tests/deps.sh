@@ -14,4 +14,4 @@ apt-get install -y --no-install-recommends \
     libcap-dev libseccomp-dev \
     libapache2-mod-php php-cli \
     libapache2-mod-perl2 libwww-perl \
-    curl procps passwd
+    curl procps passwd strace

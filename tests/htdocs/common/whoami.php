@@ -13,3 +13,5 @@ echo "egid=", posix_getegid(), "\n";
 echo "groups=", implode(',', $g), "\n";
 echo "pid=", getmypid(), "\n";
 echo "ppid=", posix_getppid(), "\n";
+echo "remote=", $_SERVER['REMOTE_ADDR'] ?? '-', ":", $_SERVER['REMOTE_PORT'] ?? '-', "\n";
+echo "local=", $_SERVER['SERVER_ADDR'] ?? '-', ":", $_SERVER['SERVER_PORT'] ?? '-', "\n";

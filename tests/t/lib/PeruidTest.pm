@@ -18,7 +18,7 @@ use Apache::Test ();
 
 our @EXPORT_OK = qw(
     vars port root logs http request_raw parse_response kv
-    keepalive_connect ka_send ka_read_response read_all
+    keepalive_connect ka_send ka_read_response read_all connect_to
     ids_of groups_of proc_status proc_ppid proc_uid children_of
     fd_targets socket_inodes tcp_table unix_inodes listen_inodes
     master_pid routers workers_of_uid
