@@ -2,7 +2,9 @@
 # connection it serves (worker.c, worker_socket): what APR remembers of
 # the socket carries over, so httpd sets neither O_NONBLOCK nor
 # TCP_NODELAY again, but the addresses must be each connection's own and
-# the socket must still honour Timeout.  Runs an instance of its own
+# the socket must still honour Timeout.  Between connections a worker
+# that finds the channel empty yields once before it waits
+# (worker_recv_soon).  Runs an instance of its own
 # (inst-wsock) with one worker for a.test; UseCanonicalPhysicalPort makes
 # SERVER_PORT the connection's local port.
 use strict;
@@ -80,7 +82,8 @@ subtest 'a reused socket still honours Timeout (2 s)' => sub {
 
 # strace, when installed (tests/deps.sh installs it): the system calls of
 # the worker for three connections after its first
-subtest 'no fcntl() or setsockopt() per connection' => sub {
+subtest 'no fcntl() or setsockopt() per connection; a yield before '
+        . 'each wait' => sub {
     my $strace = -x '/usr/bin/strace' ? '/usr/bin/strace' : undef;
     plan skip_all => 'strace is not installed' unless $strace;
     whoami_from();
@@ -91,7 +94,8 @@ subtest 'no fcntl() or setsockopt() per connection' => sub {
     my $pid = fork // die "fork: $!";
     if (!$pid) {
         exec($strace, '-qq', '-o', $out, '-e',
-             'trace=getpeername,setsockopt,fcntl', '-p', $worker)
+             'trace=getpeername,setsockopt,fcntl,recvmsg,sched_yield',
+             '-p', $worker)
             or POSIX::_exit(127);
     }
     sleep 1;                        # attached
@@ -107,4 +111,20 @@ subtest 'no fcntl() or setsockopt() per connection' => sub {
        . '(3 getpeername)');
     unlike($log, qr/^setsockopt\(/m, 'no setsockopt (TCP_NODELAY)');
     unlike($log, qr/^fcntl\(\d+, F_[GS]ETFL/m, 'no F_GETFL / F_SETFL');
+    # worker_recv_soon: each wait starts with a look at the channel; when
+    # it is empty (at least after the last connection), a yield comes
+    # before the blocking receive.  The first line is the wait strace
+    # found in progress.
+    my @calls = grep { /^(recvmsg|sched_yield)\(/ } split /\n/, $log;
+    shift @calls;
+    my ($yields, $bare) = (0, 0);
+    for my $i (0 .. $#calls) {
+        next unless $calls[$i] =~ /^recvmsg\(/
+                    && $calls[$i] !~ /MSG_DONTWAIT/;
+        my $before = $i > 0 ? $calls[$i - 1] : '';
+        if ($before =~ /^sched_yield\(/) { $yields++ } else { $bare++ }
+    }
+    cmp_ok($yields, '>=', 1, "a yield before the blocking receive when "
+           . "the channel was empty ($yields times)");
+    is($bare, 0, 'no blocking receive without the look and the yield');
 };
