@@ -91,6 +91,7 @@ typedef struct {
     int fails;              /* master: workers that died in a row        */
     apr_time_t next_spawn;  /* master: no fork before (back-off)         */
     apr_time_t short_since; /* master: first seen short of workers       */
+    apr_uint32_t short_taken;   /* master: stat->taken at short_since    */
 } peruid_pool_t;
 
 /* Shared-memory counters of one pool, written by routers, workers and the
@@ -104,6 +105,9 @@ typedef struct {
     volatile apr_uint32_t last_retire;  /* workers: the second (apr_time
                                      * seconds) one last left for being
                                      * idle; one a second per pool       */
+    volatile apr_uint32_t taken;    /* workers: connections taken off the
+                                     * channel (wraps); the master's
+                                     * measure of how fast they drain it */
 } peruid_pool_stat_t;
 
 /* What the master knows of each scoreboard slot.  Master-private: the

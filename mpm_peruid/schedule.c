@@ -15,8 +15,9 @@
  *                  and connections waiting in its channel;
  *   2. grant       pools whose connections lack a worker get one, the
  *                  pool with the fewest workers first (at once for a
- *                  pool with no worker, after 50 ms of shortage for a
- *                  pool whose workers are all busy);
+ *                  pool with no worker; for a pool whose workers are all
+ *                  busy, after 50 ms of shortage in which they did not
+ *                  take as many connections as still wait);
  *   3. make room   at MaxRequestWorkers: the least recently used idle
  *                  worker of another user leaves; when none is idle, the
  *                  pool with the most workers gives one up after its
@@ -111,15 +112,20 @@ static void sched_reconcile(peruid_master_t *m, int pool)
 
 /* Master: a pool that has workers, all busy, gets more only if it is
  * still short SCHED_GROW_DELAY after it was first seen short (and seen
- * again then): connections that wait a moment for one of its workers to
- * finish (often one closing its previous connection) do not fork workers
- * that then sit idle.  A pool with no worker gets one at once.  Returns
- * need, or 0 while the shortage is not confirmed. */
+ * again then), and its workers did not take as many connections in that
+ * time as still wait: connections that wait a moment for one of its
+ * workers to finish (often one closing its previous connection), or for
+ * a CPU while the machine is saturated, do not fork workers that would
+ * add no CPU and then sit idle; connections that wait because the
+ * workers are slow or stuck do.  A pool with no worker gets one at once.
+ * Returns need, or 0 while the shortage is not confirmed. */
 static int sched_confirm(peruid_master_t *m, int pool, int need,
                          apr_time_t now)
 {
     peruid_pool_t *pl = &m->rd->pools[pool];
     peruid_pool_state_t *ps = &m->ps[pool];
+    apr_uint32_t taken = apr_atomic_read32(&peruid_pool_stat(m->rd,
+                                                             pool)->taken);
 
     if (need <= 0) {
         pl->short_since = 0;
@@ -130,10 +136,12 @@ static int sched_confirm(peruid_master_t *m, int pool, int need,
     }
     if (!pl->short_since) {
         pl->short_since = now;
+        pl->short_taken = taken;
     }
     else if (now >= pl->short_since + SCHED_GROW_DELAY) {
         pl->short_since = 0;
-        return need;
+        /* unsigned: the counter wraps, and a tenant may write it */
+        return taken - pl->short_taken < (apr_uint32_t)need ? need : 0;
     }
     if (!m->next_pass || pl->short_since + SCHED_GROW_DELAY < m->next_pass) {
         m->next_pass = pl->short_since + SCHED_GROW_DELAY;

@@ -359,9 +359,11 @@ static void worker_serve(peruid_worker_t *w, int fd)
     worker_serve_socket(w, w->sock);
 }
 
-/* Worker: take the connection out of the idle count and serve it. */
+/* Worker: take the connection out of the idle count, count it as taken
+ * (sched_confirm) and serve it. */
 static void worker_take(peruid_worker_t *w, int fd)
 {
+    apr_atomic_inc32(&w->stat->taken);
     w->counted_idle = 0;    /* the router that sent fd took our unit */
     w->idle_until = 0;
     worker_serve(w, fd);

@@ -1,7 +1,8 @@
 # t/pools.t -- sizing of the per-user worker pools: workers are forked on
 # demand, idle ones above MinSpareServers leave after PeruidIdleTimeout,
 # MaxSpareServers caps the idle ones, MaxConnectionsPerChild recycles
-# workers.  Runs instances of its own (inst-pools-*) on free ports.
+# workers; a busy pool grows for connections its workers cannot take in
+# time, not for those that wait a moment.  Runs instances of its own (inst-pools-*) on free ports.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -10,7 +11,7 @@ use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use Time::HiRes qw(time sleep);
 
-plan tests => 2;
+plan tests => 3;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -194,6 +195,53 @@ EOF
     is(scalar(@later), 1, 'and it stays at 1 (' . "@later" . ')');
     is(kv(http('a.test', '/whoami.php', port => $port)->{body})->{uid},
        $ta_uid, 'a.test still served');
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
+
+# schedule.c, sched_confirm: connections queued behind busy workers that
+# take them within SCHED_GROW_DELAY (50 ms) do not fork more workers;
+# connections that wait for stuck workers do.
+subtest 'a busy pool grows for slow workers, not for a queue they drain' => sub {
+    Test::More::plan(tests => 6);
+    my ($master, $port)
+        = started_instance(\%started, 'pools-grow', mpm => <<'EOF');
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 8
+ServerLimit 32
+MaxRequestWorkers 24
+PeruidRouters 1
+PeruidIdleTimeout 60
+EOF
+    ok($master, "instance started (master " . ($master // '-') . ")")
+        or return;
+    my $r = http('a.test', '/whoami.php', port => $port);
+    is(kv($r->{body})->{uid}, $ta_uid, 'a.test served: its first worker');
+
+    # 6 clients, 60 short requests each, one connection per request: the
+    # one worker takes each queued connection within a few milliseconds
+    my @ok = in_parallel(map {
+        sub {
+            my $n = 0;
+            for (1 .. 60) {
+                my $r = http('a.test', '/site.txt', port => $port);
+                $n++ if ($r->{status} // 0) == 200;
+            }
+            return $n;
+        }
+    } 1 .. 6);
+    is(join(' ', @ok), join(' ', (60) x 6), '6 x 60 short requests: all '
+       . 'served');
+    my @w = pool_workers($master, $ta_uid, $port);
+    cmp_ok(scalar(@w), '<=', 3, 'by a pool that stayed small: '
+           . scalar(@w) . ' peruid_ta workers (one per client before)');
+
+    # 5 slow requests at once: the queue does not drain, the pool grows
+    my @res = concurrent($port, 5, 'a.test', '/sleep.php?s=1');
+    my %by = map { $_->[1] => 1 } grep { $_->[0] == 200 } @res;
+    cmp_ok(scalar(keys %by), '>=', 4, '5 slow requests: served by '
+           . scalar(keys %by) . ' workers');
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');
 };
