@@ -322,9 +322,10 @@ def markdown(run, logs):
              '(scenario a) is `pm = static` with 8 children, as a busy site would be configured. '
              'php-fpm reads /etc/php/8.2/fpm/php.ini, mod_php /etc/php/8.2/apache2/php.ini '
              '(Debian defaults for both, opcache on).')
-    L.append('* **D peruid** — this module + mod_php, `AssignUserID` per vhost, PeruidRouters 2, '
+    L.append('* **D peruid** — this module + mod_php, `AssignUserID` per vhost, PeruidRouters '
+             f'at its default ({m.get("peruid_routers", "?")} router(s) here), '
              f'StartServers 8, MinSpareServers 0 and MaxSpareServers {m.get("max_spare", "?")} per user pool, '
-             f'MaxRequestWorkers {m.get("peruid_workers", "?")} (ServerLimit that plus the 2 routers), '
+             f'MaxRequestWorkers {m.get("peruid_workers", "?")} (ServerLimit that plus 2, room for the routers), '
              'PeruidIdleTimeout 30 s (default), PeruidPreforkedWorkers 2 (default 0: two workers '
              'forked ahead, bound to a user on its first request). peruid keeps warm workers per user: its bound leaves '
              'room for one idle worker per user (241 pools) plus four times the connections of a '
@@ -428,7 +429,7 @@ def markdown(run, logs):
              'master and all its descendants (for C also the php-fpm master and its children). '
              '"Per worker": A, B the children of the master (B: prefork\'s children, itk\'s '
              'per-connection forks are gone when idle); C a php-fpm child; D a worker (a child '
-             'not running as www-data; the two routers are in the totals only).')
+             'not running as www-data; the routers are in the totals only).')
     L.append('')
     rows = []
     for s in SERVERS:

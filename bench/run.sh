@@ -281,6 +281,11 @@ run() {
     sleep 2        # let prefork reach its spares, peruid its StartServers
     # shellcheck disable=SC2086
     "$BENCH_SRC/servers.sh" check $SERVERS
+    # peruid's routers (PeruidRouters at its default): the children of its
+    # master under a system call filter (workers have none)
+    m=$("$BENCH_SRC/servers.sh" pids peruid | head -n 1)
+    [ -z "$m" ] || meta peruid_routers "$(for c in $(ps -o pid= --ppid "$m"); do
+        grep -s '^Seccomp:' "/proc/$c/status"; done | grep -c '2$' || true)"
 
     # one warm-up for every server first: prefork starts 8 children and
     # forks at most 1, 2, 4 ... more per second, so it needs seconds to reach

@@ -226,7 +226,9 @@ conf_peruid() {
 # concurrency (4 x $BENCH_CONNS); with less, every request to a user
 # without a worker makes another user's worker leave (docs/directives.md,
 # "Sizing").  The concurrency is the same as the others'; what the idle
-# workers cost is reported under (c).  ServerLimit adds the 2 routers.
+# workers cost is reported under (c).  ServerLimit leaves room for 2
+# routers; PeruidRouters is left at its default (one per four CPUs, at
+# least one).
 StartServers 8
 MinSpareServers 0
 MaxSpareServers $MAX_SPARE
@@ -235,7 +237,6 @@ MaxRequestWorkers $((NPOOLS + 4 * BENCH_CONNS))
 # two workers forked ahead for users without one (cold start, (e))
 PeruidPreforkedWorkers 2
 MaxConnectionsPerChild 0
-PeruidRouters 2
 # PeruidIdleTimeout: default (30 s)
 CONF
     conf_vhosts peruid assign

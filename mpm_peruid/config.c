@@ -263,7 +263,7 @@ const command_rec peruid_cmds[] = {
                   RSRC_CONF, "Scoreboard slots for routers and workers"),
     AP_INIT_TAKE1("PeruidRouters", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, routers),
-                  RSRC_CONF, "Number of router processes (0: one per CPU)"),
+                  RSRC_CONF, "Number of router processes (0: one per 4 CPUs, at least 1)"),
     AP_INIT_TAKE1("PeruidPeekMaxBytes", set_peek_max, NULL, RSRC_CONF,
                   "Largest request head a router reads before routing"),
     AP_INIT_TAKE1("PeruidPeekTimeout", set_time_setting,
@@ -293,13 +293,18 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
     cfg->preforked = 0;
 }
 
-/* Master, root: how many routers (PeruidRouters 0 = one per CPU). */
+/* Master, root: how many routers.  PeruidRouters 0: one per
+ * PERUID_CPUS_PER_ROUTER online CPUs, at least one.  A router spends some
+ * 20 us of CPU per connection, so one keeps up with tens of thousands of
+ * new connections a second; routers beyond the need only wake more often
+ * for smaller batches (docs/benchmarks.md: 2 routers on 2 CPUs cost 29-34
+ * us per connection, 1 router 20-21). */
 static int peruid_router_count(const peruid_settings_t *cfg)
 {
     long n = cfg->routers;
 
     if (n <= 0) {
-        n = sysconf(_SC_NPROCESSORS_ONLN);
+        n = sysconf(_SC_NPROCESSORS_ONLN) / PERUID_CPUS_PER_ROUTER;
     }
     if (n < 1) {
         n = 1;

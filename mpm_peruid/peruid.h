@@ -53,6 +53,7 @@
 #define PERUID_DEFAULT_PEEK_TIMEOUT   apr_time_from_sec(5)
 #define PERUID_DEFAULT_IDLE_TIMEOUT   apr_time_from_sec(30)
 #define PERUID_MAX_TIME_SETTING       apr_time_from_sec(86400)
+#define PERUID_CPUS_PER_ROUTER        4      /* PeruidRouters 0          */
 
 typedef enum {
     PERUID_ROLE_MASTER = 0,
@@ -67,7 +68,7 @@ typedef struct {
     int max_spare;          /* per pool: idle workers above this exit    */
     int max_workers;        /* MaxRequestWorkers: all workers together   */
     int server_limit;       /* scoreboard slots: routers + workers       */
-    int routers;            /* PeruidRouters (0: one per CPU)            */
+    int routers;            /* PeruidRouters (0: see peruid_router_count) */
     int max_conns_per_child;
     apr_size_t peek_max;    /* PeruidPeekMaxBytes                        */
     apr_interval_time_t peek_timeout;   /* PeruidPeekTimeout             */

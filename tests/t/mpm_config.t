@@ -13,7 +13,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 use File::Path ();
 
-plan tests => 9;
+plan tests => 10;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -312,6 +312,23 @@ EOF
     is(scalar(@routers), 4, 'all 4 routers run: ' . "@routers");
     my $r = http('b.test', '/whoami.php', port => $port);
     is(kv($r->{body})->{uid}, $tb_uid, 'and a worker serves b.test');
+    instance_stop($master, 10);
+};
+
+# docs/directives.md (PeruidRouters): "PeruidRouters 0 (one per four
+# online CPUs, at least one)", the default.
+subtest 'PeruidRouters by default: one per four CPUs, at least one' => sub {
+    Test::More::plan(tests => 2);
+    my ($master, $port)
+        = started_instance(\%started, 'cfg-routers', mpm => <<'EOF');
+StartServers 1
+ServerLimit 32
+EOF
+    ok($master, 'instance without PeruidRouters started') or return;
+    chomp(my $cpus = `getconf _NPROCESSORS_ONLN` || 1);
+    my $want = int($cpus / 4) || 1;
+    my @routers = routers($master, $port);
+    is(scalar(@routers), $want, "$cpus CPUs: $want router(s): @routers");
     instance_stop($master, 10);
 };
 
