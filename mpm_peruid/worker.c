@@ -66,7 +66,7 @@ typedef struct {
     apr_time_t idle_until;  /* waiting past this: leave? (0: not waiting) */
 } peruid_worker_t;
 
-/* Worker: leave the idle count (if we are in it) and exit. */
+/* Worker (vhost user): leave the idle count (if we are in it) and exit. */
 static void worker_exit(peruid_worker_t *w, int code)
     __attribute__((noreturn));
 static void worker_exit(peruid_worker_t *w, int code)
@@ -348,19 +348,14 @@ static apr_status_t worker_socket(peruid_worker_t *w, int fd)
 static void worker_serve(peruid_worker_t *w, int fd)
 {
     if (worker_socket(w, fd) != APR_SUCCESS) {
-        close(fd);
-        if (w->sock) {
-            apr_os_sock_t none = -1;
-
-            apr_os_sock_put(&w->sock, &none, w->pchild);
-        }
+        apr_socket_close(w->sock);      /* closes fd, forgets it */
         return;
     }
     worker_serve_socket(w, w->sock);
 }
 
-/* Worker: take the connection out of the idle count, count it as taken
- * (sched_confirm) and serve it. */
+/* Worker (vhost user): take the connection out of the idle count, count
+ * it as taken (sched_confirm) and serve it. */
 static void worker_take(peruid_worker_t *w, int fd)
 {
     apr_atomic_inc32(&w->stat->taken);
@@ -398,7 +393,7 @@ static void worker_drain(peruid_worker_t *w)
     }
 }
 
-/* Worker: the main loop. */
+/* Worker (vhost user): the main loop. */
 static void worker_loop(peruid_worker_t *w) __attribute__((noreturn));
 static void worker_loop(peruid_worker_t *w)
 {
