@@ -53,7 +53,8 @@ typedef struct {
     peruid_retained_t *rd;
     apr_pool_t *pchild;
     apr_pool_t *ptrans;
-    apr_socket_t *sock;     /* reused for every connection (worker_socket) */
+    apr_socket_t *sock4;    /* reused for every IPv4 connection and     */
+    apr_socket_t *sock6;    /* every IPv6 one (worker_socket)           */
     apr_bucket_alloc_t *ba;
     ap_sb_handle_t *sbh;
     peruid_pool_stat_t *stat;
@@ -306,52 +307,112 @@ static const apr_int32_t worker_sock_off[] = {
     APR_SO_LINGER, APR_TCP_NOPUSH
 };
 
-/* Worker (vhost user): the APR socket for descriptor fd, a connection a
- * router accepted.  One apr_socket_t, from pchild, serves every
- * connection (apr_os_sock_put reuses the one it is given), so that what
- * APR remembers of the socket carries over: httpd's pre_connection then
- * finds it non-blocking with TCP_NODELAY and a timeout, and makes no
- * fcntl() pair and no setsockopt() for it.  That memory must match the
- * new descriptor, and it does: a router's socket is non-blocking
- * (accept4 with SOCK_NONBLOCK) and has TCP_NODELAY (inherited from the
- * listener, router_setup); an option an earlier connection turned on is
- * turned off again (a system call only then).  The addresses are not
- * carried over: APR asks the kernel again, never the router. */
-static apr_status_t worker_socket(peruid_worker_t *w, int fd)
+/* Worker (vhost user): the reused APR socket for descriptor fd, of the
+ * family of its local address *local, made the first time a connection
+ * of that family comes (apr_os_sock_make: APR needs the family from the
+ * start; apr_os_sock_put alone takes any descriptor for IPv4 and reads an
+ * IPv6 address as 0.0.0.0).  That first time APR is also given the local
+ * address, so it need not ask for it.  NULL for a family we do not serve
+ * (listeners are TCP over IPv4 or IPv6: not expected). */
+static apr_socket_t *worker_family_socket(peruid_worker_t *w, int fd,
+                                          struct sockaddr_storage *local)
 {
+    apr_socket_t **sock;
     apr_os_sock_t osfd = fd;
+    apr_os_sock_info_t info;
+
+    if (local->ss_family == AF_INET) {
+        sock = &w->sock4;
+    }
+    else if (local->ss_family == AF_INET6) {
+        sock = &w->sock6;
+    }
+    else {
+        return NULL;
+    }
+    if (*sock) {
+        return apr_os_sock_put(sock, &osfd, w->pchild) == APR_SUCCESS
+               ? *sock : NULL;
+    }
+    memset(&info, 0, sizeof(info));
+    info.os_sock = &osfd;
+    info.local = (struct sockaddr *)local;
+    info.family = local->ss_family;
+    info.type = SOCK_STREAM;
+    info.protocol = APR_PROTO_TCP;
+    return apr_os_sock_make(sock, &info, w->pchild) == APR_SUCCESS
+           ? *sock : NULL;
+}
+
+/* Worker (vhost user): make what APR remembers of a reused socket match
+ * the router's descriptor: non-blocking (accept4 with SOCK_NONBLOCK) with
+ * TCP_NODELAY (inherited from the listener, router_setup); an option an
+ * earlier connection turned on is turned off again (a system call only
+ * then).  httpd's pre_connection then finds it as it wants it and makes
+ * no fcntl() pair and no setsockopt() for it. */
+static apr_status_t worker_socket_options(apr_socket_t *sock)
+{
     apr_int32_t on;
     apr_size_t i;
-    apr_status_t rv;
+    apr_status_t rv = APR_SUCCESS;
 
-    rv = apr_os_sock_put(&w->sock, &osfd, w->pchild);
     for (i = 0; rv == APR_SUCCESS && i < sizeof(worker_sock_off)
                                          / sizeof(worker_sock_off[0]); i++) {
-        if (apr_socket_opt_get(w->sock, worker_sock_off[i], &on)
+        if (apr_socket_opt_get(sock, worker_sock_off[i], &on)
             == APR_SUCCESS && on) {
-            rv = apr_socket_opt_set(w->sock, worker_sock_off[i], 0);
+            rv = apr_socket_opt_set(sock, worker_sock_off[i], 0);
         }
     }
     if (rv == APR_SUCCESS) {
-        rv = apr_socket_opt_set(w->sock, APR_SO_NONBLOCK, 1);
+        rv = apr_socket_opt_set(sock, APR_SO_NONBLOCK, 1);
     }
     if (rv == APR_SUCCESS) {
-        rv = apr_socket_opt_set(w->sock, APR_TCP_NODELAY, 1);
+        rv = apr_socket_opt_set(sock, APR_TCP_NODELAY, 1);
     }
     if (rv == APR_SUCCESS) {
-        rv = apr_socket_opt_set(w->sock, APR_INCOMPLETE_READ, 0);
+        rv = apr_socket_opt_set(sock, APR_INCOMPLETE_READ, 0);
     }
     return rv;
 }
 
-/* Worker (vhost user): serve a connection received from a router. */
+/* Worker (vhost user): the APR socket for descriptor fd, a connection a
+ * router accepted; NULL when it cannot be set up, and then fd is closed.
+ * The family comes from the kernel (getsockname), never from the router:
+ * a dual-stack listener ("Listen 80") gives IPv6 sockets, with IPv4
+ * clients as ::ffff:a.b.c.d, which APR shows as a.b.c.d, as under
+ * prefork.  One apr_socket_t per family, from pchild, serves every
+ * connection (worker_family_socket), so that what APR remembers of it
+ * carries over (worker_socket_options).  The addresses are not carried
+ * over: APR asks the kernel for each connection's, never the router. */
+static apr_socket_t *worker_socket(peruid_worker_t *w, int fd)
+{
+    struct sockaddr_storage local;
+    socklen_t len = sizeof(local);
+    apr_socket_t *sock = NULL;
+
+    if (getsockname(fd, (struct sockaddr *)&local, &len) == 0) {
+        sock = worker_family_socket(w, fd, &local);
+    }
+    if (!sock) {
+        close(fd);
+        return NULL;
+    }
+    if (worker_socket_options(sock) != APR_SUCCESS) {
+        apr_socket_close(sock);         /* closes fd, forgets it */
+        return NULL;
+    }
+    return sock;
+}
+
+/* Worker (vhost user): serve a connection received from a router; one
+ * whose socket cannot be set up is closed unanswered. */
 static void worker_serve(peruid_worker_t *w, int fd)
 {
-    if (worker_socket(w, fd) != APR_SUCCESS) {
-        apr_socket_close(w->sock);      /* closes fd, forgets it */
-        return;
+    apr_socket_t *sock = worker_socket(w, fd);
+
+    if (sock) {
+        worker_serve_socket(w, sock);
     }
-    worker_serve_socket(w, w->sock);
 }
 
 /* Worker (vhost user): take the connection out of the idle count, count
