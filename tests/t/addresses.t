@@ -11,6 +11,8 @@
 # here, deleted at the end) whose loopback device also holds documentation
 # addresses: 192.0.2.10/.11 and 2001:db8::10/::11.  The clients connect
 # from .11 to .10: a "remote" client that never leaves the namespace.
+# There, the dual-stack listeners listen on every address of the
+# namespace, and that is loopback only.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -18,35 +20,10 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use IO::Socket::IP ();
-use Time::HiRes qw(time);
 
-my $ns_env = 'PERUID_ADDR_NETNS';
-
-# The parent: make the namespace, run this file again inside it, delete
-# the namespace.  The child's output is the test's output.
-if (!$ENV{$ns_env}) {
-    my $ns = "peruid-addr-$$";
-    my @setup = (
-        "ip netns add $ns",
-        "ip -n $ns link set lo up",
-        "ip -n $ns addr add 192.0.2.10/32 dev lo",
-        "ip -n $ns addr add 192.0.2.11/32 dev lo",
-        "ip -n $ns -6 addr add 2001:db8::10/128 dev lo nodad",
-        "ip -n $ns -6 addr add 2001:db8::11/128 dev lo nodad",
-    );
-    for my $cmd (@setup) {
-        next if system($cmd) == 0;
-        plan tests => 1;
-        fail("network namespace for the test: '$cmd' failed");
-        system("ip netns del $ns 2>/dev/null");
-        exit 1;
-    }
-    local $ENV{$ns_env} = $ns;
-    system('ip', 'netns', 'exec', $ns, $^X, (map { "-I$_" } @INC), $0);
-    my $rc = $? >> 8;
-    system('ip', 'netns', 'del', $ns);
-    exit $rc;
-}
+# Everything below runs in the namespace (PeruidTest::in_own_netns).
+in_own_netns(qw(192.0.2.10/32 192.0.2.11/32 2001:db8::10/128
+                2001:db8::11/128));
 
 # ------------------------------------------------- inside the namespace
 

@@ -27,9 +27,41 @@ our @EXPORT_OK = qw(
     error_log_mark error_log_since wait_for
     free_port instance_conf instance_start instance_stop instance_pids
     pid_alive slurp in_parallel stop_instances started_instance
-    initgroups_of check_routed ours
+    initgroups_of check_routed ours in_own_netns
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# ------------------------------------------------------ network namespace
+
+# in_own_netns(@addresses): run the calling test file again inside a
+# network namespace of its own, whose loopback device also holds
+# @addresses (e.g. '192.0.2.10/32', '2001:db8::10/128'), and exit with its
+# status; the namespace is deleted afterwards.  Returns (the namespace's
+# name) only in the copy that runs inside.  A server there may listen on
+# every address ("Listen 80", dual-stack) and still be reachable from
+# nowhere else; clients there may use the extra addresses.  Call it
+# before plan: the copy inside prints the test's output.
+sub in_own_netns {
+    my (@addrs) = @_;
+    my $key = 'PERUID_TEST_NETNS';
+    return $ENV{$key} if $ENV{$key};
+    my $ns = "peruid-t-$$";
+    my @setup = ("ip netns add $ns", "ip -n $ns link set lo up",
+                 map { "ip -n $ns addr add $_ dev lo"
+                       . (/:/ ? ' nodad' : '') } @addrs);
+    for my $cmd (@setup) {
+        next if system($cmd) == 0;
+        Test::More::plan(tests => 1);
+        Test::More::fail("a network namespace for the test: '$cmd' failed");
+        system("ip netns del $ns 2>/dev/null");
+        exit 1;
+    }
+    local $ENV{$key} = $ns;
+    system('ip', 'netns', 'exec', $ns, $^X, (map { "-I$_" } @INC), $0);
+    my $rc = $? >> 8;
+    system('ip', 'netns', 'del', $ns);
+    exit $rc;
+}
 
 # ------------------------------------------------------------ configuration
 
