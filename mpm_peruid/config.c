@@ -23,6 +23,8 @@
 #include "http_main.h"
 #include "mpm_common.h"
 #include "ap_listen.h"
+#include "http_config.h"
+#include "unixd.h"
 
 #include "peruid.h"
 
@@ -319,14 +321,14 @@ static void peruid_adjust(int startup, server_rec *s, const char *msg)
                  0, startup ? NULL : s, PERUID_LOGNO(00002) "%s", msg);
 }
 
-/* Master, root, check_config: refuse what peruid cannot serve safely.
- * mod_cgid runs CGI programs from one daemon forked as User, outside any
- * worker, so they would never run as the vhost's user; routers peek at
- * plain HTTP only, so a TLS listener would answer every handshake with a
- * plain-text 400. */
-int peruid_config_refuse_incompatible(server_rec *s)
+/* Master, root, check_config: the modules that run programs outside any
+ * worker.  mod_cgid runs CGI programs from one daemon, and mod_fcgid
+ * FastCGI applications from one process manager, both forked as User:
+ * those programs would never run as the vhost's AssignUserID user, and
+ * mod_fcgid's sockets are reachable by User only, so a worker's request
+ * would hang until its timeouts.  Returns 1 when one is loaded. */
+static int peruid_refuse_modules(void)
 {
-    ap_listen_rec *lr;
     int bad = 0;
 
     if (ap_find_linked_module("mod_cgid.c")) {
@@ -336,14 +338,143 @@ int peruid_config_refuse_incompatible(server_rec *s)
                      "instead (a2dismod cgid; a2enmod cgi)");
         bad = 1;
     }
+    if (ap_find_linked_module("mod_fcgid.c")) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                     PERUID_LOGNO(00050) "mod_fcgid starts FastCGI "
+                     "applications from one process manager running as "
+                     "User, never as each vhost's AssignUserID user; "
+                     "unload it (a2dismod fcgid) and use mod_php, or "
+                     "mod_proxy_fcgi with a php-fpm pool per user whose "
+                     "socket only that user can reach (listen.owner, "
+                     "listen.mode = 0600)");
+        bad = 1;
+    }
+    return bad;
+}
+
+/* Master, root: the first "SSLEngine" directive below dir (depth first)
+ * that turns TLS on for its server: any argument but "off". */
+static const ap_directive_t *peruid_find_tls(const ap_directive_t *dir)
+{
+    const ap_directive_t *found;
+
+    for (; dir; dir = dir->next) {
+        if (!strcasecmp(dir->directive, "SSLEngine") && dir->args
+            && strcasecmp(dir->args, "off") != 0) {
+            return dir;
+        }
+        if (dir->first_child
+            && (found = peruid_find_tls(dir->first_child)) != NULL) {
+            return found;
+        }
+    }
+    return NULL;
+}
+
+/* Master, root, check_config: TLS.  Routers peek at plain HTTP only and
+ * workers are handed connections with no TLS set up, so an https
+ * listener or an "SSLEngine on" server would answer every handshake with
+ * a plain-text error (a later release routes by SNI).  Returns 1 when
+ * either is configured. */
+static int peruid_refuse_tls(void)
+{
+    const ap_directive_t *d = peruid_find_tls(ap_conftree);
+    ap_listen_rec *lr;
+    int bad = 0;
+
     for (lr = ap_listeners; lr; lr = lr->next) {
         if (lr->protocol && strcasecmp(lr->protocol, "http") != 0) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          PERUID_LOGNO(00009) "Listen %pI %s: the peruid MPM "
-                         "routes plain HTTP only; remove the listener (or "
-                         "its protocol)", lr->bind_addr, lr->protocol);
+                         "serves plain HTTP only, not TLS yet; remove the "
+                         "listener, or terminate TLS in a proxy in front "
+                         "(on Debian, \"Listen 443\" comes from ports.conf "
+                         "when mod_ssl is enabled: a2dismod ssl)",
+                         lr->bind_addr, lr->protocol);
             bad = 1;
         }
+    }
+    if (d) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                     PERUID_LOGNO(00051) "SSLEngine %s (%s:%d): the peruid "
+                     "MPM serves plain HTTP only, not TLS yet; every "
+                     "handshake would fail.  Remove SSLEngine (a2dissite "
+                     "the TLS site), and terminate TLS in a proxy in front "
+                     "that forwards plain HTTP to a loopback listener",
+                     d->args, d->filename ? d->filename : "-",
+                     d->line_num);
+        bad = 1;
+    }
+    return bad;
+}
+
+/* Master, root, check_config: refuse what peruid cannot serve safely:
+ * programs started outside the workers (peruid_refuse_modules) and TLS
+ * (peruid_refuse_tls).  Each refusal is logged; all are. */
+int peruid_config_refuse_incompatible(server_rec *s)
+{
+    int bad = peruid_refuse_modules();
+
+    bad |= peruid_refuse_tls();
+    return bad ? !OK : OK;
+}
+
+/* Master, root: the suEXEC identity httpd would give CGI programs of
+ * server s (mod_suexec's SuexecUserGroup), asked through httpd's own
+ * hook with a request that has no URI; NULL when there is none. */
+static ap_unix_identity_t *peruid_suexec_identity(apr_pool_t *ptemp,
+                                                  server_rec *s)
+{
+    request_rec *r = apr_pcalloc(ptemp, sizeof(*r));
+
+    r->pool = ptemp;
+    r->server = s;
+    r->per_dir_config = s->lookup_defaults;
+    r->notes = apr_table_make(ptemp, 1);
+    r->headers_in = apr_table_make(ptemp, 1);
+    return ap_run_get_suexec_identity(r);
+}
+
+/* Master, root, check_config: suEXEC.  The suexec binary runs only for
+ * User's group, and a worker is already the vhost's user: workers run CGI
+ * programs themselves (peruid_suexec_off).  So a SuexecUserGroup that
+ * names the server's own user and group simply holds; one that names
+ * another cannot, and is refused here rather than answered with 500s. */
+int peruid_config_check_suexec(apr_pool_t *ptemp, server_rec *main_s)
+{
+    server_rec *s;
+    int bad = 0;
+
+    for (s = main_s; s; s = s->next) {
+        ap_unix_identity_t *id = peruid_suexec_identity(ptemp, s);
+        uid_t uid;
+        gid_t gid;
+        const char *user;
+
+        if (!id) {
+            continue;
+        }
+        peruid_server_ids(s, &uid, &gid, &user);
+        if (id->uid == uid && id->gid == gid) {
+            continue;
+        }
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                     PERUID_LOGNO(00049) "SuexecUserGroup #%ld #%ld in %s "
+                     "%s (%s:%d): under the peruid MPM CGI programs run as "
+                     "the server's own user, uid %ld gid %ld%s, and "
+                     "suEXEC cannot switch to another; write \"AssignUserID"
+                     " #%ld #%ld\" in that server instead (its files, PHP "
+                     "and CGI then all run as that user), or give "
+                     "SuexecUserGroup the same user and group",
+                     (long)id->uid, (long)id->gid,
+                     s->is_virtual ? "virtual host" : "the main server",
+                     s->is_virtual ? s->server_hostname : "",
+                     s->defn_name ? s->defn_name : "-", s->defn_line_number,
+                     (long)uid, (long)gid,
+                     peruid_server_conf(s)->set ? " (AssignUserID)"
+                                                : " (User/Group)",
+                     (long)id->uid, (long)id->gid);
+        bad = 1;
     }
     return bad ? !OK : OK;
 }

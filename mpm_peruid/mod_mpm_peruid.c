@@ -140,7 +140,8 @@ static int peruid_check_config(apr_pool_t *p, apr_pool_t *plog,
     peruid_retained_t *rd = peruid_retained();
 
     if (peruid_config_refuse_incompatible(s) != OK
-        || peruid_config_check_users(ptemp, s) != OK) {
+        || peruid_config_check_users(ptemp, s) != OK
+        || peruid_config_check_suexec(ptemp, s) != OK) {
         return !OK;
     }
     return peruid_settings_check(&rd->cfg, rd, rd->mpm->module_loads == 1,

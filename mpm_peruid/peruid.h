@@ -191,6 +191,7 @@ int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
 peruid_server_conf_t *peruid_server_conf(server_rec *s);
 int peruid_config_refuse_incompatible(server_rec *s);
 int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s);
+int peruid_config_check_suexec(apr_pool_t *ptemp, server_rec *main_s);
 
 /* pools.c */
 apr_status_t peruid_pools_init(peruid_retained_t *rd);

@@ -39,6 +39,7 @@
 #include "http_protocol.h"
 #include "mpm_common.h"
 #include "ap_listen.h"
+#include "unixd.h"
 
 #include "peruid.h"
 #include "channel.h"
@@ -672,6 +673,16 @@ static int worker_wait_bind(peruid_retained_t *rd, int slot)
     return (int)msg.pool;
 }
 
+/* Worker (vhost user), after the switch: CGI programs and SSI exec
+ * commands are started by the worker itself, so they run as its user.
+ * The suexec wrapper (setuid root, executable for User's group only)
+ * cannot serve a worker, and is not needed: peruid_config_check_suexec
+ * admits only a SuexecUserGroup that names the server's own user. */
+static void worker_suexec_off(void)
+{
+    ap_unixd_config.suexec_enabled = 0;
+}
+
 /* Worker: entry after fork (root until peruid_child_become).  pool < 0:
  * a preforked worker, which waits for the master to name its pool. */
 void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
@@ -701,6 +712,7 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
         /* this pool is not served; the master backs off (children.c) */
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
+    worker_suexec_off();
     ap_run_child_init(pchild, ap_server_conf);
     worker_loop(&w);
 }
@@ -723,6 +735,7 @@ void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
         || peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS) {
         peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
     }
+    worker_suexec_off();
     ap_run_child_init(pchild, ap_server_conf);
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, ap_server_conf,
                  PERUID_LOGNO(00012) "one-process mode: serving as uid %ld "

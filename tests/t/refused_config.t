@@ -8,7 +8,10 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 
-plan tests => 8;
+my %started;    # conf file => master pid, for the END block
+END { stop_instances(\%started) }
+
+plan tests => 10;
 
 my $httpd = vars('httpd') || '/usr/sbin/apache2';
 my ($tb_uid, $tb_gid) = ids_of('peruid_tb');
@@ -145,7 +148,7 @@ subtest 'refused: mod_cgid, a TLS listener' => sub {
     ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta",
         outside => "Listen 127.0.0.1:$p https\n");
     isnt($rc, 0, 'Listen ... https: -t fails');
-    like($out, qr/PU00009: Listen 127\.0\.0\.1:$p https: the peruid MPM routes plain HTTP only/,
+    like($out, qr/PU00009: Listen 127\.0\.0\.1:$p https: the peruid MPM serves plain HTTP only/,
          'the MPM refuses the listener and names it (PU00009)') or diag $out;
 };
 
@@ -166,5 +169,99 @@ subtest 'refused: Group root, time and size directives out of range' => sub {
         ($rc, $out) = configtest(undef, outside => "$line\n");
         isnt($rc, 0, "$line: -t fails");
         like($out, $re, "$line: the message names the directive") or diag $out;
+    }
+};
+
+# Modules beside the MPM that cannot serve under it are refused at -t,
+# each with the MPM's own message naming the module or directive and what
+# to write instead: mod_fcgid (its process manager runs as User), TLS
+# (SSLEngine on: routers route plain HTTP only, for now).
+subtest 'refused: mod_fcgid, SSLEngine on' => sub {
+    my $libexec = vars('peruid_libexec');
+    my $ssl = "LoadModule ssl_module $libexec/mod_ssl.so\n"
+            . "LoadModule socache_shmcb_module $libexec/mod_socache_shmcb.so\n";
+    my @cases = (
+        ['LoadModule fcgid_module', "$libexec/mod_fcgid.so",
+         "LoadModule fcgid_module $libexec/mod_fcgid.so\n", '',
+         qr/PU00050: mod_fcgid starts FastCGI applications from one process manager running as User.*mod_proxy_fcgi with a php-fpm pool per user/],
+        ['SSLEngine on in a vhost', "$libexec/mod_ssl.so", $ssl,
+         "    SSLEngine on\n",
+         qr/PU00051: SSLEngine on \(\S+httpd\.conf:\d+\): the peruid MPM serves plain HTTP only, not TLS yet/],
+        ['SSLEngine optional in the main server', "$libexec/mod_ssl.so",
+         $ssl . "SSLEngine optional\n", '',
+         qr/PU00051: SSLEngine optional \(\S+httpd\.conf:\d+\)/],
+    );
+    Test::More::plan(tests => 2 * @cases + 2);
+    for my $c (@cases) {
+        my ($label, $so, $outside, $inside, $re) = @$c;
+      SKIP: {
+            skip "$so is not installed (tests/deps.sh installs it)", 2
+                unless -f $so;
+            my ($rc, $out) = configtest(
+                "    AssignUserID peruid_ta peruid_ta\n$inside",
+                outside => $outside);
+            isnt($rc, 0, "$label: -t fails");
+            like($out, $re, "$label: the MPM's message names it and says "
+                 . "what to do instead") or diag $out;
+        }
+    }
+  SKIP: {
+        skip 'mod_ssl is not installed', 2 unless -f "$libexec/mod_ssl.so";
+        my ($rc, $out) = configtest(
+            "    AssignUserID peruid_ta peruid_ta\n    SSLEngine off\n",
+            outside => $ssl);
+        is($rc, 0, 'mod_ssl loaded, SSLEngine off: -t passes') or diag $out;
+        unlike($out, qr/PU00051/, 'and the MPM says nothing about TLS');
+    }
+};
+
+# suEXEC: the wrapper runs only for User's group, and a worker is already
+# the vhost's user.  SuexecUserGroup naming the server's own user and
+# group holds: its CGI programs run as that user (started by the worker
+# itself).  One naming another user is refused at -t with what to write.
+subtest "suEXEC: SuexecUserGroup of the vhost's own user serves; "
+        . 'another user is refused' => sub {
+    my $libexec = vars('peruid_libexec');
+    plan skip_all => 'suEXEC is not installed (tests/deps.sh installs '
+        . 'apache2-suexec-pristine)'
+        unless -f "$libexec/mod_suexec.so" && -u '/usr/lib/apache2/suexec';
+    Test::More::plan(tests => 9);
+    my $load = "LoadModule suexec_module $libexec/mod_suexec.so\n";
+    my ($tb_u, $tb_g) = ids_of('peruid_tb');
+    my ($rc, $out) = configtest(
+        "    AssignUserID peruid_ta peruid_ta\n"
+        . "    SuexecUserGroup peruid_tb peruid_tb\n", outside => $load);
+    isnt($rc, 0, 'SuexecUserGroup peruid_tb in a vhost of peruid_ta: -t '
+         . 'fails');
+    like($out, qr/PU00049: SuexecUserGroup #$tb_u #$tb_g in virtual host x\.test \(\S+:\d+\): under the peruid MPM CGI programs run as the server's own user.*write "AssignUserID #$tb_u #$tb_g" in that server instead/,
+         'the message names SuexecUserGroup, the vhost and what to write')
+        or diag $out;
+    ($rc, $out) = configtest("    SuexecUserGroup peruid_tb peruid_tb\n",
+                             outside => $load);
+    isnt($rc, 0, 'SuexecUserGroup peruid_tb in a vhost of User '
+         . '(peruid_td): -t fails');
+    like($out, qr/PU00049: .*\(User\/Group\)/,
+         'the message says the vhost runs as User/Group') or diag $out;
+
+    # the vhost's own user: passes -t, and its CGI runs as that user
+    my $port = free_port();
+    my $docroot = root() . '/htdocs/a';
+    my ($master) = started_instance(\%started, 'suexec', port => $port,
+        body => $load
+            . "<VirtualHost 127.0.0.1:$port>\n"
+            . "    ServerName s.test\n"
+            . "    DocumentRoot \"$docroot\"\n"
+            . "    AssignUserID peruid_ta peruid_ta\n"
+            . "    SuexecUserGroup peruid_ta peruid_ta\n"
+            . "</VirtualHost>\n");
+    ok($master, 'SuexecUserGroup peruid_ta in a vhost of peruid_ta: '
+       . 'passes -t and starts') or return;
+    my ($ta_u, $ta_g) = ids_of('peruid_ta');
+    for my $path ('/id.cgi', '/whoami.php') {
+        my $r = http('s.test', $path, port => $port);
+        my $v = kv($r->{body});
+        is($r->{status}, 200, "s.test $path: 200") or diag $r->{raw};
+        is(($v->{uid} // '-') . '/' . ($v->{gid} // '-'), "$ta_u/$ta_g",
+           "s.test $path runs as peruid_ta");
     }
 };
