@@ -1,6 +1,10 @@
 #!/bin/sh
 # tests/deps.sh -- install what building and testing the peruid MPM needs
 # on Debian 12 (run as root).  Used by tests/demo.sh and tests/run-all.sh.
+# apache2-suexec-pristine and libapache2-mod-fcgid are there for
+# t/debian_layout.t (suEXEC and mod_fcgid under the MPM); note that
+# libapache2-mod-fcgid's postinst enables fcgid in /etc/apache2 itself.
+# iproute2: "ip netns" for the tests that run in a network namespace.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 stamp=/var/lib/apt/periodic/peruid-deps-updated
@@ -14,4 +18,5 @@ apt-get install -y --no-install-recommends \
     libcap-dev libseccomp-dev \
     libapache2-mod-php php-cli \
     libapache2-mod-perl2 libwww-perl \
-    curl procps passwd strace
+    apache2-suexec-pristine libapache2-mod-fcgid \
+    curl procps passwd strace iproute2
