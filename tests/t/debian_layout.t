@@ -25,11 +25,10 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use File::Path qw(make_path remove_tree);
-use Time::HiRes qw(time sleep);
 
 in_own_netns();
 
-plan tests => 12;
+plan tests => 13;
 
 my $inst    = root() . '/inst-debian';
 my $etc     = "$inst/apache2";          # APACHE_CONFDIR
@@ -39,7 +38,7 @@ my $pidfile = "$logs/httpd.pid";
 my $htdocs  = root() . '/htdocs';
 my ($p, $p2) = (free_port(), free_port());
 $p2 = free_port() while $p2 == $p;
-my ($ta_uid, $ta_gid) = ids_of('peruid_ta');
+my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
 my ($www_uid) = ids_of('www-data');
 
@@ -55,6 +54,14 @@ END {
         }
     }
 }
+
+# What the real Debian directories hold (names, link targets, sizes,
+# times): the test must leave them as they are.
+sub real_state {
+    my $fmt = '%p %l %s %T@ %C@\n';
+    return scalar `find /etc/apache2 /var/lib/apache2 -printf '$fmt' | sort`;
+}
+my $real_before = real_state();
 
 # The Debian tools read these; the envvars of the copy set them too.
 $ENV{APACHE_CONFDIR} = $etc;
@@ -125,6 +132,21 @@ sub served_as {
        "$label: REMOTE_ADDR is the client's address");
     is("$lip:$lport", "$local_ip:$port",
        "$label: SERVER_ADDR:SERVER_PORT are the address connected to");
+}
+
+# status_by_address($label): /status-v4 ("Require ip 127.0.0.1") and
+# /status-v6 ("Require ip ::1") each admit their own address only: with
+# every address 0.0.0.0 both would refuse both (4 tests)
+sub status_by_address {
+    my ($label) = @_;
+    my %want = ('/status-v4 127.0.0.1' => 200, '/status-v4 ::1' => 403,
+                '/status-v6 ::1' => 200, '/status-v6 127.0.0.1' => 403);
+    for my $k (sort keys %want) {
+        my ($path, $addr) = split ' ', $k;
+        my $r = http('localhost', $path, addr => $addr,
+                     port => $addr eq '::1' ? $p2 : $p);
+        is($r->{status}, $want{$k}, "$label$path over $addr: $want{$k}");
+    }
 }
 
 # start the server of the copy (a daemon); its master pid, or undef
@@ -365,14 +387,7 @@ subtest 'status.conf: Require local admits 127.0.0.1 and ::1; Require ip tells t
         like($r->{body}, qr/^ServerMPM: peruid$/m, '... the peruid MPM\'s')
             if $c->[0] eq '127.0.0.1';
     }
-    my %want = ('/status-v4 127.0.0.1' => 200, '/status-v4 ::1' => 403,
-                '/status-v6 ::1' => 200, '/status-v6 127.0.0.1' => 403);
-    for my $k (sort keys %want) {
-        my ($path, $addr) = split ' ', $k;
-        my $r = http('localhost', $path, addr => $addr,
-                     port => $addr eq '::1' ? $p2 : $p);
-        is($r->{status}, $want{$k}, "$path over $addr: $want{$k}");
-    }
+    status_by_address('');
     # and over 127.0.0.2 (loopback too, not 127.0.0.1)
     my $r = http('localhost', '/status-v4', addr => '127.0.0.2', port => $p);
     is($r->{status}, 200, '/status-v4 to 127.0.0.2 (client 127.0.0.1): 200');
@@ -574,13 +589,11 @@ subtest 'prefork, the reference: the same vhosts, addresses and status answers' 
                      port => $c->[1]);
         is($r->{status}, 200, "prefork: /server-status over $c->[0]: 200");
     }
-    my %want = ('/status-v4 127.0.0.1' => 200, '/status-v4 ::1' => 403,
-                '/status-v6 ::1' => 200, '/status-v6 127.0.0.1' => 403);
-    for my $k (sort keys %want) {
-        my ($path, $addr) = split ' ', $k;
-        my $r = http('localhost', $path, addr => $addr,
-                     port => $addr eq '::1' ? $p2 : $p);
-        is($r->{status}, $want{$k}, "prefork: $path over $addr: $want{$k}");
-    }
+    status_by_address('prefork: ');
     is(stop_server($m), '', 'prefork stopped');
+};
+
+subtest 'the real /etc/apache2 and /var/lib/apache2 untouched' => sub {
+    plan tests => 1;
+    is(real_state(), $real_before, 'the same files, links, sizes and times');
 };
