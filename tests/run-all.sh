@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/run-all.sh -- the whole test suite, from a fresh Debian 12 machine, as
-# root: installs what it needs, builds, runs the C unit tests and the
-# Apache::Test integration suite.  Exits non-zero on any failure.
+# root: installs what it needs, builds, runs the C unit tests, the
+# Apache::Test integration suite and the in-tree build recipe
+# (tests/intree.sh).  Exits non-zero on any failure.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "tests/run-all.sh: run as root" >&2; exit 1; }
@@ -9,4 +10,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/build.sh"
 make -C "$top/tests/unit"
 "$top/tests/run-integration.sh"
+# the in-tree recipe of README (builds httpd from Debian's source package,
+# about 70 s); PERUID_SKIP_INTREE=1 leaves it out of a quick local run
+if [ -z "${PERUID_SKIP_INTREE:-}" ]; then
+    "$top/tests/intree.sh"
+fi
 echo "tests/run-all.sh: all tests passed"
