@@ -9,7 +9,7 @@ dnl variable so that the list can span lines.
 peruid_objects="mod_mpm_peruid.lo config.lo pools.lo master.lo children.lo"
 peruid_objects="$peruid_objects child.lo router.lo route.lo peek.lo worker.lo"
 peruid_objects="$peruid_objects channel.lo creds.lo peruid_seccomp.lo"
-peruid_objects="$peruid_objects schedule.lo prefork_placeholder.lo"
+peruid_objects="$peruid_objects schedule.lo planner.lo prefork_placeholder.lo"
 
 APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [
     AC_CHECK_HEADER(sys/capability.h, ,

@@ -22,16 +22,21 @@
 #include "peruid.h"
 #include "creds.h"
 
-/* Signal flag: AP_SIG_GRACEFUL asked this child to finish and exit. */
+/* Signal flag: the master asked this child to finish and exit: 1 for
+ * AP_SIG_GRACEFUL (a graceful restart, or the master's request to leave),
+ * 2 for AP_SIG_GRACEFUL_STOP (a graceful stop: serve what is queued
+ * first). */
 static volatile sig_atomic_t child_stop_requested;
 
-/* Child, signal context: graceful stop or restart.  As under prefork,
- * the MPM state turns to STOPPING, so httpd ends kept-alive connections
- * after the current request; a worker waiting for a connection returns
- * from recvmsg() with EINTR. */
+/* Child, signal context: graceful stop, restart or a request to leave.
+ * As under prefork, the MPM state turns to STOPPING, so httpd ends
+ * kept-alive connections after the current request; a worker waiting
+ * for a connection returns from recvmsg() with EINTR. */
 static void child_graceful(int sig)
 {
-    child_stop_requested = 1;
+    if (child_stop_requested != 2) {
+        child_stop_requested = sig == AP_SIG_GRACEFUL_STOP ? 2 : 1;
+    }
     peruid_retained()->mpm->mpm_state = AP_MPMQ_STOPPING;
 }
 
@@ -48,6 +53,13 @@ static void child_just_die(int sig)
 int peruid_child_should_stop(void)
 {
     return child_stop_requested != 0;
+}
+
+/* Child: was it a graceful stop, after which a worker serves what the
+ * routers queued for its pool before they exited (worker_drain)? */
+int peruid_child_stop_drains(void)
+{
+    return child_stop_requested == 2;
 }
 
 /* Child, root: our own signal handlers.  The master forks with every

@@ -12,10 +12,13 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #include "httpd.h"
 #include "apr_atomic.h"
@@ -25,6 +28,11 @@
 
 #include "peruid.h"
 #include "channel.h"
+#include "planner.h"
+
+/* How long after its fork or bind a worker not yet seen waiting for a
+ * connection counts as starting (children_observe_one). */
+#define CHILDREN_STARTUP apr_time_from_sec(2)
 
 #define CHILDREN_BACKOFF_MIN apr_time_from_msec(100)
 #define CHILDREN_BACKOFF_MAX apr_time_from_sec(10)
@@ -73,35 +81,90 @@ int peruid_children_count(peruid_retained_t *rd, int role, int pool)
     return n;
 }
 
-/* Master: what every pool's workers are doing, from our table and their
- * scoreboard slots, into ps[0 .. npools-1]: alive, ready (idle; one asked
- * to leave still holds its unit of the idle count until it exits),
- * starting, asked to leave.  Returns the number of live workers. */
-int peruid_children_observe(peruid_retained_t *rd, peruid_pool_state_t *ps)
+/* Master, root: is the worker in slot blocked waiting for a connection?
+ * The kernel says (/proc/PID/syscall: the system call it sleeps in, and a
+ * worker waits in recvmsg() on its pool's channel, nowhere else); the
+ * scoreboard, which every worker can write, is never asked.  A tenant
+ * can make its own worker look idle or busy, and so change only which of
+ * its own pool's workers is asked to leave first. */
+static int children_waiting(const peruid_slot_t *sl)
+{
+    char path[40], buf[24];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)sl->pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 0;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) {
+        return 0;
+    }
+    buf[n] = '\0';
+    return atol(buf) == SYS_recvmsg && buf[0] != '-';
+}
+
+/* Master: one bound worker into its pool's facts.  Starting: forked or
+ * bound less than CHILDREN_STARTUP ago and not yet seen waiting (the
+ * kernel is asked only for those, and for all when look_idle). */
+static void children_observe_one(peruid_slot_t *sl, plan_pool_t *p,
+                                 apr_time_t now, int look_idle)
+{
+    int starting = !sl->seen_waiting && now < sl->started + CHILDREN_STARTUP;
+    int waiting = 0;
+
+    p->live++;
+    if (sl->leaving) {
+        p->leaving++;
+        return;
+    }
+    if (starting || look_idle) {
+        waiting = children_waiting(sl);
+        sl->seen_waiting |= waiting;
+    }
+    p->starting += starting && !waiting;
+    if (look_idle) {
+        p->idle += waiting;
+    }
+}
+
+/* Master: the facts of our table (and of the kernel, for the workers in
+ * it) into f: every pool's live, leaving, starting and, with look_idle,
+ * idle workers (else -1: not looked at); the workers asked to leave by
+ * the planner (leavers, room for max_daemons_used); the live workers,
+ * the free slots and the preforked workers. */
+void peruid_children_observe(peruid_retained_t *rd, plan_facts_t *f,
+                             plan_pool_t *pools, plan_leaver_t *leavers,
+                             int look_idle)
 {
     int i, n = 0;
 
-    memset(ps, 0, rd->npools * sizeof(*ps));
-    for (i = 0; i < rd->max_daemons_used; i++) {
+    f->workers = f->free_slots = f->unbound = f->prefork_live = 0;
+    for (i = 0; i < rd->npools; i++) {
+        pools[i].live = pools[i].leaving = pools[i].starting = 0;
+        pools[i].idle = look_idle ? 0 : -1;
+    }
+    for (i = 0; i < rd->cfg.server_limit; i++) {
         peruid_slot_t *sl = &rd->slots[i];
-        peruid_pool_state_t *p;
-        int status;
 
+        f->free_slots += sl->role == PERUID_ROLE_MASTER;
         if (sl->role != PERUID_ROLE_WORKER) {
             continue;
         }
-        n++;                    /* preforked ones count, they hold a slot */
-        if (sl->pool < 0 || sl->pool >= rd->npools) {
-            continue;
+        f->workers++;           /* preforked ones count, they hold a slot */
+        if (sl->leave_asked && sl->pid > 0) {
+            leavers[n].slot = i;
+            leavers[n].pool = sl->pool;
+            leavers[n++].asked_at = sl->leave_asked;
         }
-        p = &ps[sl->pool];
-        status = ap_scoreboard_image->servers[i][0].status;
-        p->live++;
-        p->ready += status == SERVER_READY;
-        p->starting += status == SERVER_STARTING;
-        p->leaving += sl->leaving;
+        if (sl->pool >= 0 && sl->pool < rd->npools) {
+            children_observe_one(sl, &pools[sl->pool], f->now, look_idle);
+        }
     }
-    return n;
+    f->nleavers = n;
+    f->prefork_live = f->unbound = peruid_children_preforked(rd);
 }
 
 /* Master: is there a scoreboard slot for one more child? */
@@ -185,27 +248,73 @@ int peruid_children_bind(peruid_master_t *m, int pool)
         return 0;
     }
     sl->pool = pool;
+    sl->started = apr_time_now();
+    sl->seen_waiting = 0;
     return 1;
 }
 
-/* Master: ask an idle worker of pool to leave (graceful: it is waiting
- * for a connection, so it exits at once).  Returns 1 if one was found. */
-int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool)
+/* Master: the worker of pool to ask to leave: one the kernel shows
+ * waiting for a connection (it leaves at once), else the one that has
+ * served longest (it leaves after its connection); -1 if none. */
+static int children_leave_choice(peruid_retained_t *rd, int pool)
 {
-    int i;
+    int i, busy = -1;
 
     for (i = 0; i < rd->max_daemons_used; i++) {
         peruid_slot_t *sl = &rd->slots[i];
 
-        if (sl->role == PERUID_ROLE_WORKER && sl->pool == pool
-            && !sl->leaving && sl->pid > 0
-            && ap_scoreboard_image->servers[i][0].status == SERVER_READY) {
-            sl->leaving = 1;
-            ap_mpm_safe_kill(sl->pid, AP_SIG_GRACEFUL);
-            return 1;
+        if (sl->role != PERUID_ROLE_WORKER || sl->pool != pool
+            || sl->leaving || sl->pid <= 0) {
+            continue;
+        }
+        if (children_waiting(sl)) {
+            return i;
+        }
+        if (busy < 0 || sl->started < rd->slots[busy].started) {
+            busy = i;
         }
     }
-    return 0;
+    return busy;
+}
+
+/* Master: ask one worker of pool to leave (PLAN_LEAVE): AP_SIG_GRACEFUL,
+ * as a graceful restart does; a waiting worker exits at once, a busy one
+ * after its connection.  One that is still alive leave_grace later is
+ * killed (PLAN_KILL).  Returns 1 if one was asked. */
+int peruid_children_ask_to_leave(peruid_retained_t *rd, int pool,
+                                 apr_time_t now)
+{
+    int slot = children_leave_choice(rd, pool);
+    peruid_slot_t *sl;
+
+    if (slot < 0) {
+        return 0;
+    }
+    sl = &rd->slots[slot];
+    sl->leaving = 1;
+    sl->leave_asked = now;
+    ap_mpm_safe_kill(sl->pid, AP_SIG_GRACEFUL);
+    return 1;
+}
+
+/* Master: PLAN_KILL: the worker in slot was asked to leave by the planner
+ * at asked_at and is still there.  Only if the slot still holds that
+ * request: a reaped and reused slot is left alone. */
+void peruid_children_kill(peruid_master_t *m, int slot, apr_time_t now)
+{
+    peruid_slot_t *sl = &m->rd->slots[slot];
+
+    if (sl->role != PERUID_ROLE_WORKER || !sl->leave_asked
+        || sl->pid <= 0) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PERUID_LOGNO(00052)
+                 "worker %ld (uid %ld) did not leave %ld s after it was "
+                 "asked to make room; killing it", (long)sl->pid,
+                 sl->pool >= 0 ? (long)m->rd->pools[sl->pool].uid : -1L,
+                 (long)apr_time_sec(now - sl->leave_asked));
+    ap_mpm_safe_kill(sl->pid, SIGKILL);
+    sl->leave_asked = 0;            /* once: the reaper takes it from here */
 }
 
 /* Master: a worker that died without leaving its pool's counters itself
@@ -245,6 +354,7 @@ static void children_gone(int slot, pid_t pid, ap_generation_t gen)
     sl->pool = -1;
     sl->pid = 0;
     sl->leaving = 0;
+    sl->leave_asked = 0;
 }
 
 /* Master: note a child started in slot. */
@@ -254,6 +364,9 @@ static void children_started(peruid_retained_t *rd, int slot, pid_t pid)
 
     sl->pid = pid;
     sl->generation = rd->mpm->my_generation;
+    sl->started = apr_time_now();
+    sl->seen_waiting = 0;
+    sl->leave_asked = 0;
     ap_scoreboard_image->parent[slot].pid = pid;
     ap_scoreboard_image->parent[slot].generation = sl->generation;
     ap_run_child_status(ap_server_conf, pid, sl->generation, slot,

@@ -69,6 +69,7 @@ static void master_read_control(peruid_master_t *m)
         if (rv == APR_SUCCESS && msg.pool < (apr_uint32_t)rd->npools
             && peruid_chan_check(&msg, PERUID_MSG_SPAWN, msg.pool, fd >= 0)
                == APR_SUCCESS) {
+            peruid_schedule_watch(m, (int)msg.pool);
             asked = 1;
             continue;
         }

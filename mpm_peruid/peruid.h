@@ -33,6 +33,7 @@
 #include "scoreboard.h"
 
 #include "peruid_logno.h"
+#include "planner.h"
 
 #define PERUID_MODULE_NAME "mpm_peruid"
 
@@ -91,24 +92,20 @@ typedef struct {
     int in_config;          /* named by the current generation           */
     int fails;              /* master: workers that died in a row        */
     apr_time_t next_spawn;  /* master: no fork before (back-off)         */
-    apr_time_t short_since; /* master: first seen short of workers       */
-    apr_uint32_t short_taken;   /* master: stat->taken at short_since    */
 } peruid_pool_t;
 
-/* Shared-memory counters of one pool, written by routers, workers and the
- * master with atomics.  idle is signed: ready workers minus connections
- * dispatched to them; below zero, connections wait for a worker. */
+/* Shared-memory counters of one pool, written by routers, its workers
+ * and the master with atomics.  They decide nothing for the master (its
+ * planner reads the kernel, its own table and the routers' page, see
+ * schedule.c); routers use them as a hint of when to ask for a pass.
+ * idle is signed: ready workers minus connections dispatched to them;
+ * below zero, connections wait for a worker. */
 typedef struct {
     volatile apr_uint32_t idle;
     volatile apr_uint32_t starting;
-    volatile apr_uint32_t retire;   /* master: busy workers that should
-                                     * leave after their connection      */
     volatile apr_uint32_t last_retire;  /* workers: the second (apr_time
                                      * seconds) one last left for being
                                      * idle; one a second per pool       */
-    volatile apr_uint32_t taken;    /* workers: connections taken off the
-                                     * channel (wraps); the master's
-                                     * measure of how fast they drain it */
 } peruid_pool_stat_t;
 
 /* What the master knows of each scoreboard slot.  Master-private: the
@@ -120,6 +117,11 @@ typedef struct {
     pid_t pid;
     ap_generation_t generation;
     int leaving;            /* asked to leave (graceful, make room)      */
+    apr_time_t started;     /* forked, or bound to its pool              */
+    apr_time_t leave_asked; /* when the planner asked it to leave (0: it
+                             * did not); killed after the grace period   */
+    int seen_waiting;       /* the kernel showed it waiting for a
+                             * connection: no longer starting            */
     int bind_send;          /* preforked worker, unbound: the master's
                              * end of its bind socket, else -1           */
     int bind_recv;          /* the child's end (-1 in the master once
@@ -153,6 +155,8 @@ typedef struct {
     volatile apr_uint32_t *last_used;   /* shared, master and routers
                                  * only: per pool, the second (since the
                                  * master started) of its last dispatch */
+    volatile apr_uint32_t *sent;    /* same page: per pool, connections
+                                 * the routers sent it (wraps)           */
     apr_time_t epoch;           /* when the master started               */
     int ctl_send;           /* routers -> master: spawn requests         */
     int ctl_recv;
@@ -203,20 +207,9 @@ void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
 peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool);
 apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool);
 apr_int32_t peruid_stat_get(volatile apr_uint32_t *v);
-int peruid_stat_take(volatile apr_uint32_t *v);
 void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now);
 apr_uint32_t peruid_pool_last_used(peruid_retained_t *rd, int pool);
-
-/* What a pool's workers are doing (children.c, master-private), and
- * what the master's scheduler (schedule.c) makes of it in one pass. */
-typedef struct {
-    int live;
-    int ready;              /* idle (SERVER_READY)                       */
-    int starting;
-    int leaving;            /* asked to leave, not gone yet              */
-    int waiting;            /* connections queued in the pool's channel  */
-    int need;               /* workers the pool lacks                    */
-} peruid_pool_state_t;
+apr_uint32_t peruid_pool_sent(peruid_retained_t *rd, int pool);
 
 /* The master's context for one generation (master.c, children.c). */
 typedef struct {
@@ -230,12 +223,16 @@ typedef struct {
     int no_routers;         /* stopping: routers are not replaced        */
     int no_workers;         /* stopping: workers are not started         */
     int fatal;              /* a router of this generation failed fatally */
-    peruid_pool_state_t *ps;    /* schedule.c: one entry per pool        */
-    int *retire_asked;          /* schedule.c: per pool, busy workers the
-                                 * master asked to leave (the shared
-                                 * counter is writable by the pool's own
-                                 * workers, so never trusted above this) */
-    struct pollfd *pfd;         /* schedule.c: one entry per pool        */
+    /* schedule.c: the planner's facts, memory and plan (planner.h) */
+    plan_pool_t *plan_pools;    /* one entry per pool                    */
+    plan_memory_t *plan_memory; /* one entry per pool, kept across passes */
+    plan_work_t *plan_work;     /* one entry per pool                    */
+    plan_leaver_t *leavers;     /* one entry per slot                    */
+    plan_action_t *actions;
+    int max_actions;
+    char *watch;                /* per pool: look at its queue in every
+                                 * pass (a router asked, or it was short) */
+    struct pollfd *pfd;         /* one entry per pool                    */
 } peruid_master_t;
 
 /* master.c */
@@ -245,6 +242,7 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
 /* schedule.c -- which pool gets the next worker */
 apr_status_t peruid_schedule_init(peruid_master_t *m);
 void peruid_schedule(peruid_master_t *m, int periodic);
+void peruid_schedule_watch(peruid_master_t *m, int pool);
 
 /* children.c -- the master's table of its children */
 apr_status_t peruid_children_init(peruid_retained_t *rd);
@@ -254,8 +252,12 @@ int peruid_children_count(peruid_retained_t *rd, int role, int pool);
 int peruid_children_signal(peruid_retained_t *rd, int role, int sig);
 void peruid_children_reclaim(peruid_retained_t *rd, int terminate);
 int peruid_children_reap(peruid_master_t *m);
-int peruid_children_ask_idle_to_leave(peruid_retained_t *rd, int pool);
-int peruid_children_observe(peruid_retained_t *rd, peruid_pool_state_t *ps);
+int peruid_children_ask_to_leave(peruid_retained_t *rd, int pool,
+                                 apr_time_t now);
+void peruid_children_kill(peruid_master_t *m, int slot, apr_time_t now);
+void peruid_children_observe(peruid_retained_t *rd, plan_facts_t *f,
+                             plan_pool_t *pools, plan_leaver_t *leavers,
+                             int look_idle);
 int peruid_children_have_slot(peruid_retained_t *rd);
 int peruid_children_preforked(peruid_retained_t *rd);
 int peruid_children_bind(peruid_master_t *m, int pool);
@@ -275,6 +277,7 @@ void peruid_worker_register_hooks(apr_pool_t *p);
 apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
                               peruid_role_e role, int slot);
 int peruid_child_should_stop(void);
+int peruid_child_stop_drains(void);
 void peruid_child_exit(peruid_retained_t *rd, apr_pool_t *pchild, int code)
     __attribute__((noreturn));
 void peruid_child_block_signals(sigset_t *was);

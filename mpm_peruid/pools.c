@@ -26,7 +26,9 @@
 #include "channel.h"
 #include "creds.h"
 
-#define POOLS_LRU_SIZE (PERUID_MAX_POOLS * sizeof(apr_uint32_t))
+/* The routers' page: per pool, the second of its last dispatch, then
+ * the connections sent to it (peruid_pool_touch). */
+#define POOLS_LRU_SIZE (2 * PERUID_MAX_POOLS * sizeof(apr_uint32_t))
 
 /* Master, root, first start: the table, the shared counters, the pools'
  * last-use times and the control channel; all kept for the life of the
@@ -63,6 +65,7 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
     }
     rd->stats = m;
     rd->last_used = lru;
+    rd->sent = rd->last_used + PERUID_MAX_POOLS;
     rd->epoch = apr_time_now();
     rd->ctl_send = ctl[0];
     rd->ctl_recv = ctl[1];
@@ -247,7 +250,7 @@ apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
     if (munmap((void *)rd->last_used, POOLS_LRU_SIZE) < 0) {
         return errno;
     }
-    rd->last_used = NULL;
+    rd->last_used = rd->sent = NULL;
     if (own > 0 && munmap(base, own) < 0) {
         return errno;
     }
@@ -265,29 +268,24 @@ apr_int32_t peruid_stat_get(volatile apr_uint32_t *v)
     return (apr_int32_t)apr_atomic_read32(v);
 }
 
-/* Any process: take one unit from counter v if it holds any.  Returns 1
- * if a unit was taken. */
-int peruid_stat_take(volatile apr_uint32_t *v)
-{
-    apr_uint32_t cur;
-
-    while ((apr_int32_t)(cur = apr_atomic_read32(v)) > 0) {
-        if (apr_atomic_cas32(v, cur - 1, cur) == cur) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Router (User): note that pool was just given a connection.  One plain
- * store of whole seconds: the master only orders pools by it. */
+/* Router (User): note that pool was just given a connection: one more
+ * sent (the master's measure of how fast the pool's workers take them,
+ * against the kernel's count of those still queued), and the time, in
+ * whole seconds, by which the master orders pools (a plain store). */
 void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now)
 {
     apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now - rd->epoch);
 
+    apr_atomic_inc32(&rd->sent[pool]);
     if (rd->last_used[pool] != sec) {
         rd->last_used[pool] = sec;
     }
+}
+
+/* Master: the connections routers have sent to pool so far (wraps). */
+apr_uint32_t peruid_pool_sent(peruid_retained_t *rd, int pool)
+{
+    return apr_atomic_read32(&rd->sent[pool]);
 }
 
 /* Master: the second (since the master started) pool last had a

@@ -153,20 +153,16 @@ static int worker_retire_idle(peruid_worker_t *w)
     }
 }
 
-/* Worker (vhost user): join the pool's idle count, unless the master
- * asked one busy worker of the pool to leave when done
- * (peruid_children_ask_busy_to_leave: another user needs the slot) and we
- * are the first to see it.  Too many
- * spares are not judged here but by the master, once a second, as
- * prefork does: a pool whose load comes and goes keeps its workers
- * instead of forking them again.  Returns 0 when the worker should exit. */
+/* Worker (vhost user): join the pool's idle count, the routers' hint
+ * (router_dispatch).  Too many spares are not judged here but by the
+ * master, once a second, as prefork does: a pool whose load comes and
+ * goes keeps its workers instead of forking them again; a worker the
+ * master asks to leave gets AP_SIG_GRACEFUL (worker_wait sees it).
+ * Returns 1: the worker goes on. */
 static int worker_become_ready(peruid_worker_t *w)
 {
     if (w->counted_idle) {
         return 1;
-    }
-    if (peruid_stat_take(&w->stat->retire)) {
-        return 0;
     }
     ap_update_child_status(w->sbh, SERVER_READY, NULL);
     apr_atomic_inc32(&w->stat->idle);
@@ -416,28 +412,27 @@ static void worker_serve(peruid_worker_t *w, int fd)
     }
 }
 
-/* Worker (vhost user): take the connection out of the idle count, count
- * it as taken (sched_confirm) and serve it. */
+/* Worker (vhost user): take the connection out of the idle count and
+ * serve it. */
 static void worker_take(peruid_worker_t *w, int fd)
 {
-    apr_atomic_inc32(&w->stat->taken);
     w->counted_idle = 0;    /* the router that sent fd took our unit */
     w->idle_until = 0;
     worker_serve(w, fd);
 }
 
-/* Worker, graceful stop (not restart): serve what routers queued before
- * they exited, then leave.  On a restart the new generation serves it.
- * Every connection a router queued took one unit of the idle count, so
- * each one served here gives one back, as a worker becoming ready for it
- * would. */
+/* Worker, graceful stop (not a restart, nor the master's request to
+ * leave): serve what routers queued before they exited, then leave.  On
+ * a restart the new generation serves it; after a request to leave, the
+ * pool's other workers do.  Every connection a router queued took one
+ * unit of the idle count, so each one served here gives one back, as a
+ * worker becoming ready for it would. */
 static void worker_drain(peruid_worker_t *w)
 {
     apr_status_t rv;
     int fd;
 
-    if (w->rd->mpm->my_generation
-        != ap_scoreboard_image->global->running_generation) {
+    if (!peruid_child_stop_drains()) {
         return;
     }
     while ((rv = worker_recv(w, &fd, 0)) != APR_EOF) {

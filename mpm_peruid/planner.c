@@ -1,0 +1,308 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * planner.c -- which pool gets the next worker, whose workers leave to
+ * make room, which spares to keep: the master's policy, as a pure
+ * function of the facts of one pass (planner.h).  Runs in the master
+ * (root) when schedule.c calls it, and in the unit tests; it makes no
+ * system call and keeps no state: what it must remember between passes
+ * it hands back in plan_t.memory.
+ *
+ * One pass:
+ *   1. need     every pool: the workers it lacks for the connections in
+ *               its channel (plan_need), confirmed (plan_confirm);
+ *   2. grant    pools that lack workers get them, the pool with the
+ *               fewest workers first: a preforked worker bound, else a
+ *               fork, within MaxRequestWorkers and the free slots;
+ *   3. room     at MaxRequestWorkers: workers already leaving cover the
+ *               rest first; then the least recently used pool that has
+ *               nothing queued gives a worker up (pools above
+ *               MinSpareServers first); else the pool with the most
+ *               workers, above the needy pool's, gives one up after its
+ *               current connection;
+ *   4. spares   when nothing is queued anywhere: MinSpareServers idle or
+ *               starting workers per pool, PeruidPreforkedWorkers for no
+ *               pool yet; once a second one idle worker of each pool
+ *               above MaxSpareServers leaves;
+ *   5. grace    a worker asked to leave longer than leave_grace ago is
+ *               killed: a tenant that ignores the request keeps nothing.
+ */
+
+#include <string.h>
+
+#include "planner.h"
+
+/* Planner: add an action, if there is room for it (there always is when
+ * the caller sized the array as schedule.c does; a full array only
+ * shortens this pass). */
+static int plan_add(plan_t *out, plan_kind_e kind, int pool, int slot)
+{
+    if (out->nactions >= out->max_actions) {
+        return 0;
+    }
+    out->actions[out->nactions].kind = kind;
+    out->actions[out->nactions].pool = pool;
+    out->actions[out->nactions].slot = slot;
+    out->nactions++;
+    return 1;
+}
+
+/* Planner: look again at when (the earliest wins). */
+static void plan_look_at(plan_t *out, apr_time_t when)
+{
+    if (!out->next_pass || when < out->next_pass) {
+        out->next_pass = when;
+    }
+}
+
+/* Planner: a pool whose workers are all busy gets more only if it is
+ * still short grow_delay after it was first seen short, and its workers
+ * took fewer connections in that time than still lack a worker:
+ * connections that wait a moment for a worker to finish (often one
+ * closing its previous connection), or for a CPU on a saturated machine,
+ * do not fork workers that would add no CPU and then sit idle;
+ * connections that wait because the workers are slow or stuck do.  A
+ * pool with no worker gets one at once.  Returns the need confirmed. */
+static int plan_confirm(const plan_facts_t *f, int i, int need,
+                        plan_t *out)
+{
+    const plan_pool_t *p = &f->pools[i];
+    plan_memory_t *mem = &out->memory[i];
+
+    if (need <= 0) {
+        mem->short_since = 0;
+        return 0;
+    }
+    if (p->live - p->leaving <= 0) {
+        return need;                    /* cold: no worker at all */
+    }
+    if (!mem->short_since) {
+        mem->short_since = f->now;
+        mem->short_took = p->took;
+    }
+    else if (f->now >= mem->short_since + f->grow_delay) {
+        mem->short_since = 0;
+        /* unsigned: the count wraps */
+        return p->took - mem->short_took < (apr_uint32_t)need ? need : 0;
+    }
+    plan_look_at(out, mem->short_since + f->grow_delay);
+    return 0;
+}
+
+/* Planner: the workers pool i lacks: its queued connections less the
+ * workers about to take them (starting, or idle and waking up), and at
+ * least one while connections are queued and no worker is left.  None
+ * while the pool backs off after failed workers. */
+static int plan_need(const plan_facts_t *f, int i, plan_t *out)
+{
+    const plan_pool_t *p = &f->pools[i];
+    int need = p->queued - p->starting - (p->idle > 0 ? p->idle : 0);
+
+    if (p->queued > 0 && p->live - p->leaving <= 0 && need < 1) {
+        need = 1;
+    }
+    if (p->backing_off) {
+        return 0;
+    }
+    return plan_confirm(f, i, need, out);
+}
+
+/* Planner: the pool that lacks workers and has the fewest; -1 if none. */
+static int plan_neediest(const plan_facts_t *f, const plan_t *out)
+{
+    int i, best = -1;
+
+    for (i = 0; i < f->npools; i++) {
+        if (out->work[i].need > 0
+            && (best < 0 || out->work[i].live < out->work[best].live)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Planner: step 2.  Returns the live workers after the grants. */
+static int plan_grant(const plan_facts_t *f, plan_t *out)
+{
+    int i, workers = f->workers, unbound = f->unbound;
+    int free_slots = f->free_slots;
+
+    while ((i = plan_neediest(f, out)) >= 0) {
+        if (unbound > 0) {
+            unbound--;                  /* already counted in workers */
+            plan_add(out, PLAN_BIND, i, -1);
+            plan_look_at(out, f->now + f->refill_delay);
+        }
+        else if (workers < f->max_workers && free_slots > 0) {
+            workers++;
+            free_slots--;
+            plan_add(out, PLAN_FORK, i, -1);
+        }
+        else {
+            break;
+        }
+        out->work[i].need--;
+        out->work[i].live++;
+    }
+    return workers;
+}
+
+/* Planner: the pool other than except with nothing queued and more than
+ * keep workers not leaving, used least recently; -1 if none. */
+static int plan_lru(const plan_facts_t *f, const plan_t *out, int except,
+                    int keep)
+{
+    int i, best = -1;
+
+    for (i = 0; i < f->npools; i++) {
+        const plan_work_t *w = &out->work[i];
+
+        if (i == except || f->pools[i].queued > 0
+            || w->live - w->leaving <= keep) {
+            continue;
+        }
+        if (best < 0 || f->pools[i].last_used < f->pools[best].last_used) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Planner: the pool other than pool with the most workers not leaving,
+ * if that is more than one above pool's own; -1 if none. */
+static int plan_biggest(const plan_facts_t *f, const plan_t *out, int pool)
+{
+    int i, best = -1, best_n = out->work[pool].live + 1, n;
+
+    for (i = 0; i < f->npools; i++) {
+        n = out->work[i].live - out->work[i].leaving;
+        if (i != pool && n > best_n) {
+            best = i;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+/* Planner: at MaxRequestWorkers, one worker of another pool leaves for
+ * pool (see step 3).  Returns 1 if one was asked. */
+static int plan_make_room(const plan_facts_t *f, plan_t *out, int pool)
+{
+    int victim = plan_lru(f, out, pool, f->min_spare);
+
+    if (victim < 0) {
+        victim = plan_lru(f, out, pool, 0);
+    }
+    if (victim < 0) {
+        victim = plan_biggest(f, out, pool);
+    }
+    if (victim < 0 || !plan_add(out, PLAN_LEAVE, victim, -1)) {
+        return 0;
+    }
+    out->work[victim].leaving++;
+    return 1;
+}
+
+/* Planner: step 3, for the need step 2 left.  Returns the workers still
+ * lacking. */
+static int plan_room(const plan_facts_t *f, plan_t *out)
+{
+    int i, unmet = 0, pending = 0;
+
+    for (i = 0; i < f->npools; i++) {
+        unmet += out->work[i].need;
+        pending += out->work[i].leaving;
+    }
+    if (!unmet) {
+        return 0;
+    }
+    /* the slots of workers already leaving go to the neediest pools
+     * first; only what they do not cover asks more workers to leave */
+    while ((i = plan_neediest(f, out)) >= 0) {
+        if (pending > 0) {
+            pending--;
+        }
+        else if (!plan_make_room(f, out, i)) {
+            break;
+        }
+        out->work[i].need--;
+        out->work[i].live++;            /* the slot is promised to it */
+    }
+    return unmet;
+}
+
+/* Planner: step 4, when nothing is queued anywhere.  MinSpareServers is
+ * counted from the idle workers the kernel showed, so only in a pass
+ * that looked (idle >= 0). */
+static void plan_spares(const plan_facts_t *f, plan_t *out, int workers)
+{
+    int i, n, free_slots = f->free_slots - (workers - f->workers);
+
+    for (i = 0; i < f->npools; i++) {
+        const plan_pool_t *p = &f->pools[i];
+
+        if (p->queued > 0) {
+            return;                     /* a slot given up is not retaken */
+        }
+    }
+    for (i = 0; i < f->npools; i++) {
+        const plan_pool_t *p = &f->pools[i];
+
+        n = p->idle < 0 ? 0 : f->min_spare - p->idle - p->starting;
+        while (p->in_config && !p->backing_off && n-- > 0
+               && workers < f->max_workers && free_slots > 0
+               && plan_add(out, PLAN_FORK, i, -1)) {
+            workers++;
+            free_slots--;
+        }
+        if (f->periodic && p->idle > f->max_spare) {
+            plan_add(out, PLAN_LEAVE, i, -1);
+        }
+    }
+    n = f->preforked - f->prefork_live;
+    while (n-- > 0 && workers < f->max_workers && free_slots > 0
+           && plan_add(out, PLAN_FORK, -1, -1)) {
+        workers++;
+        free_slots--;
+    }
+}
+
+/* Planner: step 5. */
+static void plan_grace(const plan_facts_t *f, plan_t *out)
+{
+    int i;
+
+    for (i = 0; i < f->nleavers; i++) {
+        const plan_leaver_t *l = &f->leavers[i];
+
+        if (f->now >= l->asked_at + f->leave_grace) {
+            plan_add(out, PLAN_KILL, l->pool, l->slot);
+        }
+        else {
+            plan_look_at(out, l->asked_at + f->leave_grace);
+        }
+    }
+}
+
+/* Master (or a unit test): see planner.h. */
+void peruid_plan(const plan_facts_t *f, plan_t *out)
+{
+    int i, workers;
+
+    out->nactions = 0;
+    out->next_pass = 0;
+    if (out->memory != f->memory) {
+        memcpy(out->memory, f->memory, f->npools * sizeof(*out->memory));
+    }
+    for (i = 0; i < f->npools; i++) {
+        out->work[i].live = f->pools[i].live;
+        out->work[i].leaving = f->pools[i].leaving;
+        out->work[i].need = plan_need(f, i, out);
+    }
+    plan_grace(f, out);
+    workers = plan_grant(f, out);
+    out->unmet = plan_room(f, out);
+    if (!out->unmet) {
+        plan_spares(f, out, workers);
+    }
+}
