@@ -107,14 +107,23 @@ static int plan_need(const plan_facts_t *f, int i, plan_t *out)
     return plan_confirm(f, i, need, out);
 }
 
-/* Planner: the pool that lacks workers and has the fewest; -1 if none. */
+/* Planner: the workers pool i has that are not leaving (granted ones
+ * included). */
+static int plan_staying(const plan_t *out, int i)
+{
+    return out->work[i].live - out->work[i].leaving;
+}
+
+/* Planner: the pool that lacks workers and has the fewest that stay (a
+ * pool whose workers all leave is as cold as one with none); -1 if
+ * none. */
 static int plan_neediest(const plan_facts_t *f, const plan_t *out)
 {
     int i, best = -1;
 
     for (i = 0; i < f->npools; i++) {
         if (out->work[i].need > 0
-            && (best < 0 || out->work[i].live < out->work[best].live)) {
+            && (best < 0 || plan_staying(out, i) < plan_staying(out, best))) {
             best = i;
         }
     }

@@ -135,7 +135,7 @@ rm -rf "$root"
 mkdir -p "$root"
 chmod 0755 "$root"
 mkdir -p "$root/htdocs"
-for site in default a a2 b; do
+for site in default a a2 b attack; do
     cp -R "$tests/htdocs/$site" "$root/htdocs/$site"
     cp "$tests"/htdocs/common/* "$root/htdocs/$site/"   # whoami.php etc.
 done
@@ -144,6 +144,9 @@ find "$root/htdocs" -type d -exec chmod 0755 {} +
 find "$root/htdocs" -type f -exec chmod 0644 {} +
 find "$root/htdocs" -type f -name '*.cgi' -exec chmod 0755 {} +
 chown -R peruid_ta:peruid_ta "$root/htdocs/a" "$root/htdocs/a2"
+# the attacker fixtures (t/attack_*.t): served only by test vhosts of
+# peruid_ta that enable PHP's FFI
+chown -R peruid_ta:peruid_ta "$root/htdocs/attack"
 chown -R peruid_tb:peruid_tb "$root/htdocs/b"
 chown -R peruid_td:peruid_td "$root/htdocs/default"
 

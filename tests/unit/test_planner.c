@@ -732,11 +732,12 @@ static const case_t cases[] = {
     /* the grants of this pass count: p0 and p1 take turns as they level */
     { "fewest: grants count as they are made",
       fewest_level, "fork:0 fork:0 fork:1 fork:0", NOT_SET, 2 },
-    /* fewest counts the slots a pool holds, leaving workers included
-     * (planner.h: live): p1 (1) gets the free slot before cold p0 (2
-     * leaving), whose need its own leavers' slots cover (pending) */
+    /* fewest counts the workers that stay: p0, whose 2 workers both
+     * leave, is as cold as a pool with none and gets the free slot
+     * before p1 (1 worker); p1's need, unmet by a grant, is then
+     * covered by p0's leavers' slots (pending), with no new leave */
     { "fewest: a pool whose workers all leave",
-      fewest_leaving, "fork:1", NOT_SET, 1 },
+      fewest_leaving, "fork:0", NOT_SET, 1 },
     /* the preforked worker goes to the first, forks after it */
     { "fewest: bind first, then fork",
       bind_then_fork, "bind:0 fork:1 fork:1", MS(100), 0 },
