@@ -218,6 +218,29 @@ static const char *set_preforked(cmd_parms *cmd, void *dummy,
     return NULL;
 }
 
+/* Master, root, config read: PeruidMaxUserShare, a percentage of
+ * MaxRequestWorkers, 1 to 100, with or without a "%". */
+static const char *set_user_share(cmd_parms *cmd, void *dummy,
+                                  const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_size_t n = strlen(arg);
+    int v;
+
+    if (err) {
+        return err;
+    }
+    if (n > 1 && arg[n - 1] == '%') {
+        arg = apr_pstrmemdup(cmd->temp_pool, arg, n - 1);
+    }
+    if ((err = peruid_int_arg(cmd, arg, 1, &v)) || v > 100) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a percentage "
+                            "from 1 to 100", cmd->cmd->name, arg);
+    }
+    peruid_retained()->cfg.user_share = v;
+    return NULL;
+}
+
 /* Master, root, config read: a time in seconds, or with an "ms" suffix.
  * cmd->info is the offset of the field in peruid_settings_t. */
 static const char *set_time_setting(cmd_parms *cmd, void *dummy,
@@ -276,6 +299,9 @@ const command_rec peruid_cmds[] = {
                   RSRC_CONF, "Time an idle worker waits before it exits"),
     AP_INIT_TAKE1("PeruidPreforkedWorkers", set_preforked, NULL, RSRC_CONF,
                   "Workers forked ahead of need, not yet bound to a user"),
+    AP_INIT_TAKE1("PeruidMaxUserShare", set_user_share, NULL, RSRC_CONF,
+                  "Share of MaxRequestWorkers one user's workers may hold, "
+                  "in percent"),
     AP_GRACEFUL_SHUTDOWN_TIMEOUT_COMMAND,
     { NULL }
 };
@@ -293,6 +319,7 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
     cfg->peek_timeout = PERUID_DEFAULT_PEEK_TIMEOUT;
     cfg->idle_timeout = PERUID_DEFAULT_IDLE_TIMEOUT;
     cfg->preforked = 0;
+    cfg->user_share = PERUID_DEFAULT_USER_SHARE;
 }
 
 /* Master, root: how many routers.  PeruidRouters 0: one per

@@ -43,6 +43,8 @@
 #define PERUID_MAX_ROUTERS        64
 #define PERUID_ROUTER_CONNS       4096   /* peeked connections/router   */
 #define PERUID_MAX_PREFORKED      64     /* PeruidPreforkedWorkers      */
+#define PERUID_POOL_QUEUE_BYTES   8192   /* a pool channel's send buffer:
+                                          * about 20 queued connections */
 
 /* Defaults of the directives (docs/directives.md). */
 #define PERUID_DEFAULT_START          5
@@ -55,6 +57,7 @@
 #define PERUID_DEFAULT_IDLE_TIMEOUT   apr_time_from_sec(30)
 #define PERUID_MAX_TIME_SETTING       apr_time_from_sec(86400)
 #define PERUID_CPUS_PER_ROUTER        4      /* PeruidRouters 0          */
+#define PERUID_DEFAULT_USER_SHARE     50     /* PeruidMaxUserShare, %     */
 
 typedef enum {
     PERUID_ROLE_MASTER = 0,
@@ -75,6 +78,8 @@ typedef struct {
     apr_interval_time_t peek_timeout;   /* PeruidPeekTimeout             */
     apr_interval_time_t idle_timeout;   /* PeruidIdleTimeout             */
     int preforked;          /* PeruidPreforkedWorkers                    */
+    int user_share;         /* PeruidMaxUserShare: percent of
+                             * MaxRequestWorkers one user's pool may hold */
 } peruid_settings_t;
 
 /* One distinct user/group pair of the configuration.  Lives across

@@ -28,6 +28,7 @@
  *               killed: a tenant that ignores the request keeps nothing.
  */
 
+#include <limits.h>
 #include <string.h>
 
 #include "planner.h"
@@ -89,17 +90,35 @@ static int plan_confirm(const plan_facts_t *f, int i, int need,
     return 0;
 }
 
+/* Planner: how many more workers pool i may have under its cap (a
+ * large number when there is none). */
+static int plan_headroom(const plan_facts_t *f, int i)
+{
+    const plan_pool_t *p = &f->pools[i];
+
+    if (f->user_cap <= 0) {
+        return INT_MAX;
+    }
+    return f->user_cap - (p->live - p->leaving);
+}
+
 /* Planner: the workers pool i lacks: its queued connections less the
  * workers about to take them (starting, or idle and waking up), and at
- * least one while connections are queued and no worker is left.  None
- * while the pool backs off after failed workers. */
+ * least one while connections are queued and no worker is left; never
+ * more than its cap leaves room for (user_cap: one user's connections,
+ * however many or slow, leave the other users their share).  None while
+ * the pool backs off after failed workers. */
 static int plan_need(const plan_facts_t *f, int i, plan_t *out)
 {
     const plan_pool_t *p = &f->pools[i];
     int need = p->queued - p->starting - (p->idle > 0 ? p->idle : 0);
+    int room = plan_headroom(f, i);
 
     if (p->queued > 0 && p->live - p->leaving <= 0 && need < 1) {
         need = 1;
+    }
+    if (need > room) {
+        need = room;
     }
     if (p->backing_off) {
         return 0;
@@ -258,6 +277,9 @@ static void plan_spares(const plan_facts_t *f, plan_t *out, int workers)
         const plan_pool_t *p = &f->pools[i];
 
         n = p->idle < 0 ? 0 : f->min_spare - p->idle - p->starting;
+        if (n > plan_headroom(f, i)) {
+            n = plan_headroom(f, i);
+        }
         while (p->in_config && !p->backing_off && n-- > 0
                && workers < f->max_workers && free_slots > 0
                && plan_add(out, PLAN_FORK, i, -1)) {

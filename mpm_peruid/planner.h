@@ -82,6 +82,8 @@ typedef struct {
     int min_spare;          /* MinSpareServers (per pool)                */
     int max_spare;          /* MaxSpareServers (per pool)                */
     int preforked;          /* PeruidPreforkedWorkers                    */
+    int user_cap;           /* workers one pool may have, not leaving
+                             * (PeruidMaxUserShare); 0: no cap           */
     apr_interval_time_t grow_delay;     /* see planner.c, plan_confirm   */
     apr_interval_time_t refill_delay;   /* after a bind, look again then */
     apr_interval_time_t leave_grace;    /* asked to leave: killed after  */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 
 #include "httpd.h"
@@ -73,6 +74,26 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
     return rd->pools ? APR_SUCCESS : APR_ENOMEM;
 }
 
+/* Master, root: bound the connections a pool's channel holds for its
+ * workers (PERUID_POOL_QUEUE_BYTES of send buffer: about 20 of them).
+ * When the pool's workers are all busy, at their share of
+ * MaxRequestWorkers, routers keep the rest parked, and answer 503 for
+ * those still waiting at their deadline (router.c), instead of letting
+ * them wait in the kernel for as long as the pool stays busy.  A failure
+ * leaves the kernel's default (some 280): logged, not fatal. */
+static void pools_bound_queue(int send_end, uid_t uid)
+{
+    int bytes = PERUID_POOL_QUEUE_BYTES;
+
+    if (setsockopt(send_end, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes))
+        < 0) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, errno, ap_server_conf,
+                     PERUID_LOGNO(00054) "setsockopt(SO_SNDBUF) on the "
+                     "channel of uid %ld failed; its queue is not bounded",
+                     (long)uid);
+    }
+}
+
 /* Master, root: the index of the pool for uid/gid, adding it (with its
  * channel) when new; -1 when the table is full or the channel failed. */
 static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
@@ -99,6 +120,7 @@ static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
                      (long)uid);
         return -1;
     }
+    pools_bound_queue(ch[0], uid);
     pl = &rd->pools[rd->npools];
     pl->uid = uid;
     pl->gid = gid;

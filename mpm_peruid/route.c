@@ -115,7 +115,7 @@ static request_rec *route_request(apr_pool_t *p, conn_rec *c,
 
 /* Router: see route.h. */
 int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
-                 const peek_head_t *h)
+                 const peek_head_t *h, server_rec **server)
 {
     conn_rec *c = route_conn(scratch, fd, lr);
     request_rec *r = route_request(scratch, c, h);
@@ -132,5 +132,6 @@ int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
         || (r->proto_num == HTTP_VERSION(1, 1) && !h->host)) {
         return -HTTP_BAD_REQUEST;
     }
+    *server = r->server;
     return peruid_server_pool(r->server);
 }

@@ -13,10 +13,10 @@
 #include "peek.h"
 
 /* Router (User, no capabilities): the pool index (>= 0) serving the
- * request head h that arrived on fd through listener lr, or minus the
- * HTTP status to answer (-400).  Allocates only from scratch, which the
- * caller clears. */
+ * request head h that arrived on fd through listener lr, with the vhost
+ * chosen in *server, or minus the HTTP status to answer (-400).
+ * Allocates only from scratch, which the caller clears. */
 int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
-                 const peek_head_t *h);
+                 const peek_head_t *h, server_rec **server);
 
 #endif /* PERUID_ROUTE_H */

@@ -65,6 +65,7 @@ typedef struct router_conn {
     int fd;
     router_conn_state_e state;
     int pool;               /* RC_WAIT: the chosen pool                  */
+    server_rec *server;     /* RC_WAIT: and vhost                        */
     int peeks;              /* RC_PEEK: times the head was looked at     */
     int watched;            /* fd is in the epoll set                    */
     apr_time_t deadline;
@@ -102,6 +103,8 @@ typedef struct {
     apr_time_t last_fd_log;
     router_list_t peeking, waiting, lingering;
     apr_time_t *spawn_asked;    /* per pool: when we last sent SPAWN     */
+    apr_time_t *full_logged;    /* per pool: when we last logged PU00053 */
+    int *full_503s;             /* per pool: 503s since then             */
     apr_time_t now;
     sigset_t stop_sigs;
 } peruid_router_t;
@@ -329,7 +332,7 @@ static void router_route(peruid_router_t *r, router_conn_t *c,
         router_answer(r, c, h->status);
         return;
     }
-    pool = peruid_route(r->scratch, c->fd, c->lr, h);
+    pool = peruid_route(r->scratch, c->fd, c->lr, h, &c->server);
     apr_pool_clear(r->scratch);
     if (pool < 0 || pool >= r->rd->npools) {
         router_answer(r, c, pool < 0 ? -pool : 400);
@@ -485,6 +488,31 @@ static void router_event(peruid_router_t *r, struct epoll_event *ev)
     }
 }
 
+/* Router: a connection parked because its pool's channel was full
+ * (its workers, at their share of MaxRequestWorkers, took none) reached
+ * its deadline and is answered 503: say so, naming the vhost, at most
+ * once a second per pool with the count since the last line. */
+static void router_log_full(peruid_router_t *r, router_conn_t *c)
+{
+    server_rec *s = c->server ? c->server : ap_server_conf;
+
+    r->full_503s[c->pool]++;
+    if (r->full_logged[c->pool]
+        && r->now - r->full_logged[c->pool] < apr_time_from_sec(1)) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                 PERUID_LOGNO(00053) "router: no worker of uid %ld took a "
+                 "connection for virtual host %s (%s:%d) within "
+                 "PeruidPeekTimeout; answering 503 (%d since the last such "
+                 "line)", (long)r->rd->pools[c->pool].uid,
+                 s->server_hostname ? s->server_hostname : "-",
+                 s->defn_name ? s->defn_name : "-", s->defn_line_number,
+                 r->full_503s[c->pool]);
+    r->full_logged[c->pool] = r->now;
+    r->full_503s[c->pool] = 0;
+}
+
 /* Router: expire slow heads (408), retry parked dispatches, end
  * lingering closes.  The lists are ordered by deadline. */
 static void router_timers(peruid_router_t *r)
@@ -509,6 +537,7 @@ static void router_timers(peruid_router_t *r)
     for (c = r->waiting.head; c; c = next) {
         next = c->next;
         if (c->deadline <= r->now) {
+            router_log_full(r, c);
             router_answer(r, c, 503);
         }
         else {
@@ -598,6 +627,10 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
     r->spawn_asked = apr_pcalloc(pchild,
                                  (rd->npools > 0 ? rd->npools : 1)
                                  * sizeof(*r->spawn_asked));
+    r->full_logged = apr_pcalloc(pchild, (rd->npools > 0 ? rd->npools : 1)
+                                         * sizeof(*r->full_logged));
+    r->full_503s = apr_pcalloc(pchild, (rd->npools > 0 ? rd->npools : 1)
+                                       * sizeof(*r->full_503s));
     for (i = PERUID_ROUTER_CONNS - 1; i >= 0; i--) {
         r->arena[i].fd = -1;
         r->arena[i].next = r->free_list;

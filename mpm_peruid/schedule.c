@@ -133,6 +133,23 @@ static void sched_pool_facts(peruid_master_t *m, int i, apr_time_t now)
     p->backing_off = now < rd->pools[i].next_spawn;
 }
 
+/* Master: the workers one pool may have (PeruidMaxUserShare of
+ * MaxRequestWorkers, at least one); 0, no cap, when the configuration
+ * names a single user. */
+static int sched_user_cap(peruid_retained_t *rd)
+{
+    int i, users = 0, cap;
+
+    for (i = 0; i < rd->npools && users < 2; i++) {
+        users += rd->pools[i].in_config;
+    }
+    if (users < 2) {
+        return 0;
+    }
+    cap = rd->cfg.max_workers * rd->cfg.user_share / 100;
+    return cap > 0 ? cap : 1;
+}
+
 /* Master: step 1, every fact of this pass into f. */
 static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
 {
@@ -146,6 +163,7 @@ static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
     f->min_spare = rd->cfg.min_spare;
     f->max_spare = rd->cfg.max_spare;
     f->preforked = rd->cfg.preforked;
+    f->user_cap = sched_user_cap(rd);
     f->grow_delay = SCHED_GROW_DELAY;
     f->refill_delay = SCHED_REFILL_DELAY;
     f->leave_grace = m->s->timeout;     /* Timeout: one request's worth */

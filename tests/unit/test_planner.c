@@ -712,6 +712,45 @@ static void flood_small(snap_t *s)
     s->f.max_workers = 10;
 }
 
+/* PeruidMaxUserShare: cap 4 of MaxRequestWorkers 8.  p0 has 3 workers,
+ * all busy, 40 queued (slow clients), its need confirmed; p1 is cold
+ * with 1 queued. */
+static void cap_flood(snap_t *s)
+{
+    pool(s, 0, 3, 0, 40);
+    short_long(s, 0);
+    pool(s, 1, 0, 0, 1);
+    s->f.max_workers = 8;
+    s->f.user_cap = 4;
+}
+
+/* The same pool at its cap: 4 workers, 40 queued. */
+static void cap_full(snap_t *s)
+{
+    pool(s, 0, 4, 0, 40);
+    short_long(s, 0);
+    s->f.max_workers = 8;
+    s->f.user_cap = 4;
+}
+
+/* At its cap but one of its workers leaves: one more may come. */
+static void cap_leaving(snap_t *s)
+{
+    pool(s, 0, 4, 0, 40)->leaving = 1;
+    short_long(s, 0);
+    s->f.max_workers = 8;
+    s->f.user_cap = 4;
+}
+
+/* MinSpareServers 3 and a cap of 2: spares stop at the cap too. */
+static void cap_spares(snap_t *s)
+{
+    pool(s, 0, 1, 1, 0);
+    s->f.min_spare = 3;
+    s->f.max_workers = 8;
+    s->f.user_cap = 2;
+}
+
 typedef struct {
     const char *name;
     void (*setup)(snap_t *);
@@ -721,6 +760,18 @@ typedef struct {
 } case_t;
 
 static const case_t cases[] = {
+    /* 0. one user's share (PeruidMaxUserShare) */
+    /* p0 grows to its cap of 4 only (one fork), whatever it has queued;
+     * the cold pool gets its worker from the slots left */
+    { "cap: a flooded pool stops at its share", cap_flood,
+      "fork:1 fork:0", NOT_SET, 0 },
+    /* at the cap: nothing, and nothing counts as unmet */
+    { "cap: at the cap, no fork", cap_full, "", NOT_SET, 0 },
+    /* a leaving worker does not count against the cap */
+    { "cap: a leaving worker frees room under it", cap_leaving, "fork:0",
+      NOT_SET, 0 },
+    /* spares never take a pool past its cap */
+    { "cap: spares stop at the cap", cap_spares, "fork:0", NOT_SET, 0 },
     /* 1. fewest first */
     /* p2 (none) first, then p1 and p2 at 1 each (the lower index first),
      * until MaxRequestWorkers; nobody is more than one above p1 */
