@@ -7,7 +7,8 @@
  *   master  (root)       mod_mpm_peruid.c, master.c, schedule.c,
  *                        children.c, config.c
  *   routers (User/Group) router.c, route.c, peek.c, peruid_seccomp.c
- *   workers (vhost user) worker.c
+ *   workers (vhost user) worker.c, double_check.c (request hooks)
+ *   preforked workers    preforked.c (root, waiting for their pool)
  *   children after fork  child.c
  *   shared by all        channel.c (fd passing), creds.c (the only file
  *                        that changes credentials), pools.c (pool table).
@@ -276,6 +277,11 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
                         int pool) __attribute__((noreturn));
 void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
     __attribute__((noreturn));
+
+/* preforked.c -- a preforked worker's wait for its pool */
+int peruid_preforked_wait_bind(peruid_retained_t *rd, int slot);
+
+/* double_check.c -- the worker's request hooks, optional functions */
 void peruid_worker_register_hooks(apr_pool_t *p);
 
 /* child.c -- what routers and workers share after fork */

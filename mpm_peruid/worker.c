@@ -3,47 +3,39 @@
 /*
  * worker.c -- the worker processes: one pool per user/group pair.
  *
- * Forked by the master (root) on demand.  Before it touches any
- * connection a worker closes every channel but its own pool's receive
- * end, switches for good to the pool's user (child.c -> creds.c) and
- * runs the child_init hooks.  From then on it runs as that user only:
- * it receives a client connection from a router, lets httpd parse and
- * serve it (ap_process_connection), closes it, and waits for the next.
+ * Forked by the master (root) on demand, or bound to a pool later when
+ * it was preforked (preforked.c).  Before it touches any connection a
+ * worker closes every channel but its own pool's receive end, switches
+ * for good to the pool's user (child.c -> creds.c) and runs the
+ * child_init hooks.  From then on it runs as that user only: it receives
+ * a client connection from a router, lets httpd parse and serve it
+ * (ap_process_connection), closes it, and waits for the next; it leaves
+ * when idle too long, when the master asks, or after
+ * MaxConnectionsPerChild connections.
  *
- * The worker double-checks every request: once httpd itself has chosen
- * the vhost, a request that needs another user is never served here; the
- * connection is closed without an answer (worker_refuse).
+ * Every request it serves is double-checked by its request hooks
+ * (double_check.c): a request that needs another user is never served.
  */
 
 #include <errno.h>
 #include <sched.h>
-#include <signal.h>
 #include <time.h>
 #include <string.h>
 #include <unistd.h>
-#include <poll.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "httpd.h"
 #include "apr_atomic.h"
 #include "apr_portable.h"
-#include "apr_strings.h"
 #include "http_log.h"
 #include "http_main.h"
-#include "http_core.h"
 #include "http_connection.h"
-#include "http_request.h"
-#include "http_protocol.h"
 #include "mpm_common.h"
 #include "ap_listen.h"
 #include "unixd.h"
 
 #include "peruid.h"
 #include "channel.h"
-#include "mpm_peruid.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
  * stop flag again (worker_wait). */
@@ -520,154 +512,6 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
     return worker_wait_slice(w->chan, rd->cfg.idle_timeout);
 }
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22   /* Linux 5.14 */
-#endif
-
-/* Largest /proc/self/maps worker_prefault reads, and the largest
- * read-only data mapping it maps in (bigger ones are data files such as
- * ICU's tables, of which a request reads little). */
-#define WORKER_MAPS_MAX (256 * 1024)
-#define WORKER_PREFAULT_RODATA_MAX (1024 * 1024)
-#define WORKER_PREFAULT_CHUNK (2UL * 1024 * 1024)
-
-/* Preforked worker, root: map in [start, end) WORKER_PREFAULT_CHUNK at a
- * time; between chunks, stop when the master's record has come or a stop
- * signal waits (they are blocked here).  A chunk may have to be read from
- * disk.  Returns 0 to stop. */
-static int worker_prefault_range(unsigned long start, unsigned long end,
-                                 struct pollfd *pfd)
-{
-    unsigned long n;
-    sigset_t pending;
-
-    for (; start < end; start += n) {
-        n = end - start < WORKER_PREFAULT_CHUNK ? end - start
-                                                : WORKER_PREFAULT_CHUNK;
-        sigpending(&pending);
-        if (poll(pfd, 1, 0) != 0 || sigismember(&pending, AP_SIG_GRACEFUL)
-            || sigismember(&pending, AP_SIG_GRACEFUL_STOP)) {
-            return 0;
-        }
-        madvise((void *)start, n, MADV_POPULATE_READ);
-    }
-    return 1;
-}
-
-/* Preforked worker, root, before it is bound: map in now the program's
- * code and its libraries' read-only data, which a fresh process otherwise
- * maps page fault by page fault during its first request (fork() does
- * not copy the page tables of file mappings).  madvise() costs a
- * fraction of those faults and is done while nobody waits; it stops at
- * the next 2 MiB when the master's record or a stop signal is there.
- * Private file mappings only, read-only: nothing is copied, the pages stay
- * shared.  Best effort: a kernel without MADV_POPULATE_READ just refuses
- * each call. */
-static void worker_prefault(int sock)
-{
-    struct pollfd pfd;
-    unsigned long start, end, inode;
-    char perms[5], *buf, *line, *eol;
-    size_t len = 0;
-    ssize_t n;
-    int fd;
-
-    fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return;
-    }
-    buf = mmap(NULL, WORKER_MAPS_MAX, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (buf == MAP_FAILED) {
-        close(fd);
-        return;
-    }
-    while (len < WORKER_MAPS_MAX - 1
-           && (n = read(fd, buf + len, WORKER_MAPS_MAX - 1 - len)) > 0) {
-        len += (size_t)n;
-    }
-    close(fd);
-    buf[len] = '\0';
-    pfd.fd = sock;
-    pfd.events = POLLIN;
-    for (line = buf; (eol = strchr(line, '\n')) != NULL; line = eol + 1) {
-        *eol = '\0';
-        if (sscanf(line, "%lx-%lx %4s %*s %*s %lu", &start, &end, perms,
-                   &inode) != 4
-            || inode == 0 || perms[0] != 'r' || perms[1] != '-'
-            || perms[3] != 'p'
-            || (perms[2] != 'x'
-                && end - start > WORKER_PREFAULT_RODATA_MAX)) {
-            continue;
-        }
-        if (!worker_prefault_range(start, end, &pfd)) {
-            break;              /* bound or stopped: no more time */
-        }
-    }
-    munmap(buf, WORKER_MAPS_MAX);
-}
-
-/* Preforked worker, root, holding nothing but its bind socket: wait
- * until the master names our pool (PERUID_MSG_BIND, with the pool's
- * receive end).  The stop signals are let in only inside ppoll.  Returns
- * the pool, or -1 when asked to stop or on a malformed record. */
-static int worker_wait_bind(peruid_retained_t *rd, int slot)
-{
-    int sock = rd->slots[slot].bind_recv, fd = -1;
-    apr_pool_t *pchild;
-    struct pollfd pfd;
-    sigset_t stop, old;
-    peruid_msg_t msg;
-    apr_status_t rv;
-
-    sigemptyset(&stop);
-    sigaddset(&stop, AP_SIG_GRACEFUL);
-    sigaddset(&stop, AP_SIG_GRACEFUL_STOP);
-    sigprocmask(SIG_BLOCK, &stop, &old);
-    pchild = rd->self.pchild;
-    rd->self.pchild = NULL;     /* SIGTERM now: exit without running any
-                                 * module's cleanup as root */
-    worker_prefault(sock);
-    pfd.fd = sock;
-    pfd.events = POLLIN;
-    if (poll(&pfd, 1, 0) == 0) {    /* set up: bind me first (children.c) */
-        ap_update_child_status_from_indexes(slot, 0, SERVER_READY, NULL);
-    }
-    do {
-        pfd.fd = sock;
-        pfd.events = POLLIN;
-        if (peruid_child_should_stop()) {
-            rv = APR_EINTR;
-            break;
-        }
-        if (ppoll(&pfd, 1, NULL, &old) < 0) {
-            rv = errno == EINTR ? EAGAIN : errno;
-            continue;
-        }
-        rv = peruid_chan_recv(sock, &msg, &fd);
-    } while (rv == EAGAIN || rv == EWOULDBLOCK);
-    ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    rd->self.pchild = pchild;
-    close(sock);
-    rd->slots[slot].bind_recv = -1;
-    if (rv == APR_SUCCESS
-        && (msg.pool >= (apr_uint32_t)rd->npools
-            || msg.generation != (apr_uint32_t)rd->mpm->my_generation
-            || peruid_chan_check(&msg, PERUID_MSG_BIND, msg.pool, fd >= 0)
-               != APR_SUCCESS)) {
-        rv = APR_EINVAL;
-    }
-    if (rv != APR_SUCCESS) {
-        if (fd >= 0) {
-            close(fd);
-        }
-        return -1;
-    }
-    rd->pools[msg.pool].chan_recv = fd;
-    return (int)msg.pool;
-}
-
 /* Worker (vhost user), after the switch: CGI programs and SSI exec
  * commands are started by the worker itself, so they run as its user.
  * The suexec wrapper (setuid root, executable for User's group only)
@@ -692,7 +536,7 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
     ap_close_listeners();
     peruid_child_close_fds(rd, PERUID_ROLE_WORKER, pool);
     ap_reopen_scoreboard(pchild, NULL, 0);
-    if (pool < 0 && (pool = worker_wait_bind(rd, slot)) < 0) {
+    if (pool < 0 && (pool = peruid_preforked_wait_bind(rd, slot)) < 0) {
         _exit(0);               /* never bound: no module ran, none cleans */
     }
     rd->self.pool = pool;
@@ -747,88 +591,4 @@ void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
         worker_serve_socket(&w, csd);
     }
     peruid_child_exit(rd, pchild, 0);
-}
-
-/* Worker (vhost user): close the client connection without a response
- * to this request.  Responses to earlier requests on the connection that
- * httpd still holds back (pipelining) are sent first; then nothing more
- * can be written or read on it. */
-static void worker_refuse(conn_rec *c)
-{
-    apr_socket_t *sock = ap_get_conn_socket(c);
-    apr_os_sock_t fd;
-
-    ap_flush_conn(c);
-    c->aborted = 1;
-    c->keepalive = AP_CONN_CLOSE;
-    if (sock && apr_os_sock_get(&fd, sock) == APR_SUCCESS) {
-        shutdown(fd, SHUT_RDWR);
-    }
-}
-
-/* Worker (vhost user), request hooks: the double-check.  Runs after httpd
- * chose r->server (post_read_request), before any file of the vhost is
- * looked at (translate_name, also for internal redirects), and after the
- * per-directory merge (header_parser).  A request whose vhost needs
- * another user than ours is never served. */
-static int worker_check_request(request_rec *r)
-{
-    peruid_retained_t *rd = peruid_retained();
-    int need;
-
-    if (rd->self.role != PERUID_ROLE_WORKER) {
-        return DECLINED;
-    }
-    need = peruid_server_pool(r->server);
-    if (need == rd->self.pool) {
-        return DECLINED;
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00013)
-                  "worker uid %ld gid %ld refuses a request for vhost %s "
-                  "(%s:%d), which runs as uid %ld gid %ld; closing the "
-                  "connection without a response",
-                  (long)rd->self.uid, (long)rd->self.gid,
-                  r->server->server_hostname,
-                  r->server->defn_name ? r->server->defn_name : "-",
-                  r->server->defn_line_number,
-                  need >= 0 ? (long)rd->pools[need].uid : -1L,
-                  need >= 0 ? (long)rd->pools[need].gid : -1L);
-    worker_refuse(r->connection);
-    r->status = HTTP_MISDIRECTED_REQUEST;   /* what the access log shows */
-    return DONE;
-}
-
-/* Any process, optional function: see mpm_peruid.h. */
-static apr_status_t peruid_conn_credentials(conn_rec *c, uid_t *uid,
-                                            gid_t *gid)
-{
-    peruid_retained_t *rd = peruid_retained();
-
-    if (rd->self.role != PERUID_ROLE_WORKER) {
-        return APR_ENOTIMPL;
-    }
-    *uid = rd->self.uid;
-    *gid = rd->self.gid;
-    return APR_SUCCESS;
-}
-
-/* Any process, optional function: see mpm_peruid.h. */
-static const char *peruid_conn_user(conn_rec *c)
-{
-    peruid_retained_t *rd = peruid_retained();
-
-    return rd->self.role == PERUID_ROLE_WORKER ? rd->self.user : NULL;
-}
-
-/* Master, root, module load: the worker's request hooks. */
-void peruid_worker_register_hooks(apr_pool_t *p)
-{
-    ap_hook_post_read_request(worker_check_request, NULL, NULL,
-                              APR_HOOK_REALLY_FIRST);
-    ap_hook_translate_name(worker_check_request, NULL, NULL,
-                           APR_HOOK_REALLY_FIRST);
-    ap_hook_header_parser(worker_check_request, NULL, NULL,
-                          APR_HOOK_REALLY_FIRST);
-    APR_REGISTER_OPTIONAL_FN(peruid_conn_credentials);
-    APR_REGISTER_OPTIONAL_FN(peruid_conn_user);
 }

@@ -1,0 +1,112 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * double_check.c -- the worker's request hooks: which user serves this.
+ *
+ * A router chose the pool from a peeked head; the worker checks that
+ * choice again once httpd itself has chosen the vhost.  A request whose
+ * vhost needs another user than the worker's is never served: the
+ * connection is closed without an answer (worker_refuse).  The optional
+ * functions of mpm_peruid.h answer the same question for other modules:
+ * which user and group serve this connection.
+ *
+ * The hooks are registered by the master at module load; they run in
+ * workers only, as the vhost's user (and return at once elsewhere).
+ */
+
+#include <sys/socket.h>
+
+#include "httpd.h"
+#include "apr_portable.h"
+#include "http_log.h"
+#include "http_core.h"
+#include "http_connection.h"
+#include "http_request.h"
+#include "http_protocol.h"
+
+#include "peruid.h"
+#include "mpm_peruid.h"
+
+/* Worker (vhost user): close the client connection without a response
+ * to this request.  Responses to earlier requests on the connection that
+ * httpd still holds back (pipelining) are sent first; then nothing more
+ * can be written or read on it. */
+static void worker_refuse(conn_rec *c)
+{
+    apr_socket_t *sock = ap_get_conn_socket(c);
+    apr_os_sock_t fd;
+
+    ap_flush_conn(c);
+    c->aborted = 1;
+    c->keepalive = AP_CONN_CLOSE;
+    if (sock && apr_os_sock_get(&fd, sock) == APR_SUCCESS) {
+        shutdown(fd, SHUT_RDWR);
+    }
+}
+
+/* Worker (vhost user), request hooks: the double-check.  Runs after httpd
+ * chose r->server (post_read_request), before any file of the vhost is
+ * looked at (translate_name, also for internal redirects), and after the
+ * per-directory merge (header_parser).  A request whose vhost needs
+ * another user than ours is never served. */
+static int worker_check_request(request_rec *r)
+{
+    peruid_retained_t *rd = peruid_retained();
+    int need;
+
+    if (rd->self.role != PERUID_ROLE_WORKER) {
+        return DECLINED;
+    }
+    need = peruid_server_pool(r->server);
+    if (need == rd->self.pool) {
+        return DECLINED;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00013)
+                  "worker uid %ld gid %ld refuses a request for vhost %s "
+                  "(%s:%d), which runs as uid %ld gid %ld; closing the "
+                  "connection without a response",
+                  (long)rd->self.uid, (long)rd->self.gid,
+                  r->server->server_hostname,
+                  r->server->defn_name ? r->server->defn_name : "-",
+                  r->server->defn_line_number,
+                  need >= 0 ? (long)rd->pools[need].uid : -1L,
+                  need >= 0 ? (long)rd->pools[need].gid : -1L);
+    worker_refuse(r->connection);
+    r->status = HTTP_MISDIRECTED_REQUEST;   /* what the access log shows */
+    return DONE;
+}
+
+/* Any process, optional function: see mpm_peruid.h. */
+static apr_status_t peruid_conn_credentials(conn_rec *c, uid_t *uid,
+                                            gid_t *gid)
+{
+    peruid_retained_t *rd = peruid_retained();
+
+    if (rd->self.role != PERUID_ROLE_WORKER) {
+        return APR_ENOTIMPL;
+    }
+    *uid = rd->self.uid;
+    *gid = rd->self.gid;
+    return APR_SUCCESS;
+}
+
+/* Any process, optional function: see mpm_peruid.h. */
+static const char *peruid_conn_user(conn_rec *c)
+{
+    peruid_retained_t *rd = peruid_retained();
+
+    return rd->self.role == PERUID_ROLE_WORKER ? rd->self.user : NULL;
+}
+
+/* Master, root, module load: the worker's request hooks. */
+void peruid_worker_register_hooks(apr_pool_t *p)
+{
+    ap_hook_post_read_request(worker_check_request, NULL, NULL,
+                              APR_HOOK_REALLY_FIRST);
+    ap_hook_translate_name(worker_check_request, NULL, NULL,
+                           APR_HOOK_REALLY_FIRST);
+    ap_hook_header_parser(worker_check_request, NULL, NULL,
+                          APR_HOOK_REALLY_FIRST);
+    APR_REGISTER_OPTIONAL_FN(peruid_conn_credentials);
+    APR_REGISTER_OPTIONAL_FN(peruid_conn_user);
+}

@@ -1,0 +1,213 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * preforked.c -- a preforked worker's wait for its pool, as root.
+ *
+ * With PeruidPreforkedWorkers the master forks workers for no pool yet.
+ * Such a worker closes every channel and listener (child.c), keeps only
+ * its end of its bind socket and waits there, still root, for the
+ * master's BIND record, which names its pool and carries the pool's
+ * receive end.  It reads nothing else but /proc/self/maps, to map in the
+ * code it will run while nobody waits for it (preforked_prefault).  Once
+ * bound it goes on as worker.c's workers do: it switches to the pool's
+ * user before it touches any connection.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <poll.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include "httpd.h"
+#include "http_log.h"
+#include "mpm_common.h"
+#include "scoreboard.h"
+
+#include "peruid.h"
+#include "channel.h"
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22   /* Linux 5.14 */
+#endif
+
+/* Largest /proc/self/maps preforked_prefault reads, and the largest
+ * read-only data mapping it maps in (bigger ones are data files such as
+ * ICU's tables, of which a request reads little). */
+#define WORKER_MAPS_MAX (256 * 1024)
+#define WORKER_PREFAULT_RODATA_MAX (1024 * 1024)
+#define WORKER_PREFAULT_CHUNK (2UL * 1024 * 1024)
+
+/* Preforked worker, root: map in [start, end) WORKER_PREFAULT_CHUNK at a
+ * time; between chunks, stop when the master's record has come or a stop
+ * signal waits (they are blocked here).  A chunk may have to be read from
+ * disk.  Returns 0 to stop. */
+static int preforked_prefault_range(unsigned long start, unsigned long end,
+                                    struct pollfd *pfd)
+{
+    unsigned long n;
+    sigset_t pending;
+
+    for (; start < end; start += n) {
+        n = end - start < WORKER_PREFAULT_CHUNK ? end - start
+                                                : WORKER_PREFAULT_CHUNK;
+        sigpending(&pending);
+        if (poll(pfd, 1, 0) != 0 || sigismember(&pending, AP_SIG_GRACEFUL)
+            || sigismember(&pending, AP_SIG_GRACEFUL_STOP)) {
+            return 0;
+        }
+        madvise((void *)start, n, MADV_POPULATE_READ);
+    }
+    return 1;
+}
+
+/* Preforked worker, root, before it is bound: map in now the program's
+ * code and its libraries' read-only data, which a fresh process otherwise
+ * maps page fault by page fault during its first request (fork() does
+ * not copy the page tables of file mappings).  madvise() costs a
+ * fraction of those faults and is done while nobody waits; it stops at
+ * the next 2 MiB when the master's record or a stop signal is there.
+ * Private file mappings only, read-only: nothing is copied, the pages stay
+ * shared.  Best effort: a kernel without MADV_POPULATE_READ just refuses
+ * each call. */
+static void preforked_prefault(int sock)
+{
+    struct pollfd pfd;
+    unsigned long start, end, inode;
+    char perms[5], *buf, *line, *eol;
+    size_t len = 0;
+    ssize_t n;
+    int fd;
+
+    fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return;
+    }
+    buf = mmap(NULL, WORKER_MAPS_MAX, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        close(fd);
+        return;
+    }
+    while (len < WORKER_MAPS_MAX - 1
+           && (n = read(fd, buf + len, WORKER_MAPS_MAX - 1 - len)) > 0) {
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    pfd.fd = sock;
+    pfd.events = POLLIN;
+    for (line = buf; (eol = strchr(line, '\n')) != NULL; line = eol + 1) {
+        *eol = '\0';
+        if (sscanf(line, "%lx-%lx %4s %*s %*s %lu", &start, &end, perms,
+                   &inode) != 4
+            || inode == 0 || perms[0] != 'r' || perms[1] != '-'
+            || perms[3] != 'p'
+            || (perms[2] != 'x'
+                && end - start > WORKER_PREFAULT_RODATA_MAX)) {
+            continue;
+        }
+        if (!preforked_prefault_range(start, end, &pfd)) {
+            break;              /* bound or stopped: no more time */
+        }
+    }
+    munmap(buf, WORKER_MAPS_MAX);
+}
+
+/* Preforked worker, root, set up: show SERVER_READY on the scoreboard
+ * unless the master's record is already there.  The master binds a ready
+ * worker before one still starting (children.c). */
+static void preforked_show_ready(int sock, int slot)
+{
+    struct pollfd pfd;
+
+    pfd.fd = sock;
+    pfd.events = POLLIN;
+    if (poll(&pfd, 1, 0) == 0) {
+        ap_update_child_status_from_indexes(slot, 0, SERVER_READY, NULL);
+    }
+}
+
+/* Preforked worker, root, the stop signals blocked: wait in ppoll for
+ * the master's record on sock; ppoll lets the stop signals in (old, the
+ * mask before they were blocked).  Returns as peruid_chan_recv (never
+ * EAGAIN), APR_EINTR when asked to stop, or the errno of a failed
+ * ppoll. */
+static apr_status_t preforked_recv(int sock, const sigset_t *old,
+                                   peruid_msg_t *msg, int *fd)
+{
+    struct pollfd pfd;
+    apr_status_t rv;
+
+    do {
+        pfd.fd = sock;
+        pfd.events = POLLIN;
+        if (peruid_child_should_stop()) {
+            return APR_EINTR;
+        }
+        if (ppoll(&pfd, 1, NULL, old) < 0) {
+            rv = errno == EINTR ? EAGAIN : errno;
+            continue;
+        }
+        rv = peruid_chan_recv(sock, msg, fd);
+    } while (rv == EAGAIN || rv == EWOULDBLOCK);
+    return rv;
+}
+
+/* Preforked worker, root: the pool the master's record names, after
+ * preforked_recv returned rv with msg and fd; -1 (and fd closed) unless
+ * it is a well-formed BIND of our generation for a pool of the table,
+ * with exactly one descriptor, which becomes the pool's receive end. */
+static int preforked_bound_pool(peruid_retained_t *rd, apr_status_t rv,
+                                const peruid_msg_t *msg, int fd)
+{
+    if (rv == APR_SUCCESS
+        && (msg->pool >= (apr_uint32_t)rd->npools
+            || msg->generation != (apr_uint32_t)rd->mpm->my_generation
+            || peruid_chan_check(msg, PERUID_MSG_BIND, msg->pool, fd >= 0)
+               != APR_SUCCESS)) {
+        rv = APR_EINVAL;
+    }
+    if (rv != APR_SUCCESS) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    rd->pools[msg->pool].chan_recv = fd;
+    return (int)msg->pool;
+}
+
+/* Preforked worker, root, holding nothing but its bind socket: wait
+ * until the master names our pool (PERUID_MSG_BIND, with the pool's
+ * receive end), mapping in our code meanwhile.  The stop signals are let
+ * in only inside ppoll.  Returns the pool, or -1 when asked to stop or on
+ * a malformed record. */
+int peruid_preforked_wait_bind(peruid_retained_t *rd, int slot)
+{
+    int sock = rd->slots[slot].bind_recv, fd = -1;
+    apr_pool_t *pchild;
+    sigset_t stop, old;
+    peruid_msg_t msg;
+    apr_status_t rv;
+
+    sigemptyset(&stop);
+    sigaddset(&stop, AP_SIG_GRACEFUL);
+    sigaddset(&stop, AP_SIG_GRACEFUL_STOP);
+    sigprocmask(SIG_BLOCK, &stop, &old);
+    pchild = rd->self.pchild;
+    rd->self.pchild = NULL;     /* SIGTERM now: exit without running any
+                                 * module's cleanup as root */
+    preforked_prefault(sock);
+    preforked_show_ready(sock, slot);
+    rv = preforked_recv(sock, &old, &msg, &fd);
+    ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    rd->self.pchild = pchild;
+    close(sock);
+    rd->slots[slot].bind_recv = -1;
+    return preforked_bound_pool(rd, rv, &msg, fd);
+}
