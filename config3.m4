@@ -8,7 +8,7 @@ dnl One object per source file, as in Makefile.in's SRC_NAMES; a shell
 dnl variable so that the list can span lines.
 peruid_objects="mod_mpm_peruid.lo config.lo pools.lo master.lo children.lo"
 peruid_objects="$peruid_objects child.lo router.lo route.lo peek.lo worker.lo"
-peruid_objects="$peruid_objects preforked.lo double_check.lo"
+peruid_objects="$peruid_objects preforked.lo maps.lo double_check.lo"
 peruid_objects="$peruid_objects channel.lo creds.lo peruid_seccomp.lo"
 peruid_objects="$peruid_objects schedule.lo planner.lo prefork_placeholder.lo"
 

@@ -8,7 +8,7 @@
  *                        children.c, config.c
  *   routers (User/Group) router.c, route.c, peek.c, peruid_seccomp.c
  *   workers (vhost user) worker.c, double_check.c (request hooks)
- *   preforked workers    preforked.c (root, waiting for their pool)
+ *   preforked workers    preforked.c, maps.c (root, waiting for a pool)
  *   children after fork  child.c
  *   shared by all        channel.c (fd passing), creds.c (the only file
  *                        that changes credentials), pools.c (pool table).

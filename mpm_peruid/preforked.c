@@ -8,7 +8,8 @@
  * its end of its bind socket and waits there, still root, for the
  * master's BIND record, which names its pool and carries the pool's
  * receive end.  It reads nothing else but /proc/self/maps, to map in the
- * code it will run while nobody waits for it (preforked_prefault).  Once
+ * code it will run while nobody waits for it (preforked_prefault; which
+ * mappings is maps.c's pure choice, unit-tested on its own).  Once
  * bound it goes on as worker.c's workers do: it switches to the pool's
  * user before it touches any connection.
  */
@@ -19,7 +20,6 @@
 #include <unistd.h>
 #include <poll.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/mman.h>
 
 #include "httpd.h"
@@ -29,19 +29,17 @@
 
 #include "peruid.h"
 #include "channel.h"
+#include "maps.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22   /* Linux 5.14 */
 #endif
 
-/* Largest /proc/self/maps preforked_prefault reads, and the largest
- * read-only data mapping it maps in (bigger ones are data files such as
- * ICU's tables, of which a request reads little). */
-#define WORKER_MAPS_MAX (256 * 1024)
-#define WORKER_PREFAULT_RODATA_MAX (1024 * 1024)
-#define WORKER_PREFAULT_CHUNK (2UL * 1024 * 1024)
+/* How much preforked_prefault maps in between two looks at its bind
+ * socket and the stop signals. */
+#define PREFAULT_CHUNK (2UL * 1024 * 1024)
 
-/* Preforked worker, root: map in [start, end) WORKER_PREFAULT_CHUNK at a
+/* Preforked worker, root: map in [start, end) PREFAULT_CHUNK at a
  * time; between chunks, stop when the master's record has come or a stop
  * signal waits (they are blocked here).  A chunk may have to be read from
  * disk.  Returns 0 to stop. */
@@ -52,8 +50,7 @@ static int preforked_prefault_range(unsigned long start, unsigned long end,
     sigset_t pending;
 
     for (; start < end; start += n) {
-        n = end - start < WORKER_PREFAULT_CHUNK ? end - start
-                                                : WORKER_PREFAULT_CHUNK;
+        n = end - start < PREFAULT_CHUNK ? end - start : PREFAULT_CHUNK;
         sigpending(&pending);
         if (poll(pfd, 1, 0) != 0 || sigismember(&pending, AP_SIG_GRACEFUL)
             || sigismember(&pending, AP_SIG_GRACEFUL_STOP)) {
@@ -64,57 +61,55 @@ static int preforked_prefault_range(unsigned long start, unsigned long end,
     return 1;
 }
 
-/* Preforked worker, root, before it is bound: map in now the program's
- * code and its libraries' read-only data, which a fresh process otherwise
- * maps page fault by page fault during its first request (fork() does
- * not copy the page tables of file mappings).  madvise() costs a
- * fraction of those faults and is done while nobody waits; it stops at
- * the next 2 MiB when the master's record or a stop signal is there.
- * Private file mappings only, read-only: nothing is copied, the pages stay
- * shared.  Best effort: a kernel without MADV_POPULATE_READ just refuses
- * each call. */
-static void preforked_prefault(int sock)
+/* Preforked worker, root: read at most max bytes of /proc/self/maps into
+ * buf.  Returns how many (0 when it cannot be opened). */
+static size_t preforked_read_maps(char *buf, size_t max)
 {
-    struct pollfd pfd;
-    unsigned long start, end, inode;
-    char perms[5], *buf, *line, *eol;
     size_t len = 0;
     ssize_t n;
     int fd;
 
     fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return;
+        return 0;
     }
-    buf = mmap(NULL, WORKER_MAPS_MAX, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (buf == MAP_FAILED) {
-        close(fd);
-        return;
-    }
-    while (len < WORKER_MAPS_MAX - 1
-           && (n = read(fd, buf + len, WORKER_MAPS_MAX - 1 - len)) > 0) {
+    while (len < max && (n = read(fd, buf + len, max - len)) > 0) {
         len += (size_t)n;
     }
     close(fd);
-    buf[len] = '\0';
+    return len;
+}
+
+/* Preforked worker, root, before it is bound: map in now the program's
+ * code and its libraries' read-only data, which a fresh process otherwise
+ * maps page fault by page fault during its first request (fork() does
+ * not copy the page tables of file mappings).  madvise() costs a
+ * fraction of those faults and is done while nobody waits; it stops at
+ * the next 2 MiB when the master's record or a stop signal is there.
+ * Private file mappings only, read-only (maps.c chooses them): nothing is
+ * copied, the pages stay shared.  Best effort: a kernel without
+ * MADV_POPULATE_READ just refuses each call. */
+static void preforked_prefault(int sock)
+{
+    struct pollfd pfd;
+    maps_range_t r;
+    size_t len, pos = 0;
+    char *buf;
+
+    buf = mmap(NULL, MAPS_READ_MAX, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) {
+        return;
+    }
+    len = preforked_read_maps(buf, MAPS_READ_MAX);
     pfd.fd = sock;
     pfd.events = POLLIN;
-    for (line = buf; (eol = strchr(line, '\n')) != NULL; line = eol + 1) {
-        *eol = '\0';
-        if (sscanf(line, "%lx-%lx %4s %*s %*s %lu", &start, &end, perms,
-                   &inode) != 4
-            || inode == 0 || perms[0] != 'r' || perms[1] != '-'
-            || perms[3] != 'p'
-            || (perms[2] != 'x'
-                && end - start > WORKER_PREFAULT_RODATA_MAX)) {
-            continue;
-        }
-        if (!preforked_prefault_range(start, end, &pfd)) {
+    while (peruid_maps_next(buf, len, &pos, &r)) {
+        if (!preforked_prefault_range(r.start, r.end, &pfd)) {
             break;              /* bound or stopped: no more time */
         }
     }
-    munmap(buf, WORKER_MAPS_MAX);
+    munmap(buf, MAPS_READ_MAX);
 }
 
 /* Preforked worker, root, set up: show SERVER_READY on the scoreboard

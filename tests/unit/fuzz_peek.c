@@ -17,21 +17,7 @@
 #include <string.h>
 
 #include "peek.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(cond)                                               \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            fuzz_fail(__LINE__, #cond);                                 \
-        }                                                               \
-    } while (0)
-
-static void fuzz_fail(int line, const char *what)
-{
-    fprintf(stderr, "fuzz_peek.c:%d: invariant failed: %s\n", line, what);
-    abort();
-}
+#include "fuzz.h"
 
 static int within(const char *buf, size_t len, const char *p, size_t n)
 {
