@@ -23,7 +23,9 @@
 #include <sys/mman.h>
 
 #include "httpd.h"
+#include "apr_strings.h"
 #include "http_log.h"
+#include "http_main.h"
 #include "mpm_common.h"
 #include "scoreboard.h"
 
@@ -152,19 +154,58 @@ static apr_status_t preforked_recv(int sock, const sigset_t *old,
     return rv;
 }
 
+/* Preforked worker, root: is msg, received with fd (or -1), a BIND of
+ * our generation for a pool of the table, with exactly one descriptor? */
+static int preforked_bind_ok(peruid_retained_t *rd, const peruid_msg_t *msg,
+                             int fd)
+{
+    return msg->pool < (apr_uint32_t)rd->npools
+           && msg->generation == (apr_uint32_t)rd->mpm->my_generation
+           && peruid_chan_check(msg, PERUID_MSG_BIND, msg->pool, fd >= 0)
+              == APR_SUCCESS;
+}
+
+/* Preforked worker, root: log the malformed record that ends the worker
+ * in slot unbound; received: msg was received whole (else the channel
+ * refused it for its size, truncation or control message). */
+static void preforked_log_malformed(peruid_retained_t *rd, int slot,
+                                    int received, const peruid_msg_t *msg,
+                                    int fd)
+{
+    char what[160];
+
+    if (received) {
+        apr_snprintf(what, sizeof(what), "type %u, pool %u of %d, "
+                     "generation %u (ours: %d), %s descriptor",
+                     (unsigned)msg->type, (unsigned)msg->pool, rd->npools,
+                     (unsigned)msg->generation, rd->mpm->my_generation,
+                     fd >= 0 ? "a" : "no");
+    }
+    else {
+        apr_cpystrn(what, "wrong size, truncated or bad descriptors",
+                    sizeof(what));
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, received ? 0 : APR_EINVAL,
+                 ap_server_conf, PERUID_LOGNO(00055) "preforked worker in "
+                 "slot %d: refused a malformed bind record (%s); exiting "
+                 "without a pool", slot, what);
+}
+
 /* Preforked worker, root: the pool the master's record names, after
  * preforked_recv returned rv with msg and fd; -1 (and fd closed) unless
- * it is a well-formed BIND of our generation for a pool of the table,
- * with exactly one descriptor, which becomes the pool's receive end. */
-static int preforked_bound_pool(peruid_retained_t *rd, apr_status_t rv,
-                                const peruid_msg_t *msg, int fd)
+ * it is well-formed (preforked_bind_ok), and then fd becomes the pool's
+ * receive end.  A malformed record is logged; a stop, or the master
+ * closing its end, is not. */
+static int preforked_bound_pool(peruid_retained_t *rd, int slot,
+                                apr_status_t rv, const peruid_msg_t *msg,
+                                int fd)
 {
-    if (rv == APR_SUCCESS
-        && (msg->pool >= (apr_uint32_t)rd->npools
-            || msg->generation != (apr_uint32_t)rd->mpm->my_generation
-            || peruid_chan_check(msg, PERUID_MSG_BIND, msg->pool, fd >= 0)
-               != APR_SUCCESS)) {
+    if (rv == APR_SUCCESS && !preforked_bind_ok(rd, msg, fd)) {
+        preforked_log_malformed(rd, slot, 1, msg, fd);
         rv = APR_EINVAL;
+    }
+    else if (rv == APR_EINVAL) {
+        preforked_log_malformed(rd, slot, 0, msg, fd);
     }
     if (rv != APR_SUCCESS) {
         if (fd >= 0) {
@@ -179,8 +220,8 @@ static int preforked_bound_pool(peruid_retained_t *rd, apr_status_t rv,
 /* Preforked worker, root, holding nothing but its bind socket: wait
  * until the master names our pool (PERUID_MSG_BIND, with the pool's
  * receive end), mapping in our code meanwhile.  The stop signals are let
- * in only inside ppoll.  Returns the pool, or -1 when asked to stop or on
- * a malformed record. */
+ * in only inside ppoll.  Returns the pool, or -1 when asked to stop, when
+ * the master closed its end, or on a malformed record (logged). */
 int peruid_preforked_wait_bind(peruid_retained_t *rd, int slot)
 {
     int sock = rd->slots[slot].bind_recv, fd = -1;
@@ -204,5 +245,5 @@ int peruid_preforked_wait_bind(peruid_retained_t *rd, int slot)
     rd->self.pchild = pchild;
     close(sock);
     rd->slots[slot].bind_recv = -1;
-    return preforked_bound_pool(rd, rv, &msg, fd);
+    return preforked_bound_pool(rd, slot, rv, &msg, fd);
 }

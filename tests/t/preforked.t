@@ -2,7 +2,8 @@
 # still root and bound to no user, holding no client socket, no listener
 # and no pool channel; the first request for a user without a worker is
 # served by one of them once the master has named its pool, as that user,
-# and the master forks a replacement.  Runs instances of its own
+# and the master forks a replacement; a record the master would never
+# send is logged and ends the worker unbound.  Runs instances of its own
 # (inst-prefork-*) on free ports.
 use strict;
 use warnings FATAL => 'all';
@@ -11,8 +12,9 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use Time::HiRes qw(time sleep);
+use POSIX ();
 
-plan tests => 3;
+plan tests => 4;
 
 my ($ta_uid, $ta_gid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -53,6 +55,29 @@ PeruidRouters 1
 PeruidIdleTimeout 60
 PeruidPreforkedWorkers $n
 EOF
+}
+
+# The master's end of the bind socket of preforked worker $pid, as a
+# handle of ours (pidfd_getfd, Linux 5.6): the only way to send it a record
+# the master would not.  The peer comes from ss(8).  undef if not found.
+sub master_bind_end {
+    my ($master, $pid) = @_;
+    my ($ino) = values %{ { socket_inodes($pid) } };
+    my %m = socket_inodes($master);
+    my ($peer, $fd);
+    for (`ss -xaH 2>/dev/null`) {
+        my @f = split ' ';      # u_seq ESTAB 0 0 * <inode> * <peer inode>
+        $peer = $f[7] if @f >= 8 && defined $ino && $f[5] eq $ino;
+    }
+    ($fd) = grep { $m{$_} eq $peer } keys %m if defined $peer;
+    return undef unless defined $fd;
+    my $pidfd = syscall(434, $master + 0, 0);            # pidfd_open
+    return undef if $pidfd < 0;
+    my $mine = syscall(438, $pidfd, $fd + 0, 0);         # pidfd_getfd
+    POSIX::close($pidfd);
+    return undef if $mine < 0;
+    open my $fh, '+<&=', $mine or return undef;
+    return $fh;
 }
 
 # GET /whoami.php of $host: (the key=value lines as a hash, the response)
@@ -108,7 +133,7 @@ subtest 'PeruidPreforkedWorkers 2: forked ahead, bound on demand' => sub {
        . 'or a socket of another kind');
 
     # while it waits, a preforked worker maps in the code it will run
-    # (worker_prefault): the server's executable is resident in it
+    # (preforked_prefault): the server's executable is resident in it
     # without a single request served.  A child that only forked and
     # waited has touched a small part of it.
     my $bin = readlink("/proc/$spares[0]/exe") // '';
@@ -191,6 +216,56 @@ subtest 'PeruidPreforkedWorkers 0 (the default): no root child' => sub {
     sleep 1.5;              # a periodic pass of the master
     my @root = root_children($master);
     is("@root", '', 'no child runs as root');
+    my @left = instance_stop($master, 10);
+    is("@left", '', 'instance stopped');
+};
+
+# A record the master never sends, written to a preforked worker's bind
+# socket through the master's end: three bytes (the channel refuses its
+# size), then a record of the right size with a bad magic and no
+# descriptor (received whole, refused by the check).  Each time the worker
+# logs PU00055 with what it got and exits, still root and bound to no
+# user; the master forks a replacement, which serves.
+subtest 'malformed bind records: logged, the worker leaves unbound' => sub {
+    Test::More::plan(tests => 9);
+    my ($master, $port, $conf, $dir) = started_instance(
+        \%started, 'prefork-bad', mpm => mpm_conf(1));
+    ok($master, "instance started (master " . ($master // '-') . ")");
+    return unless $master;
+    my $elog = "$dir/logs/error_log";
+    my @cases = (
+        ['3 bytes', 'bad', qr/\(wrong size, truncated or bad descriptors\)/],
+        ['a bad magic', pack('LSSLL', 0xdeadbeef, 1, 3, 0, 0),
+         qr/\(type 3, pool 0 of \d+, generation 0 \(ours: \d+\), no \w+\)/],
+    );
+    for my $case (@cases) {
+        my ($what, $bytes, $detail) = @$case;
+        my @w;
+        wait_for(sub { @w = root_children($master); @w == 1 }, 5);
+        my $fh = @w == 1 ? master_bind_end($master, $w[0]) : undef;
+        ok($fh, "$what: the master's end of the bind socket of preforked "
+           . "worker @w");
+        my $mark = error_log_mark($elog);
+        if ($fh) {
+            send($fh, $bytes, 0);
+            close $fh;
+        }
+        my $log = '';
+        wait_for(sub {
+            $log = error_log_since($mark, $elog);
+            $log =~ /PU00055/;
+        }, 5);
+        my $re = qr/refused a malformed bind record $detail; exiting/;
+        like($log, qr/PU00055: preforked worker in slot \d+: $re/,
+             "$what: logged with what was wrong");
+        ok(@w == 1 && wait_for(sub { !pid_alive($w[0]) }, 5),
+           "$what: worker @w left");
+    }
+    my @ready;
+    wait_for(sub { @ready = root_children($master); @ready == 1 }, 5);
+    my ($v) = whoami('a.test', $port);
+    ok(($v->{uid} // -1) == $ta_uid && served_by($v, @ready),
+       "a.test served as peruid_ta by the replacement (@ready)");
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');
 };
