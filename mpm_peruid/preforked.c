@@ -131,7 +131,7 @@ static void preforked_show_ready(int sock, int slot)
 /* Preforked worker, root, the stop signals blocked: wait in ppoll for
  * the master's record on sock; ppoll lets the stop signals in (old, the
  * mask before they were blocked).  Returns as peruid_chan_recv (never
- * EAGAIN), APR_EINTR when asked to stop, or the errno of a failed
+ * APR_EAGAIN), APR_EINTR when asked to stop, or the errno of a failed
  * ppoll. */
 static apr_status_t preforked_recv(int sock, const sigset_t *old,
                                    peruid_msg_t *msg, int *fd)
@@ -146,11 +146,11 @@ static apr_status_t preforked_recv(int sock, const sigset_t *old,
             return APR_EINTR;
         }
         if (ppoll(&pfd, 1, NULL, old) < 0) {
-            rv = errno == EINTR ? EAGAIN : errno;
+            rv = errno;         /* EINTR, a signal: look at the flag */
             continue;
         }
         rv = peruid_chan_recv(sock, msg, fd);
-    } while (rv == EAGAIN || rv == EWOULDBLOCK);
+    } while (APR_STATUS_IS_EAGAIN(rv) || APR_STATUS_IS_EINTR(rv));
     return rv;
 }
 
@@ -204,7 +204,7 @@ static int preforked_bound_pool(peruid_retained_t *rd, int slot,
         preforked_log_malformed(rd, slot, 1, msg, fd);
         rv = APR_EINVAL;
     }
-    else if (rv == APR_EINVAL) {
+    else if (APR_STATUS_IS_EINVAL(rv)) {
         preforked_log_malformed(rd, slot, 0, msg, fd);
     }
     if (rv != APR_SUCCESS) {

@@ -167,11 +167,11 @@ static int worker_become_ready(peruid_worker_t *w)
 }
 
 /* Worker (vhost user): take the next connection off the channel; with
- * wait, block for one.  Returns APR_SUCCESS with *fd; EAGAIN when none is
- * queued (or the wait slice ran out); EINTR (a signal); APR_EINVAL for a
- * malformed record (refused, logged, its descriptor closed); APR_EOF when
- * every router has closed the channel; another error (logged) when the
- * channel itself failed. */
+ * wait, block for one.  Returns APR_SUCCESS with *fd; APR_EAGAIN when none
+ * is queued (or the wait slice ran out); APR_EINTR (a signal); APR_EINVAL
+ * for a malformed record (refused, logged, its descriptor closed); APR_EOF
+ * when every router has closed the channel; another error (logged) when
+ * the channel itself failed. */
 static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
 {
     peruid_msg_t msg;
@@ -179,11 +179,11 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
 
     rv = wait ? peruid_chan_recv_wait(w->chan, &msg, fd)
               : peruid_chan_recv(w->chan, &msg, fd);
-    if (rv == EAGAIN || rv == EWOULDBLOCK) {
-        return EAGAIN;
+    if (APR_STATUS_IS_EAGAIN(rv)) {
+        return APR_EAGAIN;
     }
-    if (rv == EINTR) {
-        return EINTR;
+    if (APR_STATUS_IS_EINTR(rv)) {
+        return APR_EINTR;
     }
     if (rv == APR_SUCCESS) {
         rv = peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
@@ -192,7 +192,7 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
     if (rv == APR_SUCCESS) {
         return APR_SUCCESS;
     }
-    if (rv != APR_EINVAL && rv != APR_EOF) {
+    if (!APR_STATUS_IS_EINVAL(rv) && !APR_STATUS_IS_EOF(rv)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
                      PERUID_LOGNO(00048) "worker uid %ld: cannot receive "
                      "from its pool's channel; exiting",
@@ -206,7 +206,7 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
         close(*fd);
         *fd = -1;
     }
-    return rv == APR_EOF ? APR_EOF : APR_EINVAL;
+    return APR_STATUS_IS_EOF(rv) ? APR_EOF : APR_EINVAL;
 }
 
 /* Worker (vhost user): take a connection if one is queued; if none is,
@@ -217,12 +217,12 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
  * another worker) again: a sleep and a wake-up, some 10 us on a VM.
  * After the yield, the blocking receive (worker_wait) finds such a
  * connection without sleeping.  When nothing else is runnable the yield
- * returns at once.  Returns as worker_recv (EAGAIN: yielded). */
+ * returns at once.  Returns as worker_recv (APR_EAGAIN: yielded). */
 static apr_status_t worker_recv_soon(peruid_worker_t *w, int *fd)
 {
     apr_status_t rv = worker_recv(w, fd, 0);
 
-    if (rv == EAGAIN) {
+    if (APR_STATUS_IS_EAGAIN(rv)) {
         sched_yield();
     }
     return rv;
@@ -234,7 +234,7 @@ static apr_status_t worker_recv_soon(peruid_worker_t *w, int *fd)
  * was busy when it came is not woken for it later (epoll woke workers for
  * connections others had taken).  The stop signals stay unblocked
  * (programs that tenants' code starts inherit the signal mask) and end
- * the wait with EINTR, as the channel has a receive timeout
+ * the wait with APR_EINTR, as the channel has a receive timeout
  * (WORKER_WAIT_SLICE): a signal that comes between the test of the flag
  * and the wait is seen when the slice ends.  Returns APR_SUCCESS with
  * *fd, APR_TIMEUP once idle_until has passed (PeruidIdleTimeout and the
@@ -259,7 +259,8 @@ static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
         if (rv == APR_SUCCESS) {
             return APR_SUCCESS;
         }
-        if (rv != EAGAIN && rv != EINTR && rv != APR_EINVAL) {
+        if (!APR_STATUS_IS_EAGAIN(rv) && !APR_STATUS_IS_EINTR(rv)
+            && !APR_STATUS_IS_EINVAL(rv)) {
             return APR_EINTR;   /* no channel any more (EOF or failed) */
         }
         /* a slice ended, a signal (the loop tests the flag) or a record
@@ -427,8 +428,9 @@ static void worker_drain(peruid_worker_t *w)
     if (!peruid_child_stop_drains()) {
         return;
     }
-    while ((rv = worker_recv(w, &fd, 0)) != APR_EOF) {
-        if (rv == APR_EINVAL) {
+    for (rv = worker_recv(w, &fd, 0); !APR_STATUS_IS_EOF(rv);
+         rv = worker_recv(w, &fd, 0)) {
+        if (APR_STATUS_IS_EINVAL(rv)) {
             continue;
         }
         if (rv != APR_SUCCESS) {
@@ -462,11 +464,11 @@ static void worker_loop(peruid_worker_t *w)
         if (rv == APR_SUCCESS) {
             worker_take(w, fd);
         }
-        else if (rv == APR_EINTR) {
+        else if (APR_STATUS_IS_EINTR(rv)) {
             worker_drain(w);
             break;
         }
-        else if (rv == APR_TIMEUP && worker_retire_idle(w)) {
+        else if (APR_STATUS_IS_TIMEUP(rv) && worker_retire_idle(w)) {
             break;
         }
     }
