@@ -175,7 +175,7 @@ int peruid_children_have_slot(peruid_retained_t *rd)
 
 /* Master: the slot of a preforked worker of this generation that no
  * pool has yet, preferably one that shows SERVER_READY (done setting up,
- * waiting for its record: worker_wait_bind) over one still starting,
+ * waiting for its record: peruid_preforked_wait_bind) over one still starting,
  * whose bind would wait for the rest of its setup; -1 if none.  The
  * status only orders the choice, it decides nothing else. */
 static int children_unbound(peruid_retained_t *rd)
