@@ -272,11 +272,11 @@ const command_rec peruid_cmds[] = {
                   RSRC_CONF, "Number of workers started at server startup"),
     AP_INIT_TAKE1("MinSpareServers", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, min_spare),
-                  RSRC_CONF, "Idle workers each user's pool keeps"),
+                  RSRC_CONF, "Idle workers the whole server keeps"),
     AP_INIT_TAKE1("MaxSpareServers", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, max_spare),
-                  RSRC_CONF, "Idle workers above which a user's pool "
-                  "shrinks"),
+                  RSRC_CONF, "Idle workers beyond each user's first "
+                  "above which the server shrinks"),
     AP_INIT_TAKE1("MaxRequestWorkers", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, max_workers),
                   RSRC_CONF, "Maximum number of workers alive at once"),

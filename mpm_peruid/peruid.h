@@ -69,8 +69,9 @@ typedef enum {
 /* Settings from the MPM directives; reset by pre_config on every read. */
 typedef struct {
     int start_servers;
-    int min_spare;          /* per pool: idle workers kept when idle     */
-    int max_spare;          /* per pool: idle workers above this exit    */
+    int min_spare;          /* idle workers the server keeps             */
+    int max_spare;          /* idle workers beyond each pool's first that
+                             * the server keeps                          */
     int max_workers;        /* MaxRequestWorkers: all workers together   */
     int server_limit;       /* scoreboard slots: routers + workers       */
     int routers;            /* PeruidRouters (0: see peruid_router_count) */

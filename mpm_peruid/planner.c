@@ -16,14 +16,15 @@
  *               fork, within MaxRequestWorkers and the free slots;
  *   3. room     at MaxRequestWorkers: workers already leaving cover the
  *               rest first; then the least recently used pool that has
- *               nothing queued gives a worker up (pools above
- *               MinSpareServers first); else the pool with the most
+ *               nothing queued gives a worker up (pools with more than
+ *               one first); else the pool with the most
  *               workers, above the needy pool's, gives one up after its
  *               current connection;
- *   4. spares   when nothing is queued anywhere: MinSpareServers idle or
- *               starting workers per pool, PeruidPreforkedWorkers for no
- *               pool yet; once a second one idle worker of each pool
- *               above MaxSpareServers leaves;
+ *   4. spares   when nothing is queued anywhere, counted server-wide:
+ *               each pool keeps its first idle worker until unused for
+ *               PeruidIdleTimeout, at most MaxSpareServers more in all,
+ *               at least MinSpareServers idle in all (for the users used
+ *               last); PeruidPreforkedWorkers for no pool yet;
  *   5. grace    a worker asked to leave longer than leave_grace ago is
  *               killed: a tenant that ignores the request keeps nothing.
  */
@@ -216,7 +217,7 @@ static int plan_biggest(const plan_facts_t *f, const plan_t *out, int pool)
  * pool (see step 3).  Returns 1 if one was asked. */
 static int plan_make_room(const plan_facts_t *f, plan_t *out, int pool)
 {
-    int victim = plan_lru(f, out, pool, f->min_spare);
+    int victim = plan_lru(f, out, pool, 1);
 
     if (victim < 0) {
         victim = plan_lru(f, out, pool, 0);
@@ -259,36 +260,119 @@ static int plan_room(const plan_facts_t *f, plan_t *out)
     return unmet;
 }
 
-/* Planner: step 4, when nothing is queued anywhere.  MinSpareServers is
- * counted from the idle workers the kernel showed, so only in a pass
- * that looked (idle >= 0). */
+/* Planner: the pool, among those not marked in this pass and accepted
+ * by want, used least recently (oldest) or most recently (!oldest); -1
+ * if none. */
+static int plan_by_use(const plan_facts_t *f, const plan_t *out, int oldest,
+                       int (*want)(const plan_facts_t *, int))
+{
+    int i, best = -1;
+
+    for (i = 0; i < f->npools; i++) {
+        if (out->work[i].marked || !want(f, i)) {
+            continue;
+        }
+        if (best < 0
+            || (oldest ? f->pools[i].last_used < f->pools[best].last_used
+                       : f->pools[i].last_used > f->pools[best].last_used)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Planner: pool i has idle workers beyond its first. */
+static int plan_has_extra(const plan_facts_t *f, int i)
+{
+    return f->pools[i].idle > 1;
+}
+
+/* Planner: pool i's last idle worker is unused longer than
+ * PeruidIdleTimeout (the others leave by themselves, one a second, as
+ * their own timeouts run out: worker_retire_idle). */
+static int plan_is_stale(const plan_facts_t *f, int i)
+{
+    apr_uint32_t used = f->pools[i].last_used;
+
+    /* a router's clock may be a second ahead of the master's sample */
+    return f->pools[i].idle == 1 && used < f->now_sec
+           && f->now_sec - used > f->idle_timeout_sec;
+}
+
+/* Planner: pool i may get a spare worker. */
+static int plan_may_spare(const plan_facts_t *f, int i)
+{
+    const plan_pool_t *p = &f->pools[i];
+
+    return p->in_config && !p->backing_off && plan_headroom(f, i) > 0;
+}
+
+/* Planner: ask one worker of pool i to leave, once per pass. */
+static void plan_leave_once(plan_t *out, int i)
+{
+    if (plan_add(out, PLAN_LEAVE, i, -1)) {
+        out->work[i].marked = 1;
+    }
+}
+
+/* Planner: the idle workers of a pass that looked (idle >= 0), counted
+ * server-wide as prefork counts its spares: every pool keeps its first
+ * idle worker until it is unused for PeruidIdleTimeout; the others are
+ * spares, at most MaxSpareServers of them in all (the least recently used
+ * pools' go first, one per pool and second); and the server keeps at
+ * least MinSpareServers idle or starting workers, forked for the users
+ * used most recently.  So Debian's 5/5/10 mean five and ten workers for
+ * the whole server, not for every user.  Returns the forks made. */
+static int plan_idle_budget(const plan_facts_t *f, plan_t *out, int room)
+{
+    int i, idle = 0, starting = 0, extra = 0, forks = 0;
+
+    for (i = 0; i < f->npools; i++) {
+        idle += f->pools[i].idle;
+        starting += f->pools[i].starting;
+        extra += f->pools[i].idle > 1 ? f->pools[i].idle - 1 : 0;
+        out->work[i].marked = 0;
+    }
+    if (f->periodic) {
+        for (; extra > f->max_spare
+               && (i = plan_by_use(f, out, 1, plan_has_extra)) >= 0;
+             extra--, idle--) {
+            plan_leave_once(out, i);
+        }
+        for (; idle > f->min_spare
+               && (i = plan_by_use(f, out, 1, plan_is_stale)) >= 0; idle--) {
+            plan_leave_once(out, i);
+        }
+    }
+    while (idle + starting + forks < f->min_spare && forks < room
+           && (i = plan_by_use(f, out, 0, plan_may_spare)) >= 0
+           && plan_add(out, PLAN_FORK, i, -1)) {
+        out->work[i].marked = 1;
+        forks++;
+    }
+    return forks;
+}
+
+/* Planner: step 4, when nothing is queued anywhere (a slot given up for
+ * a waiting connection is not retaken for a spare): the idle budget
+ * (plan_idle_budget) in a pass that looked at the idle workers, and
+ * PeruidPreforkedWorkers workers for no pool yet. */
 static void plan_spares(const plan_facts_t *f, plan_t *out, int workers)
 {
     int i, n, free_slots = f->free_slots - (workers - f->workers);
+    int room;
 
     for (i = 0; i < f->npools; i++) {
-        const plan_pool_t *p = &f->pools[i];
-
-        if (p->queued > 0) {
-            return;                     /* a slot given up is not retaken */
+        if (f->pools[i].queued > 0) {
+            return;
         }
     }
-    for (i = 0; i < f->npools; i++) {
-        const plan_pool_t *p = &f->pools[i];
-
-        n = p->idle < 0 ? 0 : f->min_spare - p->idle - p->starting;
-        if (n > plan_headroom(f, i)) {
-            n = plan_headroom(f, i);
-        }
-        while (p->in_config && !p->backing_off && n-- > 0
-               && workers < f->max_workers && free_slots > 0
-               && plan_add(out, PLAN_FORK, i, -1)) {
-            workers++;
-            free_slots--;
-        }
-        if (f->periodic && p->idle > f->max_spare) {
-            plan_add(out, PLAN_LEAVE, i, -1);
-        }
+    room = f->max_workers - workers < free_slots ? f->max_workers - workers
+                                                 : free_slots;
+    if (f->npools > 0 && f->pools[0].idle >= 0) {
+        n = plan_idle_budget(f, out, room > 0 ? room : 0);
+        workers += n;
+        free_slots -= n;
     }
     n = f->preforked - f->prefork_live;
     while (n-- > 0 && workers < f->max_workers && free_slots > 0

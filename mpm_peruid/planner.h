@@ -55,7 +55,8 @@ typedef struct {
     apr_uint32_t took;      /* routers and kernel: connections the pool's
                              * workers took so far (sent minus queued;
                              * wraps)                                    */
-    apr_uint32_t last_used; /* routers: the second of its last dispatch  */
+    apr_uint32_t last_used; /* routers: the second of its last dispatch
+                             * (0: never)                                */
     int backing_off;        /* master: its workers kept dying; no fork
                              * for it now                                */
 } plan_pool_t;
@@ -79,8 +80,12 @@ typedef struct {
     apr_time_t now;
     int periodic;           /* the once-a-second pass                    */
     int max_workers;        /* MaxRequestWorkers                         */
-    int min_spare;          /* MinSpareServers (per pool)                */
-    int max_spare;          /* MaxSpareServers (per pool)                */
+    int min_spare;          /* MinSpareServers (server-wide)             */
+    int max_spare;          /* MaxSpareServers (server-wide, beyond each
+                             * pool's first idle worker)                 */
+    apr_uint32_t now_sec;   /* routers' clock: seconds since the master
+                             * started, as last_used                     */
+    apr_uint32_t idle_timeout_sec;  /* PeruidIdleTimeout                 */
     int preforked;          /* PeruidPreforkedWorkers                    */
     int user_cap;           /* workers one pool may have, not leaving
                              * (PeruidMaxUserShare); 0: no cap           */
@@ -104,6 +109,7 @@ typedef struct {
     int live;               /* live, plus the workers granted this pass  */
     int leaving;
     int need;               /* workers the pool lacks, confirmed         */
+    int marked;             /* spares: already given or asked this pass  */
 } plan_work_t;
 
 /* The plan.  The caller provides the arrays; peruid_plan fills them. */

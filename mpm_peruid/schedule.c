@@ -164,6 +164,8 @@ static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
     f->max_spare = rd->cfg.max_spare;
     f->preforked = rd->cfg.preforked;
     f->user_cap = sched_user_cap(rd);
+    f->now_sec = (apr_uint32_t)apr_time_sec(f->now - rd->epoch);
+    f->idle_timeout_sec = (apr_uint32_t)apr_time_sec(rd->cfg.idle_timeout);
     f->grow_delay = SCHED_GROW_DELAY;
     f->refill_delay = SCHED_REFILL_DELAY;
     f->leave_grace = m->s->timeout;     /* Timeout: one request's worth */

@@ -116,17 +116,19 @@ static int worker_retire_turn(peruid_worker_t *w)
 }
 
 /* Worker (vhost user): after an idle timeout, leave if the pool keeps
- * enough spares without us (MinSpareServers, per pool) and it is our
- * pool's turn this second; otherwise look again after a second, at the
- * end of the wait slice then running (turn), or after another idle
- * timeout (spares).  Returns 1 to exit. */
+ * another idle worker without us and it is our pool's turn this second;
+ * otherwise look again after a second, at the end of the wait slice then
+ * running (turn), or after another idle timeout.  The pool's last idle
+ * worker stays: the master lets it go once the pool is unused for
+ * PeruidIdleTimeout, unless the server needs it for MinSpareServers
+ * (planner.c, plan_idle_budget), which only the master can count.
+ * Returns 1 to exit. */
 static int worker_retire_idle(peruid_worker_t *w)
 {
     apr_uint32_t v;
 
     w->idle_until = worker_clock() + w->idle_timeout;
-    if ((apr_int32_t)apr_atomic_read32(&w->stat->idle)
-        <= w->rd->cfg.min_spare) {
+    if ((apr_int32_t)apr_atomic_read32(&w->stat->idle) <= 1) {
         return 0;
     }
     if (!worker_retire_turn(w)) {
@@ -135,7 +137,7 @@ static int worker_retire_idle(peruid_worker_t *w)
     }
     for (;;) {
         v = apr_atomic_read32(&w->stat->idle);
-        if ((apr_int32_t)v <= w->rd->cfg.min_spare) {
+        if ((apr_int32_t)v <= 1) {
             return 0;
         }
         if (apr_atomic_cas32(&w->stat->idle, v - 1, v) == v) {

@@ -24,7 +24,7 @@
 #include "planner.h"
 #include "unit.h"
 
-#define MAXP 8                  /* pools of a table row                  */
+#define MAXP 64                 /* pools of a table row                  */
 #define MAXL 4                  /* leavers of a table row                */
 #define ROOM 64                 /* actions a table row has room for      */
 
@@ -541,13 +541,70 @@ static void pending_fewest(snap_t *s)
     s->f.max_workers = 5;
 }
 
-/* MinSpareServers 2: p0 1 idle; p1 1 idle and 1 starting; p2 none. */
+/* MinSpareServers 5, server-wide: p0 1 idle; p1 1 idle and 1 starting;
+ * p2 none; p2 used last, then p0, then p1. */
 static void spare_min(snap_t *s)
 {
-    pool(s, 0, 1, 1, 0);
+    pool(s, 0, 1, 1, 0)->last_used = 20;
     pool(s, 1, 3, 1, 0)->starting = 1;
-    pool(s, 2, 0, 0, 0);
+    s->pool[1].last_used = 10;
+    pool(s, 2, 0, 0, 0)->last_used = 30;
+    s->f.min_spare = 5;
+}
+
+/* 50 users served once each (one idle worker each), Debian's 5/5/10:
+ * the first idle workers already count for MinSpareServers. */
+static void spare_fifty(snap_t *s)
+{
+    int i;
+
+    for (i = 0; i < MAXP && i < 50; i++) {
+        pool(s, i, 1, 1, 0)->last_used = 100 + i;
+    }
+    s->f.min_spare = 5;
+    s->f.max_spare = 10;
+    s->f.periodic = 1;
+    s->f.now_sec = 150;
+    s->f.idle_timeout_sec = 60;     /* all used within it */
+}
+
+/* A router's clock a second ahead of the master's sample: not stale. */
+static void spare_ahead(snap_t *s)
+{
+    pool(s, 0, 1, 1, 0)->last_used = 101;
+    s->f.periodic = 1;
+    s->f.now_sec = 100;
+    s->f.idle_timeout_sec = 30;
+}
+
+/* PeruidIdleTimeout 30: p0 unused for 40 s, p1 for 10 s, 1 idle each;
+ * MinSpareServers 0, then 1, then 2. */
+static void spare_stale(snap_t *s)
+{
+    pool(s, 0, 1, 1, 0)->last_used = 60;
+    pool(s, 1, 1, 1, 0)->last_used = 90;
+    s->f.periodic = 1;
+    s->f.now_sec = 100;
+    s->f.idle_timeout_sec = 30;
+}
+
+static void spare_stale_min1(snap_t *s)
+{
+    spare_stale(s);
+    s->f.min_spare = 1;
+}
+
+static void spare_stale_min2(snap_t *s)
+{
+    spare_stale(s);
     s->f.min_spare = 2;
+}
+
+/* ... and not on a pass that did not look (periodic only). */
+static void spare_stale_not_periodic(snap_t *s)
+{
+    spare_stale(s);
+    s->f.periodic = 0;
 }
 
 static void spare_unknown(snap_t *s)
@@ -872,19 +929,36 @@ static const case_t cases[] = {
       NOT_SET, 2 },
 
     /* 9. spares, when nothing is queued */
-    /* idle + starting counted: p0 1 more, p1 none, p2 2 */
-    { "spares: MinSpareServers", spare_min, "fork:0 fork:2 fork:2",
+    /* server-wide: 2 idle + 1 starting, 2 more, one each for the users
+     * used last (p2, then p0) */
+    { "spares: MinSpareServers, server-wide", spare_min, "fork:2 fork:0",
       NOT_SET, 0 },
+    /* 50 users with one idle worker each: no fork, no leave */
+    { "spares: 50 users, Debian's 5/5/10", spare_fifty, "", NOT_SET, 0 },
+    /* a pool's last idle worker leaves once unused for PeruidIdleTimeout,
+     * unless MinSpareServers needs it */
+    { "spares: stale first idle worker leaves", spare_stale, "leave:0",
+      NOT_SET, 0 },
+    { "spares: stale, kept for MinSpareServers 1 (2 idle)",
+      spare_stale_min1, "leave:0", NOT_SET, 0 },
+    { "spares: stale, kept for MinSpareServers 2", spare_stale_min2, "",
+      NOT_SET, 0 },
+    { "spares: last use ahead of the master's clock", spare_ahead, "",
+      NOT_SET, 0 },
+    { "spares: stale, not on a non-periodic pass",
+      spare_stale_not_periodic, "", NOT_SET, 0 },
     /* only in a pass that looked at the idle workers */
     { "spares: idle unknown, none", spare_unknown, "", NOT_SET, 0 },
     { "spares: not in config or backing off", spare_out, "", NOT_SET, 0 },
     { "spares: within MaxRequestWorkers", spare_max_workers, "fork:0",
       NOT_SET, 0 },
-    { "spares: within the free slots", spare_free_slots,
-      "fork:0 fork:0 fork:1", NOT_SET, 0 },
-    /* once a second, one idle worker above MaxSpareServers leaves */
+    /* one spare per pool and pass (two pools: two) */
+    { "spares: one per pool and pass", spare_free_slots,
+      "fork:0 fork:1", NOT_SET, 0 },
+    /* beyond each pool's first idle worker, 11 + 9 = 20 spares for
+     * MaxSpareServers 10: one leaves from each pool this second */
     { "spares: periodic, above MaxSpareServers", spare_many_periodic,
-      "leave:0", NOT_SET, 0 },
+      "leave:0 leave:1", NOT_SET, 0 },
     { "spares: not periodic, no leave", spare_many, "", NOT_SET, 0 },
     /* preforked - prefork_live forks for no pool */
     { "spares: preforked", spare_preforked, "fork:-1 fork:-1", NOT_SET,
@@ -1184,7 +1258,8 @@ static const cut_t cuts[] = {
     /* exactly as many actions as room, the array sized to it */
     { "cut: cold forks", cut_cold, 2, "fork:0 fork:0" },
     { "cut: no room at all", cut_cold, 0, "" },
-    { "cut: spares", cut_spares, 3, "fork:0 fork:0 fork:0" },
+    /* one spare per pool and pass, then the preforked ones */
+    { "cut: spares", cut_spares, 3, "fork:0 fork:-1 fork:-1" },
     { "cut: room-making leaves", lru_rotate, 1, "leave:2" },
     { "cut: kills first", cut_kills, 3, "kill@5 kill@6 fork:2" },
     { "cut: room for one kill only", cut_kills, 1, "kill@5" },
