@@ -79,8 +79,10 @@ static const char *peruid_lookup_user(apr_pool_t *p, const char *arg,
             return apr_psprintf(p, "invalid user id '%s'", arg);
         }
         *uid = (uid_t)v;
-        pw = getpwuid(*uid);
-        *name = pw ? apr_pstrdup(p, pw->pw_name) : NULL;
+        *name = NULL;   /* looked up when the pools are built, at start
+                         * only: "apache2 -t" with thousands of "#uid"
+                         * vhosts spent most of its time in the name
+                         * service (peruid_pools_assign) */
         return NULL;
     }
     pw = getpwnam(arg);

@@ -240,6 +240,11 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
         if ((idx = pools_find_or_add(rd, uid, gid, main_s)) < 0) {
             return APR_ENOSPC;
         }
+        if (!user) {            /* "AssignUserID #uid ...": its name now */
+            struct passwd *pw = getpwuid(uid);
+
+            user = pw ? pw->pw_name : NULL;
+        }
         pools_set_user(&rd->pools[idx], user, s);  /* fails that pool only */
         rd->pools[idx].in_config = 1;
         peruid_server_conf(s)->pool = idx;
