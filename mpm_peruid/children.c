@@ -81,6 +81,30 @@ int peruid_children_count(peruid_retained_t *rd, int role, int pool)
     return n;
 }
 
+/* Master, root: the kernel would not say what a worker is doing: -1
+ * (unknown) when we may not look (no CAP_SYS_PTRACE in a container, Yama
+ * ptrace_scope 3, an LSM), logged once; 0 (not waiting) when the process
+ * is simply gone. */
+static int children_unknown(int err)
+{
+    static int logged;
+
+    if (err != EACCES && err != EPERM) {
+        return 0;
+    }
+    if (!logged) {
+        logged = 1;
+        ap_log_error(APLOG_MARK, APLOG_WARNING, err, ap_server_conf,
+                     PERUID_LOGNO(00056) "master: cannot read "
+                     "/proc/PID/syscall of a worker (it needs ptrace "
+                     "access for root); idle workers are not counted: "
+                     "MinSpareServers and MaxSpareServers are not applied, "
+                     "and a user's last idle worker stays until its slot is "
+                     "needed");
+    }
+    return -1;
+}
+
 /* Master, root: is the worker in slot blocked waiting for a connection?
  * The kernel says (/proc/PID/syscall: the system call it sleeps in, and a
  * worker waits in recvmsg() on its pool's channel, nowhere else); the
@@ -91,15 +115,19 @@ static int children_waiting(const peruid_slot_t *sl)
 {
     char path[40], buf[24];
     ssize_t n;
-    int fd;
+    int fd, err;
 
     snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)sl->pid);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        return 0;
+        return children_unknown(errno);
     }
     n = read(fd, buf, sizeof(buf) - 1);
+    err = errno;
     close(fd);
-    if (n <= 0) {
+    if (n < 0) {
+        return children_unknown(err);
+    }
+    if (n == 0) {
         return 0;
     }
     buf[n] = '\0';
@@ -122,10 +150,15 @@ static void children_observe_one(peruid_slot_t *sl, plan_pool_t *p,
     }
     if (starting || look_idle) {
         waiting = children_waiting(sl);
-        sl->seen_waiting |= waiting;
     }
+    if (waiting < 0) {          /* the kernel would not say */
+        p->idle = -1;
+        p->starting += starting;
+        return;
+    }
+    sl->seen_waiting |= waiting;
     p->starting += starting && !waiting;
-    if (look_idle) {
+    if (look_idle && p->idle >= 0) {
         p->idle += waiting;
     }
 }
@@ -267,7 +300,7 @@ static int children_leave_choice(peruid_retained_t *rd, int pool)
             || sl->leaving || sl->pid <= 0) {
             continue;
         }
-        if (children_waiting(sl)) {
+        if (children_waiting(sl) > 0) {
             return i;
         }
         if (busy < 0 || sl->started < rd->slots[busy].started) {
@@ -310,7 +343,8 @@ void peruid_children_kill(peruid_master_t *m, int slot, apr_time_t now)
     }
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s, PERUID_LOGNO(00052)
                  "worker %ld (uid %ld) did not leave %ld s after it was "
-                 "asked to make room; killing it", (long)sl->pid,
+                 "asked to (to make room, or for a restart); killing it",
+                 (long)sl->pid,
                  sl->pool >= 0 ? (long)m->rd->pools[sl->pool].uid : -1L,
                  (long)apr_time_sec(now - sl->leave_asked));
     ap_mpm_safe_kill(sl->pid, SIGKILL);
@@ -466,6 +500,13 @@ int peruid_children_signal(peruid_retained_t *rd, int role, int sig)
             && sl->pid > 0) {
             if (sig == AP_SIG_GRACEFUL || sig == AP_SIG_GRACEFUL_STOP) {
                 sl->leaving = 1;
+            }
+            if (sig == AP_SIG_GRACEFUL && sl->role == PERUID_ROLE_WORKER
+                && !sl->leave_asked) {
+                /* a restart: an old worker gets Timeout to finish, then
+                 * PLAN_KILL, as one asked to make room (a worker that
+                 * ignores the signal keeps nothing across restarts) */
+                sl->leave_asked = apr_time_now();
             }
             ap_mpm_safe_kill(sl->pid, sig);
             n++;

@@ -389,7 +389,8 @@ static const ap_directive_t *peruid_find_tls(const ap_directive_t *dir)
 
     for (; dir; dir = dir->next) {
         if (!strcasecmp(dir->directive, "SSLEngine") && dir->args
-            && strcasecmp(dir->args, "off") != 0) {
+            && strcasecmp(dir->args, "off") != 0
+            && strcasecmp(dir->args, "\"off\"") != 0) {
             return dir;
         }
         if (dir->first_child
@@ -455,12 +456,20 @@ static ap_unix_identity_t *peruid_suexec_identity(apr_pool_t *ptemp,
                                                   server_rec *s)
 {
     request_rec *r = apr_pcalloc(ptemp, sizeof(*r));
+    conn_rec *c = apr_pcalloc(ptemp, sizeof(*c));
 
+    c->pool = ptemp;
+    c->base_server = s;
+    c->notes = apr_table_make(ptemp, 1);
     r->pool = ptemp;
     r->server = s;
+    r->connection = c;
+    r->uri = r->unparsed_uri = "/";
     r->per_dir_config = s->lookup_defaults;
+    r->request_config = ap_create_request_config(ptemp);
     r->notes = apr_table_make(ptemp, 1);
     r->headers_in = apr_table_make(ptemp, 1);
+    r->subprocess_env = apr_table_make(ptemp, 1);
     return ap_run_get_suexec_identity(r);
 }
 

@@ -100,7 +100,9 @@ static int plan_headroom(const plan_facts_t *f, int i)
     if (f->user_cap <= 0) {
         return INT_MAX;
     }
-    return f->user_cap - (p->live - p->leaving);
+    /* leaving workers count until they are gone: one that ignores the
+     * request to leave still holds its slot */
+    return f->user_cap - p->live;
 }
 
 /* Planner: the workers pool i lacks: its queued connections less the
@@ -240,7 +242,12 @@ static int plan_room(const plan_facts_t *f, plan_t *out)
 
     for (i = 0; i < f->npools; i++) {
         unmet += out->work[i].need;
-        pending += out->work[i].leaving;
+    }
+    /* only recent requests to leave are counted on: a worker that was
+     * idle leaves at once, and one that ignores the request (it runs its
+     * user's code) must not hold the others' slots until its grace ends */
+    for (i = 0; i < f->nleavers; i++) {
+        pending += f->now < f->leavers[i].asked_at + f->pending_window;
     }
     if (!unmet) {
         return 0;
@@ -353,6 +360,21 @@ static int plan_idle_budget(const plan_facts_t *f, plan_t *out, int room)
     return forks;
 }
 
+/* Planner: did this pass count every pool's idle workers?  Not on the
+ * passes between the once-a-second ones, nor when the kernel would not
+ * tell the master (children.c, children_unknown). */
+static int plan_idle_known(const plan_facts_t *f)
+{
+    int i;
+
+    for (i = 0; i < f->npools; i++) {
+        if (f->pools[i].idle < 0) {
+            return 0;
+        }
+    }
+    return f->npools > 0;
+}
+
 /* Planner: step 4, when nothing is queued anywhere (a slot given up for
  * a waiting connection is not retaken for a spare): the idle budget
  * (plan_idle_budget) in a pass that looked at the idle workers, and
@@ -369,7 +391,7 @@ static void plan_spares(const plan_facts_t *f, plan_t *out, int workers)
     }
     room = f->max_workers - workers < free_slots ? f->max_workers - workers
                                                  : free_slots;
-    if (f->npools > 0 && f->pools[0].idle >= 0) {
+    if (plan_idle_known(f)) {
         n = plan_idle_budget(f, out, room > 0 ? room : 0);
         workers += n;
         free_slots -= n;

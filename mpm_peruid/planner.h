@@ -87,11 +87,14 @@ typedef struct {
                              * started, as last_used                     */
     apr_uint32_t idle_timeout_sec;  /* PeruidIdleTimeout                 */
     int preforked;          /* PeruidPreforkedWorkers                    */
-    int user_cap;           /* workers one pool may have, not leaving
-                             * (PeruidMaxUserShare); 0: no cap           */
+    int user_cap;           /* workers one pool may have, leaving ones
+                             * included (PeruidMaxUserShare); 0: no cap  */
     apr_interval_time_t grow_delay;     /* see planner.c, plan_confirm   */
     apr_interval_time_t refill_delay;   /* after a bind, look again then */
     apr_interval_time_t leave_grace;    /* asked to leave: killed after  */
+    apr_interval_time_t pending_window; /* asked to leave: its slot is
+                                         * counted on as coming for this
+                                         * long                          */
     int workers;            /* master: live workers, preforked included  */
     int free_slots;         /* master: scoreboard slots free for a child */
     int unbound;            /* master: preforked workers ready to bind   */

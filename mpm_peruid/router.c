@@ -105,6 +105,9 @@ typedef struct {
     apr_time_t *spawn_asked;    /* per pool: when we last sent SPAWN     */
     apr_time_t *full_logged;    /* per pool: when we last logged PU00053 */
     int *full_503s;             /* per pool: 503s since then             */
+    apr_uint32_t *full_round;   /* per pool: the retry round its channel
+                                 * was last found full in                */
+    apr_uint32_t retry_round;   /* router_timers passes over the parked  */
     apr_time_t now;
     sigset_t stop_sigs;
 } peruid_router_t;
@@ -534,14 +537,23 @@ static void router_timers(peruid_router_t *r)
             router_listen(r, 1);
         }
     }
+    /* one pass over the parked connections: once a pool's channel is
+     * still full, its other parked connections wait for the next pass
+     * instead of each trying sendmsg() again (a flood for one user would
+     * otherwise cost the routers, which serve every user, a system call
+     * per parked connection every ROUTER_RETRY_MS) */
+    r->retry_round++;
     for (c = r->waiting.head; c; c = next) {
         next = c->next;
         if (c->deadline <= r->now) {
             router_log_full(r, c);
             router_answer(r, c, 503);
         }
-        else {
+        else if (r->full_round[c->pool] != r->retry_round) {
             router_dispatch_or_wait(r, c);
+            if (c->state == RC_WAIT) {
+                r->full_round[c->pool] = r->retry_round;
+            }
         }
     }
 }
@@ -631,6 +643,8 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
                                          * sizeof(*r->full_logged));
     r->full_503s = apr_pcalloc(pchild, (rd->npools > 0 ? rd->npools : 1)
                                        * sizeof(*r->full_503s));
+    r->full_round = apr_pcalloc(pchild, (rd->npools > 0 ? rd->npools : 1)
+                                        * sizeof(*r->full_round));
     for (i = PERUID_ROUTER_CONNS - 1; i >= 0; i--) {
         r->arena[i].fd = -1;
         r->arena[i].next = r->free_list;

@@ -50,6 +50,10 @@
  * serves (they made it 5 ms slower on a 2-core machine). */
 #define SCHED_REFILL_DELAY apr_time_from_msec(100)
 
+/* How long a worker asked to leave counts as a slot about to come free
+ * for another pool (planner.c, plan_room). */
+#define SCHED_PENDING_WINDOW apr_time_from_sec(1)
+
 /* Master, root, start of a generation: the planner's arrays. */
 apr_status_t peruid_schedule_init(peruid_master_t *m)
 {
@@ -169,6 +173,7 @@ static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
     f->grow_delay = SCHED_GROW_DELAY;
     f->refill_delay = SCHED_REFILL_DELAY;
     f->leave_grace = m->s->timeout;     /* Timeout: one request's worth */
+    f->pending_window = SCHED_PENDING_WINDOW;
     f->npools = rd->npools;
     f->pools = m->plan_pools;
     f->memory = m->plan_memory;
@@ -201,18 +206,16 @@ static void sched_reconcile(peruid_master_t *m, const plan_facts_t *f)
     }
 }
 
-/* Master: carry out one action of the plan.  A bind that finds no
- * preforked worker after all forks one instead. */
+/* Master: carry out one action of the plan. */
 static void sched_do(peruid_master_t *m, const plan_action_t *a,
                      apr_time_t now)
 {
     switch (a->kind) {
     case PLAN_BIND:
-        if (peruid_children_bind(m, a->pool)) {
-            m->watch[a->pool] = 1;
-            break;
-        }
-        /* fall through */
+        /* a failed bind still holds its slot: the next pass decides */
+        peruid_children_bind(m, a->pool);
+        m->watch[a->pool] = 1;
+        break;
     case PLAN_FORK:
         if (peruid_children_fork(m, PERUID_ROLE_WORKER, a->pool)
             == APR_SUCCESS && a->pool >= 0) {

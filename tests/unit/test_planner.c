@@ -79,6 +79,7 @@ static void snap_init(snap_t *s)
     s->f.grow_delay = MS(50);
     s->f.refill_delay = MS(100);
     s->f.leave_grace = SEC(60);
+    s->f.pending_window = SEC(1);
     s->f.workers = -1;
     s->f.free_slots = 1000;
     s->f.pools = s->pool;
@@ -510,7 +511,16 @@ static void pending_with(snap_t *s, int queued)
 {
     pool(s, 0, 0, 0, queued);
     pool(s, 1, 4, 3, 0)->leaving = 1;
+    leaver(s, 7, 1, MS(100));           /* asked 100 ms ago */
     s->f.max_workers = 4;
+}
+
+/* The same leaver, asked 2 s ago and still there: no longer counted on,
+ * another worker is asked. */
+static void pending_old(snap_t *s)
+{
+    pending_with(s, 1);
+    s->leaver[0].asked_at = s->f.now - SEC(2);
 }
 
 static void pending_one(snap_t *s)
@@ -527,6 +537,7 @@ static void pending_two(snap_t *s)
 static void pending_own(snap_t *s)
 {
     pool(s, 0, 1, 0, 1)->leaving = 1;
+    leaver(s, 3, 0, MS(100));
     pool(s, 1, 2, 2, 0);
     s->f.max_workers = 3;
 }
@@ -538,6 +549,7 @@ static void pending_fewest(snap_t *s)
     pool(s, 1, 2, 0, 1);
     short_long(s, 1);
     pool(s, 2, 3, 2, 0)->leaving = 1;
+    leaver(s, 4, 2, MS(100));
     s->f.max_workers = 5;
 }
 
@@ -824,8 +836,9 @@ static const case_t cases[] = {
       "fork:1 fork:0", NOT_SET, 0 },
     /* at the cap: nothing, and nothing counts as unmet */
     { "cap: at the cap, no fork", cap_full, "", NOT_SET, 0 },
-    /* a leaving worker does not count against the cap */
-    { "cap: a leaving worker frees room under it", cap_leaving, "fork:0",
+    /* a leaving worker counts against the cap until it is gone (one
+     * that ignores the request keeps its slot, not a new one too) */
+    { "cap: a leaving worker still counts", cap_leaving, "",
       NOT_SET, 0 },
     /* spares never take a pool past its cap */
     { "cap: spares stop at the cap", cap_spares, "fork:0", NOT_SET, 0 },
@@ -918,15 +931,22 @@ static const case_t cases[] = {
     { "fair: until one apart", fair_levels, "leave:1 leave:1", MS(50), 3 },
 
     /* 8. workers already leaving cover need first */
-    { "pending: a leaving worker covers it", pending_one, "", NOT_SET, 1 },
+    { "pending: a leaving worker covers it", pending_one, "",
+      MS(59900), 1 },
+    /* asked longer than pending_window ago: a worker ignoring the
+     * request holds nobody's slot; another one is asked */
+    { "pending: an old request covers nothing", pending_old, "leave:1",
+      SEC(58), 1 },
     /* the second worker needed asks p1 for one more */
     { "pending: covers one, a leave for the other", pending_two,
-      "leave:1", NOT_SET, 2 },
+      "leave:1", MS(59900), 2 },
     /* the pool's own leaving worker frees a slot for it too */
-    { "pending: the pool's own leaver", pending_own, "", NOT_SET, 1 },
-    /* the leaver's slot goes to cold p0 (fewest), p1 gets a leave */
+    { "pending: the pool's own leaver", pending_own, "",
+      MS(59900), 1 },
+    /* the leaver's slot goes to cold p0 (fewest), p1 gets a leave;
+     * each row looks again when its leaver's grace ends */
     { "pending: to the fewest first", pending_fewest, "leave:2",
-      NOT_SET, 2 },
+      MS(59900), 2 },
 
     /* 9. spares, when nothing is queued */
     /* server-wide: 2 idle + 1 starting, 2 more, one each for the users
