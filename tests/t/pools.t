@@ -203,7 +203,7 @@ EOF
     is("@left", '', 'instance stopped');
 };
 
-# schedule.c, sched_confirm: connections queued behind busy workers that
+# planner.c, plan_confirm: connections queued behind busy workers that
 # take them within SCHED_GROW_DELAY (50 ms) do not fork more workers;
 # connections that wait for stuck workers do.
 subtest 'a busy pool grows for slow workers, not for a queue they drain' => sub {
