@@ -281,13 +281,18 @@ const command_rec peruid_cmds[] = {
                   "above which the server shrinks"),
     AP_INIT_TAKE1("MaxRequestWorkers", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, max_workers),
-                  RSRC_CONF, "Maximum number of workers alive at once"),
+                  RSRC_CONF, "Maximum number of requests served at once"),
     AP_INIT_TAKE1("MaxClients", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, max_workers),
                   RSRC_CONF, "Deprecated name of MaxRequestWorkers"),
     AP_INIT_TAKE1("ServerLimit", set_int_setting,
-                  (void *)APR_OFFSETOF(peruid_settings_t, server_limit),
-                  RSRC_CONF, "Scoreboard slots for routers and workers"),
+                  (void *)APR_OFFSETOF(peruid_settings_t, limit),
+                  RSRC_CONF, "Upper bound of MaxRequestWorkers for the "
+                  "life of the master"),
+    AP_INIT_TAKE1("PeruidWarmWorkers", set_int_setting,
+                  (void *)APR_OFFSETOF(peruid_settings_t, warm),
+                  RSRC_CONF, "Idle workers kept for their users beyond "
+                  "MaxRequestWorkers"),
     AP_INIT_TAKE1("PeruidRouters", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, routers),
                   RSRC_CONF, "Number of router processes (0: one per 4 CPUs, at least 1)"),
@@ -314,8 +319,9 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
     cfg->start_servers = PERUID_DEFAULT_START;
     cfg->min_spare = PERUID_DEFAULT_MIN_SPARE;
     cfg->max_spare = PERUID_DEFAULT_MAX_SPARE;
-    cfg->server_limit = PERUID_DEFAULT_SERVER_LIMIT;
-    cfg->max_workers = -1;              /* ServerLimit minus the routers */
+    cfg->limit = PERUID_DEFAULT_SERVER_LIMIT;
+    cfg->max_workers = -1;              /* ServerLimit */
+    cfg->warm = -1;                     /* peruid_warm_auto */
     cfg->routers = 0;
     cfg->peek_max = PERUID_DEFAULT_PEEK_MAX;
     cfg->peek_timeout = PERUID_DEFAULT_PEEK_TIMEOUT;
@@ -547,6 +553,7 @@ int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s)
         key = apr_psprintf(ptemp, "%ld:%ld", (long)uid, (long)gid);
         apr_hash_set(pairs, key, APR_HASH_KEY_STRING, key);
     }
+    peruid_retained()->cfg.users = (int)apr_hash_count(pairs);
     if (apr_hash_count(pairs) > PERUID_MAX_POOLS) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                      PERUID_LOGNO(00043) "AssignUserID: %u distinct "
@@ -557,52 +564,114 @@ int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s)
     return OK;
 }
 
+/* Master, root: PeruidWarmWorkers when not set: an idle worker for every
+ * user of the configuration plus MaxSpareServers spares, within a
+ * quarter of the RAM at PERUID_WARM_WORKER_BYTES a worker (what a
+ * mod_php worker that served PHP may keep; docs/directives.md). */
+static int peruid_warm_auto(int users, int max_spare)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    apr_int64_t by_memory = PERUID_MAX_SERVER_LIMIT;
+    apr_int64_t want = (apr_int64_t)users + max_spare;
+
+    if (pages > 0 && page > 0) {
+        by_memory = (apr_int64_t)pages * page / PERUID_WARM_MEMORY_SHARE
+                    / PERUID_WARM_WORKER_BYTES;
+    }
+    if (want > by_memory) {
+        want = by_memory;
+    }
+    return want > 0 ? (int)want : 1;
+}
+
+/* Master, root, check_config: ServerLimit, MaxRequestWorkers and the
+ * routers, as prefork bounds ServerLimit and MaxRequestWorkers (the
+ * routers take no slot of ServerLimit: they serve no request). */
+static void peruid_settings_limits(peruid_settings_t *cfg,
+                                   peruid_retained_t *rd, int startup,
+                                   server_rec *s)
+{
+    apr_pool_t *p = s->process->pool;
+    int top = PERUID_MAX_SERVER_LIMIT - PERUID_MAX_ROUTERS;
+
+    if (cfg->limit > top) {
+        peruid_adjust(startup, s, apr_psprintf(p, "ServerLimit %d exceeds "
+                      "the compile-time limit %d; using it", cfg->limit,
+                      top));
+        cfg->limit = top;
+    }
+    if (rd->first_limit && cfg->limit != rd->first_limit) {
+        peruid_adjust(startup, s, apr_psprintf(p, "changing ServerLimit to "
+                      "%d from %d is not allowed during a restart",
+                      cfg->limit, rd->first_limit));
+        cfg->limit = rd->first_limit;
+    }
+    cfg->routers = peruid_router_count(cfg);
+    if (cfg->max_workers < 0) {
+        cfg->max_workers = cfg->limit;
+    }
+    else if (cfg->max_workers > cfg->limit) {
+        peruid_adjust(startup, s, apr_psprintf(p, "MaxRequestWorkers %d "
+                      "exceeds ServerLimit %d; lowering it to %d (raise "
+                      "ServerLimit to allow more)", cfg->max_workers,
+                      cfg->limit, cfg->limit));
+        cfg->max_workers = cfg->limit;
+    }
+}
+
+/* Master, root, check_config: the scoreboard's slots.  At the first
+ * start: ServerLimit, the routers and the warm workers (the automatic
+ * value may grow with the users, so it reserves what the memory allows).
+ * A restart keeps them: what no longer fits comes off the warm workers,
+ * then off MaxRequestWorkers, with a warning naming the directive. */
+static void peruid_settings_slots(peruid_settings_t *cfg,
+                                  peruid_retained_t *rd, int startup,
+                                  server_rec *s)
+{
+    apr_pool_t *p = s->process->pool;
+    int is_auto = cfg->warm < 0, room;
+
+    cfg->warm = is_auto ? peruid_warm_auto(cfg->users, cfg->max_spare)
+                        : cfg->warm;
+    if (!rd->first_server_limit) {
+        room = is_auto ? peruid_warm_auto(PERUID_MAX_POOLS, cfg->max_spare)
+                       : cfg->warm;
+        if (room > PERUID_MAX_SERVER_LIMIT - cfg->limit - cfg->routers) {
+            room = PERUID_MAX_SERVER_LIMIT - cfg->limit - cfg->routers;
+        }
+        cfg->warm = cfg->warm > room ? room : cfg->warm;
+        rd->first_limit = cfg->limit;
+        rd->first_server_limit = cfg->limit + cfg->routers + room;
+    }
+    cfg->server_limit = rd->first_server_limit;
+    room = cfg->server_limit - cfg->routers - cfg->max_workers;
+    if (room < 0) {
+        peruid_adjust(startup, s, apr_psprintf(p, "PeruidRouters %d and "
+                      "MaxRequestWorkers %d exceed the %d slots fixed at "
+                      "the first start; lowering MaxRequestWorkers to %d",
+                      cfg->routers, cfg->max_workers, cfg->server_limit,
+                      cfg->max_workers + room));
+        cfg->max_workers += room;
+        room = 0;
+    }
+    if (cfg->warm > room) {
+        peruid_adjust(startup, s, apr_psprintf(p, "PeruidWarmWorkers %d%s "
+                      "exceeds the %d slots left of those fixed at the "
+                      "first start; using %d until a full restart",
+                      cfg->warm, is_auto ? " (automatic)" : "", room,
+                      room));
+        cfg->warm = room;
+    }
+}
+
 /* Master, root, check_config: bring the settings within their bounds, as
- * prefork does: ServerLimit is fixed for the life of the master; routers
- * and workers share its slots. */
+ * prefork does: the scoreboard is fixed for the life of the master. */
 int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
                           int startup, server_rec *s)
 {
     apr_pool_t *p = s->process->pool;
 
-    if (cfg->server_limit > PERUID_MAX_SERVER_LIMIT) {
-        peruid_adjust(startup, s, apr_psprintf(p, "ServerLimit %d exceeds "
-                      "the compile-time limit %d; using it",
-                      cfg->server_limit, PERUID_MAX_SERVER_LIMIT));
-        cfg->server_limit = PERUID_MAX_SERVER_LIMIT;
-    }
-    if (rd->first_server_limit
-        && cfg->server_limit != rd->first_server_limit) {
-        peruid_adjust(startup, s, apr_psprintf(p, "changing ServerLimit to "
-                      "%d from %d is not allowed during a restart",
-                      cfg->server_limit, rd->first_server_limit));
-        cfg->server_limit = rd->first_server_limit;
-    }
-    cfg->routers = peruid_router_count(cfg);
-    if (rd->first_server_limit && cfg->routers > cfg->server_limit - 1) {
-        peruid_adjust(startup, s, apr_psprintf(p, "PeruidRouters %d leaves "
-                      "no slot for workers in ServerLimit %d; using %d",
-                      cfg->routers, cfg->server_limit,
-                      cfg->server_limit - 1));
-        cfg->routers = cfg->server_limit - 1;
-    }
-    if (cfg->server_limit < cfg->routers + 1) {
-        peruid_adjust(startup, s, apr_psprintf(p, "ServerLimit %d leaves no "
-                      "slot for workers beside %d routers; raising it to %d",
-                      cfg->server_limit, cfg->routers, cfg->routers + 1));
-        cfg->server_limit = cfg->routers + 1;
-    }
-    if (cfg->max_workers < 0) {
-        cfg->max_workers = cfg->server_limit - cfg->routers;
-    }
-    else if (cfg->max_workers > cfg->server_limit - cfg->routers) {
-        peruid_adjust(startup, s, apr_psprintf(p, "MaxRequestWorkers %d "
-                      "exceeds ServerLimit %d minus %d routers; lowering it "
-                      "to %d (raise ServerLimit to allow more)",
-                      cfg->max_workers, cfg->server_limit, cfg->routers,
-                      cfg->server_limit - cfg->routers));
-        cfg->max_workers = cfg->server_limit - cfg->routers;
-    }
+    peruid_settings_limits(cfg, rd, startup, s);
     if (cfg->max_spare < cfg->min_spare + 1) {
         peruid_adjust(startup, s, apr_psprintf(p, "MaxSpareServers %d is "
                       "below MinSpareServers + 1; raising it to %d",
@@ -612,8 +681,6 @@ int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
     if (cfg->start_servers > cfg->max_workers) {
         cfg->start_servers = cfg->max_workers;
     }
-    if (!rd->first_server_limit) {
-        rd->first_server_limit = cfg->server_limit;
-    }
+    peruid_settings_slots(cfg, rd, startup, s);
     return OK;
 }

@@ -59,6 +59,9 @@
 #define PERUID_MAX_TIME_SETTING       apr_time_from_sec(86400)
 #define PERUID_CPUS_PER_ROUTER        4      /* PeruidRouters 0          */
 #define PERUID_DEFAULT_USER_SHARE     50     /* PeruidMaxUserShare, %     */
+#define PERUID_WARM_MEMORY_SHARE      4      /* PeruidWarmWorkers auto: a
+                                              * 1/4 of the RAM ...       */
+#define PERUID_WARM_WORKER_BYTES      (8 << 20)  /* ... at 8 MiB each    */
 
 typedef enum {
     PERUID_ROLE_MASTER = 0,
@@ -72,8 +75,14 @@ typedef struct {
     int min_spare;          /* idle workers the server keeps             */
     int max_spare;          /* idle workers beyond each pool's first that
                              * the server keeps                          */
-    int max_workers;        /* MaxRequestWorkers: all workers together   */
-    int server_limit;       /* scoreboard slots: routers + workers       */
+    int max_workers;        /* MaxRequestWorkers: workers serving at once */
+    int limit;              /* ServerLimit: bound of MaxRequestWorkers   */
+    int warm;               /* PeruidWarmWorkers: workers beyond
+                             * MaxRequestWorkers, idle, kept for their
+                             * users (-1: automatic, peruid_warm_auto)   */
+    int users;              /* distinct user/group pairs of the config   */
+    int server_limit;       /* scoreboard slots: routers, MaxRequestWorkers
+                             * and PeruidWarmWorkers (computed)          */
     int routers;            /* PeruidRouters (0: see peruid_router_count) */
     int max_conns_per_child;
     apr_size_t peek_max;    /* PeruidPeekMaxBytes                        */
@@ -152,7 +161,8 @@ typedef struct {
     ap_unixd_mpm_retained_data *mpm;
     peruid_settings_t cfg;
     peruid_self_t self;
-    int first_server_limit;
+    int first_server_limit; /* scoreboard slots, fixed at first start   */
+    int first_limit;        /* ServerLimit then                          */
     int max_daemons_used;   /* high-water mark of scoreboard slots       */
     int one_process;
     peruid_pool_t *pools;   /* PERUID_MAX_POOLS entries, malloc'd once   */

@@ -13,13 +13,16 @@
  *               its channel (plan_need), confirmed (plan_confirm);
  *   2. grant    pools that lack workers get them, the pool with the
  *               fewest workers first: a preforked worker bound, else a
- *               fork, within MaxRequestWorkers and the free slots;
- *   3. room     at MaxRequestWorkers: workers already leaving cover the
- *               rest first; then the least recently used pool that has
- *               nothing queued gives a worker up (pools with more than
- *               one first); else the pool with the most
- *               workers, above the needy pool's, gives one up after its
- *               current connection;
+ *               fork, while fewer than MaxRequestWorkers are busy, the
+ *               workers stay within MaxRequestWorkers plus
+ *               PeruidWarmWorkers, and slots are free;
+ *   3. room     at a bound: workers already leaving cover the rest first;
+ *               then the least recently used pool that has nothing
+ *               queued gives a worker up (pools with more than one
+ *               first; when MaxRequestWorkers are busy, only a pool with
+ *               a busy worker: an idle worker's exit frees no busy slot);
+ *               else the pool with the most workers, above the needy
+ *               pool's, gives one up after its current connection;
  *   4. spares   when nothing is queued anywhere, counted server-wide:
  *               each pool keeps its first idle worker until unused for
  *               PeruidIdleTimeout, at most MaxSpareServers more in all,
@@ -152,19 +155,52 @@ static int plan_neediest(const plan_facts_t *f, const plan_t *out)
     return best;
 }
 
-/* Planner: step 2.  Returns the live workers after the grants. */
-static int plan_grant(const plan_facts_t *f, plan_t *out)
+/* Planner: did this pass count every pool's idle workers?  Not on the
+ * passes between the once-a-second ones, nor when the kernel would not
+ * tell the master (children.c, children_unknown). */
+static int plan_idle_known(const plan_facts_t *f)
+{
+    int i;
+
+    for (i = 0; i < f->npools; i++) {
+        if (f->pools[i].idle < 0) {
+            return 0;
+        }
+    }
+    return f->npools > 0;
+}
+
+/* Planner: the workers that may be serving a connection: all but the
+ * idle ones and the preforked ones not bound yet.  When this pass did
+ * not count the idle workers, every worker counts as busy: the planner
+ * then forks nothing beyond MaxRequestWorkers. */
+static int plan_busy(const plan_facts_t *f)
+{
+    int i, busy = f->workers - f->unbound;
+
+    if (!plan_idle_known(f)) {
+        return busy;
+    }
+    for (i = 0; i < f->npools; i++) {
+        busy -= f->pools[i].idle;
+    }
+    return busy;
+}
+
+/* Planner: step 2.  Returns the live workers after the grants; *busy
+ * becomes the busy ones. */
+static int plan_grant(const plan_facts_t *f, plan_t *out, int *busy)
 {
     int i, workers = f->workers, unbound = f->unbound;
     int free_slots = f->free_slots;
 
-    while ((i = plan_neediest(f, out)) >= 0) {
+    while ((i = plan_neediest(f, out)) >= 0 && *busy < f->max_workers) {
         if (unbound > 0) {
             unbound--;                  /* already counted in workers */
             plan_add(out, PLAN_BIND, i, -1);
             plan_look_at(out, f->now + f->refill_delay);
         }
-        else if (workers < f->max_workers && free_slots > 0) {
+        else if (workers < f->max_workers + f->max_warm && free_slots > 0) {
             workers++;
             free_slots--;
             plan_add(out, PLAN_FORK, i, -1);
@@ -172,6 +208,7 @@ static int plan_grant(const plan_facts_t *f, plan_t *out)
         else {
             break;
         }
+        ++*busy;
         out->work[i].need--;
         out->work[i].live++;
     }
@@ -179,17 +216,21 @@ static int plan_grant(const plan_facts_t *f, plan_t *out)
 }
 
 /* Planner: the pool other than except with nothing queued and more than
- * keep workers not leaving, used least recently; -1 if none. */
+ * keep workers not leaving, used least recently; with busy_only, one of
+ * them busy (its connection ends soon, and nothing waits for it); -1 if
+ * none. */
 static int plan_lru(const plan_facts_t *f, const plan_t *out, int except,
-                    int keep)
+                    int keep, int busy_only)
 {
     int i, best = -1;
 
     for (i = 0; i < f->npools; i++) {
         const plan_work_t *w = &out->work[i];
+        int idle = f->pools[i].idle > 0 ? f->pools[i].idle : 0;
 
         if (i == except || f->pools[i].queued > 0
-            || w->live - w->leaving <= keep) {
+            || w->live - w->leaving <= keep
+            || (busy_only && w->live - w->leaving - idle <= 0)) {
             continue;
         }
         if (best < 0 || f->pools[i].last_used < f->pools[best].last_used) {
@@ -215,14 +256,17 @@ static int plan_biggest(const plan_facts_t *f, const plan_t *out, int pool)
     return best;
 }
 
-/* Planner: at MaxRequestWorkers, one worker of another pool leaves for
- * pool (see step 3).  Returns 1 if one was asked. */
-static int plan_make_room(const plan_facts_t *f, plan_t *out, int pool)
+/* Planner: at a bound, one worker of another pool leaves for pool (see
+ * step 3); idle_helps: the process bound, not the busy one, stopped the
+ * grant, so an idle worker's exit makes room; else only a busy one's
+ * does.  Returns 1 if one was asked. */
+static int plan_make_room(const plan_facts_t *f, plan_t *out, int pool,
+                          int idle_helps)
 {
-    int victim = plan_lru(f, out, pool, 1);
+    int victim = plan_lru(f, out, pool, 1, !idle_helps);
 
     if (victim < 0) {
-        victim = plan_lru(f, out, pool, 0);
+        victim = plan_lru(f, out, pool, 0, !idle_helps);
     }
     if (victim < 0) {
         victim = plan_biggest(f, out, pool);
@@ -234,11 +278,12 @@ static int plan_make_room(const plan_facts_t *f, plan_t *out, int pool)
     return 1;
 }
 
-/* Planner: step 3, for the need step 2 left.  Returns the workers still
- * lacking. */
-static int plan_room(const plan_facts_t *f, plan_t *out)
+/* Planner: step 3, for the need step 2 left, with busy workers busy.
+ * Returns the workers still lacking. */
+static int plan_room(const plan_facts_t *f, plan_t *out, int busy)
 {
     int i, unmet = 0, pending = 0;
+    int idle_helps = busy < f->max_workers;
 
     for (i = 0; i < f->npools; i++) {
         unmet += out->work[i].need;
@@ -258,7 +303,7 @@ static int plan_room(const plan_facts_t *f, plan_t *out)
         if (pending > 0) {
             pending--;
         }
-        else if (!plan_make_room(f, out, i)) {
+        else if (!plan_make_room(f, out, i, idle_helps)) {
             break;
         }
         out->work[i].need--;
@@ -360,21 +405,6 @@ static int plan_idle_budget(const plan_facts_t *f, plan_t *out, int room)
     return forks;
 }
 
-/* Planner: did this pass count every pool's idle workers?  Not on the
- * passes between the once-a-second ones, nor when the kernel would not
- * tell the master (children.c, children_unknown). */
-static int plan_idle_known(const plan_facts_t *f)
-{
-    int i;
-
-    for (i = 0; i < f->npools; i++) {
-        if (f->pools[i].idle < 0) {
-            return 0;
-        }
-    }
-    return f->npools > 0;
-}
-
 /* Planner: step 4, when nothing is queued anywhere (a slot given up for
  * a waiting connection is not retaken for a spare): the idle budget
  * (plan_idle_budget) in a pass that looked at the idle workers, and
@@ -389,15 +419,16 @@ static void plan_spares(const plan_facts_t *f, plan_t *out, int workers)
             return;
         }
     }
-    room = f->max_workers - workers < free_slots ? f->max_workers - workers
-                                                 : free_slots;
+    room = f->max_workers + f->max_warm - workers;
+    room = room < free_slots ? room : free_slots;
     if (plan_idle_known(f)) {
         n = plan_idle_budget(f, out, room > 0 ? room : 0);
         workers += n;
         free_slots -= n;
     }
     n = f->preforked - f->prefork_live;
-    while (n-- > 0 && workers < f->max_workers && free_slots > 0
+    while (n-- > 0 && workers < f->max_workers + f->max_warm
+           && free_slots > 0
            && plan_add(out, PLAN_FORK, -1, -1)) {
         workers++;
         free_slots--;
@@ -424,7 +455,7 @@ static void plan_grace(const plan_facts_t *f, plan_t *out)
 /* Master (or a unit test): see planner.h. */
 void peruid_plan(const plan_facts_t *f, plan_t *out)
 {
-    int i, workers;
+    int i, workers, busy;
 
     out->nactions = 0;
     out->next_pass = 0;
@@ -437,8 +468,9 @@ void peruid_plan(const plan_facts_t *f, plan_t *out)
         out->work[i].need = plan_need(f, i, out);
     }
     plan_grace(f, out);
-    workers = plan_grant(f, out);
-    out->unmet = plan_room(f, out);
+    busy = plan_busy(f);
+    workers = plan_grant(f, out, &busy);
+    out->unmet = plan_room(f, out, busy);
     if (!out->unmet) {
         plan_spares(f, out, workers);
     }

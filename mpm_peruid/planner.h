@@ -79,7 +79,9 @@ typedef struct {
 typedef struct {
     apr_time_t now;
     int periodic;           /* the once-a-second pass                    */
-    int max_workers;        /* MaxRequestWorkers                         */
+    int max_workers;        /* MaxRequestWorkers: workers busy at once   */
+    int max_warm;           /* PeruidWarmWorkers: workers beyond those,
+                             * idle (the process bound is the sum)       */
     int min_spare;          /* MinSpareServers (server-wide)             */
     int max_spare;          /* MaxSpareServers (server-wide, beyond each
                              * pool's first idle worker)                 */

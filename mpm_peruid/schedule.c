@@ -12,7 +12,8 @@
  *                             starting ends when the kernel shows the
  *                             worker waiting for a connection;
  *   idle                      the kernel: workers blocked in recvmsg() on
- *                             their channel (once a second);
+ *                             their channel (once a second, and in every
+ *                             pass at MaxRequestWorkers);
  *   queued                    the kernel: records in the pool's channel
  *                             (FIONREAD on the master's copy of its
  *                             receive end, which it never reads);
@@ -158,12 +159,13 @@ static int sched_user_cap(peruid_retained_t *rd)
 static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
 {
     peruid_retained_t *rd = m->rd;
-    int i;
+    int i, look_idle;
 
     memset(f, 0, sizeof(*f));
     f->now = apr_time_now();
     f->periodic = periodic;
     f->max_workers = rd->cfg.max_workers;
+    f->max_warm = rd->cfg.warm;
     f->min_spare = rd->cfg.min_spare;
     f->max_spare = rd->cfg.max_spare;
     f->preforked = rd->cfg.preforked;
@@ -181,7 +183,11 @@ static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
     if (periodic) {
         sched_poll_queues(m);
     }
-    peruid_children_observe(rd, f, m->plan_pools, m->leavers, periodic);
+    /* at MaxRequestWorkers, only the idle workers tell whether another
+     * may be forked (planner.c, plan_busy): look at them in every pass */
+    look_idle = periodic || peruid_children_count(rd, PERUID_ROLE_WORKER, -1)
+                            >= rd->cfg.max_workers;
+    peruid_children_observe(rd, f, m->plan_pools, m->leavers, look_idle);
     for (i = 0; i < rd->npools; i++) {
         sched_pool_facts(m, i, f->now);
     }

@@ -48,6 +48,7 @@ MinSpareServers 0
 MaxSpareServers 5
 ServerLimit 8
 MaxRequestWorkers 3
+PeruidWarmWorkers 0
 PeruidRouters 1
 PeruidIdleTimeout 60
 EOF

@@ -13,7 +13,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 use File::Path ();
 
-plan tests => 10;
+plan tests => 11;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -148,7 +148,8 @@ sub reap {
     return @res;
 }
 
-subtest 'MaxRequestWorkers 2: never more workers, every pool still served' => sub {
+subtest 'MaxRequestWorkers 2, PeruidWarmWorkers 0: never more workers, every '
+    . 'pool still served' => sub {
     Test::More::plan(tests => 9);
     my ($master, $port, $conf, $dir)
         = started_instance(\%started, 'cfg-max', mpm => <<'EOF');
@@ -157,6 +158,7 @@ MinSpareServers 0
 MaxSpareServers 4
 ServerLimit 8
 MaxRequestWorkers 2
+PeruidWarmWorkers 0
 PeruidRouters 1
 PeruidIdleTimeout 60
 EOF
@@ -208,6 +210,49 @@ EOF
     is("@left", '', 'instance stopped');
 };
 
+# docs/directives.md (PeruidWarmWorkers): idle workers are kept beyond
+# MaxRequestWorkers, up to PeruidWarmWorkers more; MaxRequestWorkers
+# bounds the busy ones: no worker is started for a waiting connection
+# while that many are busy.
+subtest 'MaxRequestWorkers 1, PeruidWarmWorkers 1: idle workers beyond it, '
+    . 'busy ones bounded' => sub {
+    Test::More::plan(tests => 7);
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'cfg-warm', mpm => <<'EOF');
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 4
+ServerLimit 4
+MaxRequestWorkers 1
+PeruidWarmWorkers 1
+PeruidRouters 1
+PeruidIdleTimeout 60
+EOF
+    ok($master, 'instance started') or return;
+    my %pid;
+    for my $h (qw(a.test b.test)) {
+        my $v = kv(http($h, '/whoami.php', port => $port)->{body});
+        $pid{$h} = $v->{pid} // 0;
+        ok($pid{$h}, "$h served by worker $pid{$h}");
+    }
+    ok(pid_alive($pid{'a.test'}) && pid_alive($pid{'b.test'}),
+       'both workers stay, idle, beyond MaxRequestWorkers 1');
+    # a.test's worker busy for 2 s: the one busy slot is taken, so the
+    # cold default.test waits for it although a process slot is free
+    my $kids = spawn_requests($port, ['a.test', '/sleep.php?s=2']);
+    sleep 0.5;
+    my $k2 = spawn_requests($port, ['default.test', '/whoami.php']);
+    my ($slow) = reap($kids);
+    my ($cold) = reap($k2);
+    is("$slow->[1] $slow->[4]", '200 DONE', 'the busy request completed');
+    ok($cold->[1] == 200 && $cold->[2] == $td_uid && $cold->[3] >= 1.0,
+       "default.test served as peruid_td once the busy slot was free "
+       . "(status $cold->[1], uid $cold->[2], after $cold->[3] s)");
+    ok(pid_alive($pid{'b.test'}), "b.test's idle worker was left alone "
+       . '(its leaving would free no busy slot)');
+    instance_stop($master, 10);
+};
+
 # MinSpareServers times the users exceeds MaxRequestWorkers: spares must
 # not take slots from each other (a fork/kill loop), and a slot handed to
 # a pool whose connection waits is not taken back for a spare.
@@ -220,6 +265,7 @@ MinSpareServers 1
 MaxSpareServers 2
 ServerLimit 8
 MaxRequestWorkers 2
+PeruidWarmWorkers 0
 PeruidRouters 1
 PeruidIdleTimeout 60
 EOF
@@ -292,22 +338,23 @@ EOF
     unlike($buf . $rest, qr/DONE/, 'the request was cut');
 };
 
-# docs/directives.md (ServerLimit): "number must leave at least one slot
-# for a worker beside the routers; it is raised if not."
-subtest 'ServerLimit leaves room for the routers' => sub {
+# docs/directives.md (ServerLimit): "The routers take no slot of it."
+subtest 'ServerLimit bounds MaxRequestWorkers only; the routers come on top'
+    => sub {
     Test::More::plan(tests => 4);
     my ($master, $port, $conf, $dir)
         = started_instance(\%started, 'cfg-limit', mpm => <<'EOF');
 StartServers 1
 ServerLimit 2
+MaxRequestWorkers 2
 PeruidRouters 4
 EOF
-    ok($master, 'ServerLimit 2 with PeruidRouters 4: starts (adjusted)')
-        or return;
+    ok($master, 'ServerLimit 2, MaxRequestWorkers 2 with PeruidRouters 4: '
+       . 'starts') or return;
     my $startup = (slurp("$dir/logs/startup.out") // '')
                 . (slurp("$dir/logs/error_log") // '');
-    like($startup, qr/PU00002: ServerLimit 2 leaves no slot for workers beside 4 routers; raising it to 5/,
-         'the raise is logged (PU00002)');
+    unlike($startup, qr/PU00002/, 'nothing was adjusted (no PU00002): the '
+           . 'routers take no slot of ServerLimit');
     my @routers = routers($master, $port);
     is(scalar(@routers), 4, 'all 4 routers run: ' . "@routers");
     my $r = http('b.test', '/whoami.php', port => $port);

@@ -62,7 +62,8 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-/* The defaults: MaxRequestWorkers 150, MinSpareServers 0, MaxSpareServers
+/* The defaults: MaxRequestWorkers 150, PeruidWarmWorkers 0 (one bound
+ * for all workers), MinSpareServers 0, MaxSpareServers
  * 10, no preforked worker, grow_delay 50 ms, refill_delay 100 ms,
  * leave_grace 60 s, 1000 free slots, workers counted by snap_run. */
 static void snap_init(snap_t *s)
@@ -459,6 +460,69 @@ static void lru_busy(snap_t *s)
     pool(s, 0, 0, 0, 1);
     pool(s, 1, 1, 0, 0)->last_used = 10;
     s->f.max_workers = 1;
+}
+
+/* PeruidWarmWorkers: MaxRequestWorkers 2 and 2 warm; p1 and p2 one
+ * idle worker each; cold p0 has a connection queued. */
+static void warm_beyond(snap_t *s)
+{
+    pool(s, 0, 0, 0, 1);
+    pool(s, 1, 1, 1, 0)->last_used = 100;
+    pool(s, 2, 1, 1, 0)->last_used = 50;
+    s->f.max_workers = 2;
+    s->f.max_warm = 2;
+}
+
+/* The same with no warm worker allowed: the old single bound. */
+static void warm_none(snap_t *s)
+{
+    warm_beyond(s);
+    s->f.max_warm = 0;
+}
+
+/* At the process bound (2 + 1): three idle pools used at 100, 50, 80. */
+static void warm_full(snap_t *s)
+{
+    pool(s, 0, 0, 0, 1);
+    pool(s, 1, 1, 1, 0)->last_used = 100;
+    pool(s, 2, 1, 1, 0)->last_used = 50;
+    pool(s, 3, 1, 1, 0)->last_used = 80;
+    s->f.max_workers = 2;
+    s->f.max_warm = 1;
+}
+
+/* MaxRequestWorkers 2 busy in flooded p1, 5 warm allowed; p2's idle
+ * worker is no room for cold p0. */
+static void warm_busy(snap_t *s)
+{
+    pool(s, 0, 0, 0, 1);
+    pool(s, 1, 2, 0, 1);
+    pool(s, 2, 1, 1, 0)->last_used = 10;
+    s->f.max_workers = 2;
+    s->f.max_warm = 5;
+}
+
+/* The kernel would not tell the idle workers (-1): all count as busy;
+ * the least recently used pool with nothing queued gives one up. */
+static void warm_unknown(snap_t *s)
+{
+    pool(s, 0, 0, 0, 1);
+    pool(s, 1, 1, -1, 0)->last_used = 100;
+    pool(s, 2, 1, -1, 0)->last_used = 50;
+    s->f.max_workers = 2;
+    s->f.max_warm = 2;
+}
+
+/* MinSpareServers 3 in a periodic pass: spares fill the warm budget for
+ * the users used last (p0 at 100 has one idle, p1 at 50 none). */
+static void warm_spares(snap_t *s)
+{
+    pool(s, 0, 1, 1, 0)->last_used = 100;
+    pool(s, 1, 0, 0, 0)->last_used = 50;
+    s->f.periodic = 1;
+    s->f.min_spare = 3;
+    s->f.max_workers = 1;
+    s->f.max_warm = 2;
 }
 
 /* Every pool has queued connections: cold p0; p1 3 workers, p2 1. */
@@ -1002,6 +1066,23 @@ static const case_t cases[] = {
     { "grace: growth deadline earlier", grace_and_growth, "", MS(50), 0 },
     { "grace: kills before grants", grace_then_fork, "kill@5 fork:2",
       NOT_SET, 0 },
+
+    /* 13. PeruidWarmWorkers: MaxRequestWorkers bounds the busy workers;
+     * idle ones are kept beyond it up to the warm budget */
+    { "warm: a cold pool forks while the others idle", warm_beyond,
+      "fork:0", NOT_SET, 0 },
+    { "warm: none allowed, the least recently used leaves", warm_none,
+      "leave:2", NOT_SET, 1 },
+    { "warm: at the process bound, the oldest idle leaves", warm_full,
+      "leave:2", NOT_SET, 1 },
+    /* p2's idle worker leaving would free no busy slot: the biggest
+     * (p1) gives one up; p1's own need waits for grow_delay */
+    { "warm: all busy, an idle worker is no room", warm_busy, "leave:1",
+      MS(50), 1 },
+    { "warm: idle unknown, every worker counts busy", warm_unknown,
+      "leave:2", NOT_SET, 1 },
+    { "warm: spares up to MaxRequestWorkers plus warm", warm_spares,
+      "fork:0 fork:1", NOT_SET, 0 },
 
     /* 12. what a flooded pool at MaxRequestWorkers can take.  Guarantee:
      * a pool with connections queued loses a worker only to a pool with
