@@ -458,6 +458,9 @@ apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
         && children_bind_socket(rd, slot) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
+    if (role == PERUID_ROLE_WORKER) {
+        peruid_pools_lookup(rd, pool, m->s);    /* its ids, first fork */
+    }
     ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
     if (role == PERUID_ROLE_WORKER && pool >= 0) {
         apr_atomic_inc32(&peruid_pool_stat(rd, pool)->starting);

@@ -21,8 +21,10 @@ typedef struct {
 
 /* Master, root: the supplementary groups of user with primary group gid
  * (getgrouplist; only gid when user is NULL), malloc'd into *groups.
- * Looked up once per configuration read, so that no child runs the name
- * service (NSS modules, files, daemons) while it is still root. */
+ * Looked up by the master once per pool and generation, before the
+ * pool's first worker is forked (peruid_pools_lookup), so that no child
+ * runs the name service (NSS modules, files, daemons) while it is still
+ * root. */
 apr_status_t peruid_creds_groups(const char *user, gid_t gid,
                                  gid_t **groups, int *ngroups);
 

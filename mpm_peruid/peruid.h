@@ -101,8 +101,9 @@ typedef struct {
     gid_t gid;
     char *user;             /* name, or NULL (#uid without passwd entry) */
     gid_t *groups;          /* supplementary groups (gid among them),
-                             * looked up by the master on every read     */
-    int ngroups;
+                             * looked up by the master before the pool's
+                             * first worker of each generation forks     */
+    int ngroups;            /* -1: not looked up yet (peruid_pools_lookup) */
     int chan_send;          /* routers send connections here             */
     int chan_recv;          /* the pool's workers receive here           */
     int in_config;          /* named by the current generation           */
@@ -219,6 +220,7 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd);
 apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
                                  server_rec *main_s);
 int peruid_server_pool(server_rec *s);
+void peruid_pools_lookup(peruid_retained_t *rd, int pool, server_rec *s);
 void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
                        const char **user);
 peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool);

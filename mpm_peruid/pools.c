@@ -129,12 +129,14 @@ static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
     return rd->npools++;
 }
 
-/* Master, root: the uid, gid and user name that serve server s. */
+/* Master, root: the uid, gid and user name that serve server s; the
+ * name is NULL unless AssignUserID names the user (then the pool looks
+ * it up by uid along with the groups, pools_look_up): no name service
+ * here, which runs for every server on every configuration read. */
 void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
                        const char **user)
 {
     peruid_server_conf_t *c = peruid_server_conf(s);
-    struct passwd *pw;
 
     if (c->set) {
         *uid = c->uid;
@@ -144,33 +146,53 @@ void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
     }
     *uid = ap_unixd_config.user_id;
     *gid = ap_unixd_config.group_id;
-    pw = getpwuid(*uid);
-    *user = pw ? pw->pw_name : NULL;
+    *user = NULL;
 }
 
-/* Master, root: the pool's user name and supplementary groups as the
- * passwd and group databases say now; refreshed on every read, so the
- * children never look them up themselves (creds.c). */
-static apr_status_t pools_set_user(peruid_pool_t *pl, const char *user,
-                                   server_rec *s)
+/* Master, root, while the pools are assigned: the pool's user name as
+ * the configuration gives it (NULL for "#uid": looked up with its
+ * groups), and its ids marked to be looked up again (ngroups -1) before
+ * its next worker is forked (peruid_pools_lookup).  No name service
+ * here: with thousands of users, one getgrouplist per user (a scan of
+ * the whole group database each) made the start take seconds. */
+static void pools_note_user(peruid_pool_t *pl, const char *user)
+{
+    if (!(pl->user && user && !strcmp(pl->user, user))) {
+        free(pl->user);
+        pl->user = user ? strdup(user) : NULL;
+    }
+    free(pl->groups);
+    pl->groups = NULL;
+    pl->ngroups = -1;           /* its workers refuse to switch until
+                                 * looked up */
+}
+
+/* Master, root: the pool's user name ("#uid" without a name: from the
+ * passwd database) and supplementary groups, as the passwd and group
+ * databases say now, so that the children never look them up themselves
+ * (creds.c).  On failure the pool keeps no list (ngroups 0): its
+ * workers refuse to switch. */
+static apr_status_t pools_look_up(peruid_pool_t *pl, server_rec *s)
 {
     gid_t *groups;
     int n;
     apr_status_t rv;
 
-    if (!(pl->user && user && !strcmp(pl->user, user))) {
-        free(pl->user);
-        pl->user = user ? strdup(user) : NULL;
+    if (!pl->user) {
+        struct passwd *pw = getpwuid(pl->uid);
+
+        pl->user = pw ? strdup(pw->pw_name) : NULL;
     }
     rv = peruid_creds_groups(pl->user, pl->gid, &groups, &n);
     free(pl->groups);
     pl->groups = NULL;
-    pl->ngroups = 0;            /* no list: its workers refuse to switch */
+    pl->ngroups = 0;
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, PERUID_LOGNO(00044)
                      "cannot look up the groups of user %s (uid %ld, "
                      "gid %ld); its virtual hosts are not served",
-                     user ? user : "-", (long)pl->uid, (long)pl->gid);
+                     pl->user ? pl->user : "-", (long)pl->uid,
+                     (long)pl->gid);
         return rv;
     }
     pl->groups = groups;
@@ -178,15 +200,37 @@ static apr_status_t pools_set_user(peruid_pool_t *pl, const char *user,
     return APR_SUCCESS;
 }
 
-/* Master, root: the routers' identity, User and Group. */
+/* Master, root, before it forks a worker: the ids of pool looked up if
+ * this generation has not yet (pools_note_user); pool < 0, a preforked
+ * worker that any pool may get (it keeps the table as it was at its
+ * fork), looks up every pool still to do.  Failures are logged
+ * (PU00044), once per pool and generation; that pool's workers then
+ * refuse to switch. */
+void peruid_pools_lookup(peruid_retained_t *rd, int pool, server_rec *s)
+{
+    int i;
+
+    if (pool >= 0) {
+        if (rd->pools[pool].ngroups < 0) {
+            pools_look_up(&rd->pools[pool], s);
+        }
+        return;
+    }
+    for (i = 0; i < rd->npools; i++) {
+        if (rd->pools[i].ngroups < 0) {
+            pools_look_up(&rd->pools[i], s);
+        }
+    }
+}
+
+/* Master, root: the routers' identity, User and Group, looked up now. */
 static apr_status_t pools_set_router(peruid_retained_t *rd, server_rec *s)
 {
-    struct passwd *pw = getpwuid(ap_unixd_config.user_id);
-
     rd->router.uid = ap_unixd_config.user_id;
     rd->router.gid = ap_unixd_config.group_id;
     rd->router.chan_send = rd->router.chan_recv = -1;
-    return pools_set_user(&rd->router, pw ? pw->pw_name : NULL, s);
+    pools_note_user(&rd->router, NULL);
+    return pools_look_up(&rd->router, s);
 }
 
 /* Master, root: the servers in configuration order (httpd keeps the
@@ -211,7 +255,9 @@ static server_rec **pools_servers_in_order(apr_pool_t *p, server_rec *main_s)
 /* Master, root, after each configuration read: give every server its
  * pool index, pools numbered in configuration order (StartServers hands
  * out workers in that order); pools no server names any more stay
- * (in_config 0). */
+ * (in_config 0).  Each pool's user and groups are looked up again, but
+ * only before its first worker of this generation is forked
+ * (peruid_pools_lookup): the routers' and the main server's now. */
 apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
                                  server_rec *main_s)
 {
@@ -240,15 +286,12 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
         if ((idx = pools_find_or_add(rd, uid, gid, main_s)) < 0) {
             return APR_ENOSPC;
         }
-        if (!user) {            /* "AssignUserID #uid ...": its name now */
-            struct passwd *pw = getpwuid(uid);
-
-            user = pw ? pw->pw_name : NULL;
-        }
-        pools_set_user(&rd->pools[idx], user, s);  /* fails that pool only */
+        pools_note_user(&rd->pools[idx], user);
         rd->pools[idx].in_config = 1;
         peruid_server_conf(s)->pool = idx;
     }
+    /* the main server's now: the one-process mode (-X) serves it */
+    peruid_pools_lookup(rd, peruid_server_pool(main_s), main_s);
     return pools_set_router(rd, main_s);
 }
 

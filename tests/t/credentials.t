@@ -9,7 +9,7 @@ use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use POSIX ();
 
-plan tests => 8;
+plan tests => 9;
 
 my ($ta_uid, $ta_gid) = ids_of('peruid_ta');
 my ($tb_uid, $tb_gid) = ids_of('peruid_tb');
@@ -18,6 +18,12 @@ my $tx_gid = (getgrnam('peruid_tx'))[2];
 my $master = master_pid();
 my $ZERO = '0000000000000000';
 my $nid = vars('peruid_noname_id');
+my %started;    # conf file => master pid (instances of this test's own)
+my $late = 'peruid_tlate';  # a group this test creates and deletes
+END {
+    stop_instances(\%started);
+    system('groupdel', $late) if getgrnam($late);
+}
 
 
 # check_creds($label, $pid, $uid, $gid, $groups): 4 uids, 4 gids, groups,
@@ -215,4 +221,71 @@ subtest 'vhost code cannot signal the master or other users\' workers' => sub {
        . 'user\'s worker (control)');
     is($sig0->('bx.test', $b_pid), 'SENT', 'bx.test (same uid, other gid) '
        . 'can signal it too: signals go by uid');
+};
+
+# proc_groups($pid): its supplementary groups, sorted, comma-separated
+sub proc_groups {
+    my $st = proc_status(shift) or return '';
+    return join ',', sort { $a <=> $b } split ' ', $st->{Groups};
+}
+
+# the worker of vhost $host answering on $port: its pid
+sub worker_of {
+    my ($host, $port) = @_;
+    return kv(http($host, '/whoami.php', port => $port)->{body})->{pid};
+}
+
+# The master looks a user's groups up before the first worker of that
+# user in each generation, not for every user at start (thousands of
+# users made the start take seconds): a group the user joins after the
+# start but before its first request is among its worker's groups; after
+# a graceful restart the next worker has the groups of that moment.  A
+# preforked worker, which any user's pool may get, carries every user's
+# groups.  Instances of their own (inst-cred-*): the test server's users
+# must keep their groups for the other tests.
+subtest 'groups looked up before a user\'s first worker, per generation'
+    => sub {
+    Test::More::plan(tests => 8);
+    my $mpm = "StartServers 0\nMinSpareServers 0\nMaxSpareServers 2\n"
+            . "ServerLimit 16\nMaxRequestWorkers 12\nPeruidRouters 1\n"
+            . "PeruidIdleTimeout 60\n";
+    my ($pm, $pport) = started_instance(\%started, 'cred-pre',
+        mpm => $mpm . "PeruidPreforkedWorkers 1\n");
+    # default.test's answer took the first one; its replacement:
+    my %waiting;
+    wait_for(sub {
+        %waiting = map { $_ => 1 }
+            grep { (proc_uid($_) // -1) == 0 } children_of($pm);
+        %waiting;
+    }, 5);
+    my $pb = worker_of('b.test', $pport);
+    ok($pb && $waiting{$pb}, 'b.test served by a preforked worker ('
+       . ($pb // 'none') . ')');
+    is(proc_groups($pb), join(',', groups_of('peruid_tb')),
+       'the preforked worker bound to b.test has peruid_tb\'s groups');
+    is(proc_groups(worker_of('a.test', $pport)),
+       join(',', groups_of('peruid_ta')),
+       'a.test\'s worker has peruid_ta\'s groups (peruid_tx among them)');
+
+    system('groupadd', '--system', $late) unless getgrnam($late);
+    my $gid = getgrnam($late);
+    system('gpasswd', '-d', 'peruid_tb', $late)
+        if grep { $_ == $gid } groups_of('peruid_tb');
+    my ($m, $port) = started_instance(\%started, 'cred-late', mpm => $mpm);
+    ok($m, 'instance started; then peruid_tb joins ' . $late);
+    system('usermod', '-a', '-G', $late, 'peruid_tb');
+    my $want = join ',', groups_of('peruid_tb');
+    my $w1 = worker_of('b.test', $port);
+    is(proc_groups($w1), $want, "b.test's first worker ($w1) has the "
+       . "groups of its fork, $late among them ($want)");
+    system('gpasswd', '-d', 'peruid_tb', $late);
+    $want = join ',', groups_of('peruid_tb');
+    kill 'USR1', $m;        # graceful restart
+    ok(wait_for(sub { !pid_alive($w1) }, 10), "graceful restart: the "
+       . "worker $w1 left");
+    my $w2;
+    wait_for(sub { $w2 = worker_of('b.test', $port) }, 10);
+    isnt($w2, $w1, "a new worker ($w2) for b.test");
+    is(proc_groups($w2), $want, "it has the groups of the new "
+       . "generation, without $late ($want)");
 };
