@@ -229,8 +229,12 @@ PeruidRouters 1
 PeruidIdleTimeout 60
 EOF
     ok($master, 'instance started') or return;
+    # the start asked default.test: its worker is the oldest of the three
+    # users (the master orders them by whole seconds of last use), so it
+    # is the one that leaves for b.test
     my %pid;
     for my $h (qw(a.test b.test)) {
+        sleep 1.1;
         my $v = kv(http($h, '/whoami.php', port => $port)->{body});
         $pid{$h} = $v->{pid} // 0;
         ok($pid{$h}, "$h served by worker $pid{$h}");
