@@ -331,11 +331,10 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
 }
 
 /* Master, root: how many routers.  PeruidRouters 0: one per
- * PERUID_CPUS_PER_ROUTER online CPUs, at least one.  A router spends some
- * 20 us of CPU per connection, so one keeps up with tens of thousands of
- * new connections a second; routers beyond the need only wake more often
- * for smaller batches (docs/benchmarks.md: 2 routers on 2 CPUs cost 29-34
- * us per connection, 1 router 20-21). */
+ * PERUID_CPUS_PER_ROUTER online CPUs, at least one.  A router does a few
+ * system calls per connection, so one keeps up with many thousands of new
+ * connections a second; routers beyond the need only wake more often for
+ * smaller batches (docs/benchmarks.md has the measurements). */
 static int peruid_router_count(const peruid_settings_t *cfg)
 {
     long n = cfg->routers;

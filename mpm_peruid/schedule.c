@@ -48,7 +48,7 @@
 /* How long after binding a preforked worker the master looks again, to
  * fork its replacement.  Not at once: the fork and the new worker's setup
  * would compete for the CPU with the first request the bound worker
- * serves (they made it 5 ms slower on a 2-core machine). */
+ * serves (docs/benchmarks.md, 815eb3d). */
 #define SCHED_REFILL_DELAY apr_time_from_msec(100)
 
 /* How long a worker asked to leave counts as a slot about to come free
