@@ -10,11 +10,13 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
+use POSIX ();
 use Time::HiRes qw(time sleep);
 
 plan tests => 2;
 
 my ($ta_uid) = ids_of('peruid_ta');
+my ($td_uid) = ids_of('peruid_td');
 my $tx_gid = getgrnam('peruid_tx');
 my %started;    # conf file => master pid, for the END block
 
@@ -63,11 +65,14 @@ subtest 'at MaxRequestWorkers, the least recently used idle worker of another '
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
     # instance_start asked default.test: peruid_td has the first worker.
-    # Last uses one second apart (the master orders pools by whole
-    # seconds): default (oldest), then a, then b.
-    my %w;
-    for my $h (qw(default.test a.test b.test)) {
-        sleep 1.2;
+    # a.test and b.test are used in a later second (the master orders
+    # pools by whole seconds): default.test is the least recently used.
+    my $t = time;
+    my @td = workers_of_uid($master, $td_uid, $port);
+    ok(@td == 1, "default.test has a worker: @td");
+    my %w = ('default.test' => $td[0] // 0);
+    sleep int($t) + 1.1 - $t;
+    for my $h (qw(a.test b.test)) {
         my ($st, $pid) = who($h, $port);
         $w{$h} = $pid;
         ok($st == 200 && $pid, "$h served by worker $pid");
@@ -86,44 +91,75 @@ subtest 'at MaxRequestWorkers, the least recently used idle worker of another '
     is("@left", '', 'instance stopped');
 };
 
-# Each request [host, path, delay] in a child process of its own, all
-# at once.  Returns a list of [status, seconds from $t0 to the complete
-# answer].
-sub timed_parallel {
+# Each request [host, path] in a child process of its own, all at once,
+# in the background.  Returns a handle for timed_wait.
+sub timed_start {
     my ($port, $t0, @reqs) = @_;
-    return map { [split ' '] } in_parallel(map {
-        my ($host, $path, $delay) = @$_;
-        sub {
-            sleep $delay if $delay;
-            my $r = http($host, $path, port => $port, timeout => 30);
-            return sprintf('%d %.3f', $r->{status} // 0, time - $t0);
-        }
-    } @reqs);
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $rd;
+        print $wr "$_\n" for in_parallel(map {
+            my ($host, $path) = @$_;
+            sub {
+                my $r = http($host, $path, port => $port, timeout => 30);
+                return sprintf('%d %.3f', $r->{status} // 0, time - $t0);
+            }
+        } @reqs);
+        close $wr;
+        POSIX::_exit(0);
+    }
+    close $wr;
+    return [$pid, $rd];
 }
 
+# The [status, seconds from $t0 to the complete answer] of each request
+# of timed_start, in order.
+sub timed_wait {
+    my ($h) = @_;
+    my @res = map { chomp; [split ' '] } readline($h->[1]);
+    waitpid($h->[0], 0);
+    return @res;
+}
+
+# The policy (which pool gives a worker up, and when) is the planner's
+# (tests/unit/test_planner.c, rows "fair:" and "pending:"); here the
+# master's executor carries it out on real workers.  PeruidMaxUserShare
+# 100 lets a.test take every worker (the share would otherwise keep a
+# slot for b.test from the start: t/share.t).
 subtest 'a burst for one user does not starve another' => sub {
-    Test::More::plan(tests => 5);
+    Test::More::plan(tests => 6);
     my ($master, $port, $conf, $dir)
-        = started_instance(\%started, 'fair-burst', mpm => $mpm);
+        = started_instance(\%started, 'fair-burst',
+                           mpm => "${mpm}PeruidMaxUserShare 100\n");
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
-    # 9 requests of 2 s each for a.test: all 3 workers are a.test's, 6
-    # wait; served 3 at a time they end at about 2, 4 and 6 s.  b.test
-    # asks 0.5 s in.  Without fairness b.test waits for a.test's queue to
-    # empty (about 6 s); with it, the first a.test worker to finish leaves
-    # and b.test has its slot at about 2 s.
+    # 9 requests of 1.5 s each for a.test: once all 3 workers are
+    # a.test's, b.test asks.  Without fairness, a.test's workers take its
+    # queued requests as they finish, and b.test waits until that queue
+    # is empty (more than two rounds, over 3 s); with it, the first a.test
+    # worker to finish its request leaves and b.test has the slot (within
+    # a round, 1.5 s).
     my $t0 = time;
-    my @res = timed_parallel($port, $t0,
-                             (map { ['a.test', '/sleep.php?s=2', 0] } 1 .. 9),
-                             ['b.test', '/whoami.php', 0.5]);
-    my $bres = pop @res;
+    my $burst = timed_start($port, $t0,
+                            map { ['a.test', '/sleep.php?s=1.5'] } 1 .. 9);
+    my @busy;
+    wait_for(sub { (@busy = workers_of_uid($master, $ta_uid, $port)) >= 3 },
+             10, 0.05);
+    is(scalar(@busy), 3, "a.test holds every worker (@busy)");
+    my $tb = time;
+    my $bres = http('b.test', '/whoami.php', port => $port, timeout => 30);
+    my $b_wait = time - $tb;
+    my $b_done = time - $t0;
+    my @res = timed_wait($burst);
     is(scalar(grep { $_->[0] == 200 } @res), 9, 'all 9 a.test requests '
        . 'served');
-    is($bres->[0], 200, 'b.test served');
+    is($bres->{status}, 200, 'b.test served');
     my $a_last = (sort { $a <=> $b } map { $_->[1] } @res)[-1];
-    ok($bres->[1] < 3.5 && $bres->[1] < $a_last,
-       sprintf('b.test answered after %.1f s, before a.test\'s burst ended '
-               . '(%.1f s)', $bres->[1], $a_last));
+    ok($b_wait < 2.5 && $b_done < $a_last,
+       sprintf('b.test answered after %.1f s, within a round of a.test\'s '
+               . 'requests and before its burst ended (%.1f s, b.test at '
+               . '%.1f s)', $b_wait, $a_last, $b_done));
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');
 };

@@ -1,8 +1,10 @@
-# t/pools.t -- sizing of the per-user worker pools: workers are forked on
-# demand, idle ones above MinSpareServers leave after PeruidIdleTimeout,
-# MaxSpareServers caps the idle ones, MaxConnectionsPerChild recycles
-# workers; a busy pool grows for connections its workers cannot take in
-# time, not for those that wait a moment.  Runs instances of its own (inst-pools-*) on free ports.
+# t/pools.t -- sizing of the per-user worker pools, as smoke tests of the
+# executor (the policy is the planner's, tests/unit/test_planner.c):
+# workers are forked on demand, idle ones above MinSpareServers leave after
+# PeruidIdleTimeout (one a second per pool), MinSpareServers counts for the
+# whole server, MaxConnectionsPerChild recycles workers; a busy pool grows
+# for connections its workers cannot take in time, not for those that wait
+# a moment.  Runs instances of its own (inst-pools-*) on free ports.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -59,8 +61,19 @@ sub pool_workers {
     return workers_of_uid($master, $uid, $port);
 }
 
+# The children of $master that are not routers: its workers.
+sub all_workers {
+    my ($master, $port) = @_;
+    my %r = map { $_ => 1 } routers($master, $port);
+    return grep { !$r{$_} } children_of($master);
+}
+
+# Smoke tests of the executor: what to fork and whom to ask to leave is
+# the planner's (tests/unit/test_planner.c); here the workers must come
+# and go as planned, and a worker's own rules (its idle timeout, one exit
+# a second per pool, MaxConnectionsPerChild) hold.
 subtest 'MinSpareServers 0: idle workers leave after PeruidIdleTimeout' => sub {
-    Test::More::plan(tests => 13);
+    Test::More::plan(tests => 12);
     my ($master, $port, $conf, $dir)
         = started_instance(\%started, 'pools-0', mpm => <<'EOF');
 StartServers 0
@@ -75,12 +88,7 @@ EOF
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
 
-    # instance_start asked default.test for /index.html: let that settle
-    ok(settle(sub { !pool_workers($master, $td_uid, $port) }, 4, 2),
-       'the default pool shrinks to nothing when idle (and stays empty '
-       . 'for 2 s)');
-
-    # one request to a.test: one worker is forked for it
+    # one request to a.test: one worker is forked for it (a cold pool)
     # (the worker's own answer, not /proc: with PeruidIdleTimeout 500ms it
     # may already have left when we look)
     my $r = http('a.test', '/whoami.php', port => $port);
@@ -88,30 +96,33 @@ EOF
     ok(($r->{status} // 0) == 200 && $w1
        && (kv($r->{body})->{uid} // -1) == $ta_uid,
        "a.test served as peruid_ta by worker " . ($w1 // '-'));
+    # it and default.test's worker (instance_start asked default.test for
+    # /index.html) leave when idle, and nothing is forked without a
+    # request: no worker at all for a second (twice PeruidIdleTimeout)
     my %seen;
-    my $t0 = time;
-    while (time - $t0 < 3) {          # six times PeruidIdleTimeout
-        $seen{$_} = 1 for pool_workers($master, $ta_uid, $port);
-        sleep 0.05;
-    }
-    my @left = pool_workers($master, $ta_uid, $port);
-    is("@left", '', 'after 3 s idle no peruid_ta worker is left '
-       . '(MinSpareServers 0)');
+    my $empty = settle(sub {
+        my @w = all_workers($master, $port);
+        $seen{$_} = 1 for @w;
+        !@w;
+    }, 5, 1);
+    ok($empty, 'no worker is left once idle, and none comes back for 1 s '
+       . '(MinSpareServers 0): ' . join(' ', all_workers($master, $port)));
     delete $seen{$w1} if $w1;
-    is(join(' ', sort keys %seen), '', 'and none was forked without a '
-       . 'request (no replacement for the retired worker)');
+    ok(keys(%seen) <= 1, 'no worker was forked without a request (no '
+       . 'replacement for a retired worker): '
+       . join(' ', sort keys %seen));
 
     # a burst: five requests at once
     my @res = concurrent($port, 5, 'b.test', '/sleep.php?s=1');
     is(scalar(grep { $_->[0] == 200 } @res), 5, 'a burst of 5 slow '
        . 'requests to b.test: all served');
     my %w = map { $_->[1] => 1 } @res;
-    ok(keys(%w) >= 4, 'by ' . keys(%w) . ' workers');
+    ok(keys(%w) >= 3, 'by ' . keys(%w) . ' workers');
     # they fell idle together, but leave one a second (worker_retire_turn):
     # n exits fall in n different seconds, so they span more than n - 2 s
     my (%left_at, @alive);
     my $t1 = time;
-    while (time - $t1 < 12) {
+    while (time - $t1 < 10) {
         @alive = pool_workers($master, $tb_uid, $port);
         my %a = map { $_ => 1 } @alive;
         $left_at{$_} //= time for grep { !$a{$_} } keys %w;
@@ -124,8 +135,8 @@ EOF
        sprintf('after the burst the %d idle peruid_tb workers left one a '
                . 'second: over %.1f s (%s)', scalar(@t), $span,
                join(' ', map { sprintf '%.1f', $_ - $t1 } @t)));
-    my $gone = settle(sub { !pool_workers($master, $tb_uid, $port) }, 1, 2);
-    ok($gone, 'and none comes back for 2 s: '
+    my $gone = settle(sub { !pool_workers($master, $tb_uid, $port) }, 1, 1);
+    ok($gone, 'and none comes back for 1 s: '
        . join(' ', pool_workers($master, $tb_uid, $port)));
 
     # forked on demand again
@@ -150,9 +161,10 @@ EOF
     is("@left2", '', 'instance stopped');
 };
 
-subtest 'MinSpareServers 1, MaxSpareServers 2, counted for the whole '
-        . 'server' => sub {
-    Test::More::plan(tests => 8);
+# MinSpareServers counts for the whole server (planner rows "spares:");
+# here the master forks the spare and keeps it through idle timeouts.
+subtest 'MinSpareServers 1, counted for the whole server' => sub {
+    Test::More::plan(tests => 5);
     my ($master, $port, $conf, $dir)
         = started_instance(\%started, 'pools-1', mpm => <<'EOF');
 StartServers 0
@@ -161,44 +173,22 @@ MaxSpareServers 2
 ServerLimit 32
 MaxRequestWorkers 24
 PeruidRouters 1
-PeruidIdleTimeout 6
+PeruidIdleTimeout 1
 EOF
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
     # one spare for the whole server (prefork's meaning), not one per user
-    my $all = sub {
-        my %r = map { $_ => 1 } routers($master, $port);
-        return grep { !$r{$_} } children_of($master);
-    };
-    my $one = settle(sub { $all->() == 1 }, 5, 2);
+    my $one = settle(sub { all_workers($master, $port) == 1 }, 5, 1);
     ok($one, 'the master keeps MinSpareServers (1) worker for the whole '
-       . 'server, not one per user: ' . join(' ', $all->()));
-
-    my @res = concurrent($port, 5, 'a.test', '/sleep.php?s=1');
-    is(scalar(grep { $_->[0] == 200 } @res), 5, 'a burst of 5 slow '
-       . 'requests to a.test: all served');
-    # Beyond each user's first idle worker, the master lets at most
-    # MaxSpareServers spares stay in the whole server, asking one a second
-    # to leave (as prefork does): from 5 idle (4 spares) to 3 (2 spares)
-    # takes 2 to 3 s.  Looked at for 4.5 s only, which is less than
-    # PeruidIdleTimeout (6 s): the idle timeout cannot explain the drop.
-    my @now;
-    my $capped = wait_for(sub {
-        @now = pool_workers($master, $ta_uid, $port);
-        @now <= 3;
-    }, 4.5, 0.05);
-    ok($capped, 'after the burst, at most MaxSpareServers (2) spares '
-       . 'beyond its first idle worker are left to peruid_ta before '
-       . 'PeruidIdleTimeout: ' . scalar(@now));
-    # PeruidIdleTimeout 6: down to the one MinSpareServers keeps
-    $one = settle(sub { pool_workers($master, $ta_uid, $port) == 1 }, 10, 1);
-    ok($one, 'then exactly MinSpareServers (1) is left: '
-       . join(' ', pool_workers($master, $ta_uid, $port)));
-    sleep 7;                # more than one PeruidIdleTimeout
-    my @later = pool_workers($master, $ta_uid, $port);
-    is(scalar(@later), 1, 'and it stays at 1 (' . "@later" . ')');
+       . 'server, not one per user: '
+       . join(' ', all_workers($master, $port)));
     is(kv(http('a.test', '/whoami.php', port => $port)->{body})->{uid},
-       $ta_uid, 'a.test still served');
+       $ta_uid, 'a.test served');
+    # PeruidIdleTimeout 1: back to the one worker MinSpareServers keeps,
+    # which stays through two more idle timeouts
+    $one = settle(sub { all_workers($master, $port) == 1 }, 6, 2.5);
+    ok($one, 'then exactly MinSpareServers (1) is left, and stays for '
+       . '2.5 s: ' . join(' ', all_workers($master, $port)));
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');
 };
@@ -241,10 +231,10 @@ EOF
     cmp_ok(scalar(@w), '<=', 3, 'by a pool that stayed small: '
            . scalar(@w) . ' peruid_ta workers (one per client before)');
 
-    # 5 slow requests at once: the queue does not drain, the pool grows
-    my @res = concurrent($port, 5, 'a.test', '/sleep.php?s=1');
+    # 4 slow requests at once: the queue does not drain, the pool grows
+    my @res = concurrent($port, 4, 'a.test', '/sleep.php?s=1');
     my %by = map { $_->[1] => 1 } grep { $_->[0] == 200 } @res;
-    cmp_ok(scalar(keys %by), '>=', 4, '5 slow requests: served by '
+    cmp_ok(scalar(keys %by), '>=', 3, '4 slow requests: served by '
            . scalar(keys %by) . ' workers');
     my @left = instance_stop($master, 10);
     is("@left", '', 'instance stopped');

@@ -6,7 +6,7 @@ header('Content-Type: text/plain');
 while (ob_get_level()) {
     ob_end_flush();
 }
-$s = (int)($_GET['s'] ?? 1);
+$s = (float)($_GET['s'] ?? 1);
 echo "pid=", getmypid(), "\n";
 flush();
 $end = microtime(true) + $s;
