@@ -6,6 +6,13 @@
 # them.
 
 : "${BENCH_DIR:=/var/tmp/peruid-bench}"
+# BENCH_QUICK=1: a short run that checks that every step works end to end
+# (1 round of 2 s, short warm-ups, 2 rounds of (f)); its figures are not
+# fit for comparison.  Settings given explicitly still win.
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    : "${BENCH_ROUNDS:=1}" "${BENCH_DURATION:=2s}" "${BENCH_WARMUP:=1s}"
+    : "${BENCH_WARMUP_B:=3s}" "${BENCH_WARMUP_START:=1s}" "${BENCH_F_ROUNDS:=2}"
+fi
 : "${BENCH_ROUNDS:=5}"
 : "${BENCH_DURATION:=5s}"
 : "${BENCH_CONNS:=16}"
@@ -16,15 +23,29 @@
 # reported from this warm-up)
 : "${BENCH_WARMUP_B:=10s}"
 : "${BENCH_PORT_BASE:=8300}"
+# (f) start time: measurements per MPM (-t and start each)
+: "${BENCH_F_ROUNDS:=5}"
+# (f): uids and gids BENCH_F_UID_BASE .. +1999 (must be free)
+: "${BENCH_F_UID_BASE:=52000}"
 
 # the four servers, in the order every round runs them
 SERVERS="prefork itk fpm peruid"
+# (b2), mass hosting with prefork's limits: prefork and itk restarted, and
+# peruid with exactly prefork's limits (server D2, peruid-limits)
+SERVERS_B2="prefork itk peruid-limits"
+# (f), start time with 2,000 vhosts under 2,000 users: the same config
+# but for the MPM, one server at a time
+SERVERS_F="prefork-2k peruid-2k"
+# every server a run may start (what "stop" stops)
+ALL_SERVERS="$SERVERS peruid-limits $SERVERS_F"
 # 200 site users (pub000..pub199 for s000.bench..s199.bench) and 40
 # cold-start users (puc00..puc39 for c00.cold..c39.cold)
 N_SITES=200
 N_COLD=40
 # user pools of peruid: the sites, the cold-start users and User (default)
 NPOOLS=$((N_SITES + N_COLD + 1))
+# (f): users puf0000..puf1999 for f0000.start .. f1999.start
+N_START=2000
 # the load scenarios, in the order they run
 SCENARIOS="a-static-ka a-static-close a-php-ka a-php-close b-zipf"
 
@@ -34,7 +55,8 @@ WWW=$BENCH_DIR/www
 MODS=/usr/lib/apache2/modules
 
 export BENCH_DIR BENCH_ROUNDS BENCH_DURATION BENCH_CONNS BENCH_THREADS \
-       BENCH_WARMUP BENCH_WARMUP_B BENCH_PORT_BASE
+       BENCH_WARMUP BENCH_WARMUP_B BENCH_PORT_BASE BENCH_F_ROUNDS \
+       BENCH_F_UID_BASE
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[bench] FATAL: %s\n' "$*" >&2; exit 1; }
@@ -42,6 +64,7 @@ die() { printf '[bench] FATAL: %s\n' "$*" >&2; exit 1; }
 # letter, port and directory of a server
 server_letter() {
     case $1 in prefork) echo A;; itk) echo B;; fpm) echo C;; peruid) echo D;;
+        peruid-limits) echo D2;; prefork-2k|peruid-2k) echo F;;
         *) die "unknown server $1";; esac
 }
 server_port() {
@@ -49,6 +72,9 @@ server_port() {
         itk) echo $((BENCH_PORT_BASE + 2));;
         fpm) echo $((BENCH_PORT_BASE + 3));;
         peruid) echo $((BENCH_PORT_BASE + 4));;
+        peruid-limits) echo $((BENCH_PORT_BASE + 5));;
+        prefork-2k) echo $((BENCH_PORT_BASE + 6));;
+        peruid-2k) echo $((BENCH_PORT_BASE + 7));;
         *) die "unknown server $1";; esac
 }
 server_dir() { echo "$BENCH_DIR/$(server_letter "$1")-$1"; }
@@ -58,6 +84,8 @@ site_user() { printf 'pub%03d' "$1"; }
 site_host() { printf 's%03d.bench' "$1"; }
 cold_user() { printf 'puc%02d' "$1"; }
 cold_host() { printf 'c%02d.cold' "$1"; }
+start_user() { printf 'puf%04d' "$1"; }
+start_host() { printf 'f%04d.start' "$1"; }
 
 # the pid in a pid file, if that process is alive
 live_pid() {

@@ -5,7 +5,9 @@
 #   gnuplot -e "datafile='BENCH_DIR/chart.dat'; outfile='docs/benchmarks.png'" bench/plot.gp
 #
 # chart.dat (written by bench/report.py): a "#" header line, then
-# "scenario" prefork itk fpm peruid, tab-separated.
+# "scenario" prefork itk fpm peruid, tab-separated; in the row of (b2),
+# "mass, prefork's limits", the fourth bar is D2 (peruid with prefork's
+# limits) and fpm's is NaN (not run).
 
 if (!exists("datafile")) datafile = '/var/tmp/peruid-bench/chart.dat'
 if (!exists("outfile")) outfile = 'benchmarks.png'

@@ -4,8 +4,9 @@
     bench/report.py BENCH_DIR DOCS/benchmarks.md
 
 Reads what bench/run.sh recorded in BENCH_DIR (results.tsv: one row per wrk
-run; cold.tsv: one row per cold-start request; memory.tsv; meta.tsv; the
-servers' error logs) and
+run; cold.tsv: one row per cold-start request; memory.tsv; procs.tsv and
+procs_end.tsv: processes through and after (b) and (b2); start.tsv: (f);
+meta.tsv; the servers' error logs) and
 
   * rewrites the part of benchmarks.md between the markers
     <!-- bench:begin --> and <!-- bench:end --> (text outside them is kept;
@@ -13,6 +14,10 @@ servers' error logs) and
     appended if it has none);
   * writes BENCH_DIR/chart.dat for bench/plot.gp;
   * prints the medians, ratios, errors and targets to stdout.
+
+Data of a run older than (b2) and (f) (no procs_end.tsv, no start.tsv, no
+b2-zipf rows) still renders: those parts say that they need a new run and
+their targets are "not measured".
 
 Only the Python standard library is used.
 """
@@ -33,6 +38,15 @@ SCENARIOS = [
     ('b-zipf', '(b) 200 vhosts Zipf, hello.php, new connection', 'mass hosting'),
 ]
 SC_LONG = {k: v for k, v, _ in SCENARIOS}
+# (b2): prefork and itk started afresh, and D2, peruid with prefork's limits
+SERVERS_B2 = ['prefork', 'itk', 'peruid-limits']
+LETTER['peruid-limits'] = 'D2'
+B2_LONG = "(b2) 200 vhosts Zipf, hello.php, new connection, peruid with prefork's limits"
+# (f): the same 2,000 vhosts under prefork and under peruid
+SERVERS_F = ['prefork-2k', 'peruid-2k']
+# (b) must end with fewer workers than this share of the bound
+BOUND_SHARE = 0.8
+NEEDS_RUN = "not in this run's data (a run older than the scenario, or one cut short): rerun `make bench`"
 BEGIN, END = '<!-- bench:begin -->', '<!-- bench:end -->'
 ERR_COLS = ['non2xx', 'err_connect', 'err_read', 'err_write', 'err_timeout']
 
@@ -96,6 +110,10 @@ class Run:
         self.cold = read_tsv(os.path.join(bench_dir, 'cold.tsv'))
         self.memory = {r['server']: r for r in
                        read_tsv(os.path.join(bench_dir, 'memory.tsv'))}
+        self.procs = read_tsv(os.path.join(bench_dir, 'procs.tsv'))
+        self.procs_end = {(r['scenario'], r['server']): r for r in
+                          read_tsv(os.path.join(bench_dir, 'procs_end.tsv'))}
+        self.start = read_tsv(os.path.join(bench_dir, 'start.tsv'))
         self.rounds = sorted({int(r['round']) for r in self.rows}) or [0]
 
         # (scenario, server) -> list of rows
@@ -133,6 +151,27 @@ class Run:
             return None
         return float(found.group(1)) if found else None
 
+    def has(self, sc):
+        return any(r['scenario'] == sc for r in self.rows)
+
+    def end_procs(self, sc, s):
+        """(workers, routers, bound) right after the scenario's last round"""
+        r = self.procs_end.get((sc, s))
+        if not r:
+            return None
+        return int(r['workers']), int(r['routers']), int(r['bound'])
+
+    def peak_children(self, sc, s):
+        v = [int(r['children']) for r in self.procs
+             if r['scenario'] == sc and r['server'] == s]
+        return max(v) if v else None
+
+    def start_ms(self, s, col):
+        """median, min, max of (f)'s column t_ms or start_ms"""
+        v = [num(r[col]) for r in self.start if r['server'] == s]
+        v = [x for x in v if x is not None]
+        return (med(v), min(v), max(v)) if v else (None, None, None)
+
     def cold_ms(self, s):
         return [num(r['ms']) for r in self.cold if r['server'] == s]
 
@@ -158,42 +197,65 @@ def normalise(msg):
     return msg[:160]
 
 
+def scan_file(phases, kind, path, limit):
+    """add the lines of one log to phases {phase: (levels, messages)}: up to
+    byte offset limit to 'run', the rest to 'stop' (all to 'run' if None)"""
+    if not os.path.exists(path):
+        return
+    limit = int(limit) if limit and limit.isdigit() else None
+    with open(path, 'rb') as f:
+        data = f.read()
+    parts = {'run': data if limit is None else data[:limit],
+             'stop': b'' if limit is None else data[limit:]}
+    for phase, blob in parts.items():
+        levels, msgs = phases[phase]
+        for line in blob.decode(errors='replace').splitlines():
+            if not line:
+                continue
+            m = HTTPD_RE.match(line) if kind == 'httpd' else FPM_RE.match(line)
+            if m:
+                level = m.group(2) if kind == 'httpd' else m.group(1).lower()
+                level = {'warning': 'warn'}.get(level, level)
+                msg = m.group(3) if kind == 'httpd' else m.group(2)
+                msg = f'[{m.group(1)}] {msg}' if kind == 'httpd' else f'[php-fpm] {msg}'
+            else:
+                level, msg = 'other', line
+            levels[level] += 1
+            msgs[(level, normalise(msg))] += 1
+
+
+def new_phases():
+    return {p: (collections.Counter(), collections.Counter()) for p in ('run', 'stop')}
+
+
 def scan_logs(bench_dir, meta):
-    """server -> {phase: (Counter level -> n, Counter (level, message) -> n)}
+    """label -> {phase: (Counter level -> n, Counter (level, message) -> n)}
     with phase 'run' (up to the byte offset bench/run.sh recorded right
-    before it stopped the servers) and 'stop' (the rest)."""
+    before it stopped the servers) and 'stop' (the rest).  Labels: the four
+    servers of the main run, then the servers of (b2) and (f) whose logs
+    exist ((f): all its starts and stops, as 'run')."""
     out = {}
     for s in SERVERS:
         d = os.path.join(bench_dir, f'{LETTER[s]}-{s}', 'logs')
-        phases = {p: (collections.Counter(), collections.Counter()) for p in ('run', 'stop')}
-        files = [('httpd', os.path.join(d, 'error_log'), meta.get(f'log_bytes_{s}'))]
+        out[s] = new_phases()
+        scan_file(out[s], 'httpd', os.path.join(d, 'error_log'), meta.get(f'log_bytes_{s}'))
         if s == 'fpm':
-            files.append(('php-fpm', os.path.join(d, 'php-fpm.log'), meta.get('log_bytes_php-fpm')))
-        for kind, path, limit in files:
-            if not os.path.exists(path):
-                continue
-            limit = int(limit) if limit and limit.isdigit() else None
-            with open(path, 'rb') as f:
-                data = f.read()
-            parts = {'run': data if limit is None else data[:limit],
-                     'stop': b'' if limit is None else data[limit:]}
-            for phase, blob in parts.items():
-                levels, msgs = phases[phase]
-                for line in blob.decode(errors='replace').splitlines():
-                    if not line:
-                        continue
-                    m = HTTPD_RE.match(line) if kind == 'httpd' else FPM_RE.match(line)
-                    if m:
-                        level = m.group(2) if kind == 'httpd' else m.group(1).lower()
-                        level = {'warning': 'warn'}.get(level, level)
-                        msg = m.group(3) if kind == 'httpd' else m.group(2)
-                        msg = f'[{m.group(1)}] {msg}' if kind == 'httpd' else f'[php-fpm] {msg}'
-                    else:
-                        level, msg = 'other', line
-                    levels[level] += 1
-                    msgs[(level, normalise(msg))] += 1
-        out[s] = phases
+            scan_file(out[s], 'php-fpm', os.path.join(d, 'php-fpm.log'),
+                      meta.get('log_bytes_php-fpm'))
+    extra = [(f'{LETTER[s]} {s} (b2)', f'{LETTER[s]}-{s}', 'error_log.b2', f'log_bytes_b2_{s}')
+             for s in SERVERS_B2]
+    extra += [(f'F {s} (f)', f'F-{s}', 'error_log', None) for s in SERVERS_F]
+    for label, d, name, key in extra:
+        path = os.path.join(bench_dir, d, 'logs', name)
+        if os.path.exists(path):
+            out[label] = new_phases()
+            scan_file(out[label], 'httpd', path, meta.get(key) if key else None)
     return out
+
+
+def log_label(label):
+    """the main servers are named by letter and name, the others already"""
+    return f'{LETTER[label]} {label}' if label in SERVERS else label
 
 
 def bad_lines(levels):
@@ -203,34 +265,63 @@ def bad_lines(levels):
 # --- targets ---------------------------------------------------------------------
 
 def targets(run):
-    """list of (description, value text, met: bool, peruid errors)"""
-    def r(sc, s):
-        return ratio(run.rps(sc, 'peruid'), run.rps(sc, s))
+    """list of (description, value text, met: True, False or None (not
+    measured in this run's data), errors of the peruid server measured)"""
+    def r(sc, s, d='peruid'):
+        return ratio(run.rps(sc, d), run.rps(sc, s))
 
-    def errs(sc):
-        return sum(run.errors(sc, 'peruid').values())
+    def errs(sc, d='peruid'):
+        return sum(run.errors(sc, d).values())
 
     out = []
-    for sc, s, k, text in [
-        ('a-php-close', 'prefork', 0.85, 'PHP, new connection: peruid ≥ 0.85 × prefork'),
-        ('a-php-close', 'itk', 10, 'PHP, new connection: peruid ≥ 10 × itk'),
-        ('a-php-close', 'fpm', None, 'PHP, new connection: peruid > fpm'),
-        ('a-static-ka', 'prefork', 0.95, 'static, keep-alive: peruid ≥ 0.95 × prefork'),
-        ('a-php-ka', 'prefork', 0.95, 'PHP, keep-alive: peruid ≥ 0.95 × prefork'),
-        ('b-zipf', 'itk', 5, 'mass hosting: peruid ≥ 5 × itk'),
-        ('b-zipf', 'prefork', 0.5, 'mass hosting: peruid ≥ 0.5 × prefork'),
+    for sc, s, d, k, text in [
+        ('a-php-close', 'prefork', 'peruid', 0.85, 'PHP, new connection: peruid ≥ 0.85 × prefork'),
+        ('a-php-close', 'itk', 'peruid', 10, 'PHP, new connection: peruid ≥ 10 × itk'),
+        ('a-php-close', 'fpm', 'peruid', None, 'PHP, new connection: peruid > fpm'),
+        ('a-static-ka', 'prefork', 'peruid', 0.95, 'static, keep-alive: peruid ≥ 0.95 × prefork'),
+        ('a-php-ka', 'prefork', 'peruid', 0.95, 'PHP, keep-alive: peruid ≥ 0.95 × prefork'),
+        ('b-zipf', 'itk', 'peruid', 5, 'mass hosting (b): peruid ≥ 5 × itk'),
+        ('b-zipf', 'prefork', 'peruid', 0.7,
+         'mass hosting (b), the documented tuning: peruid ≥ 0.7 × prefork'),
+        ('b2-zipf', 'prefork', 'peruid-limits', 0.5,
+         "mass hosting (b2), prefork's limits: peruid ≥ 0.5 × prefork"),
     ]:
-        v = r(sc, s)
+        v = r(sc, s, d)
+        if not run.has(sc):
+            out.append((text, 'n/a', None, 0))
+            continue
         met = v is not None and (v > 1 if k is None else v >= k)
-        out.append((text, fmt_ratio(v), met, errs(sc)))
+        out.append((text, fmt_ratio(v), met, errs(sc, d)))
+
+    end = run.end_procs('b-zipf', 'peruid')
+    text = f'mass hosting (b): peruid ends under {BOUND_SHARE:.0%} of its bound on workers'
+    if end is None:
+        out.append((text, 'n/a', None, 0))
+    else:
+        w, _, bound = end
+        out.append((text, f'{w} of {bound} ({w / bound:.0%})', w < BOUND_SHARE * bound,
+                    errs('b-zipf')))
+
     d, b = run.cold_median('peruid'), run.cold_median('itk')
     met = d is not None and b is not None and d <= b
     out.append(('cold start: peruid median ≤ itk median',
                 f'{fmt_ms(d)} ms vs {fmt_ms(b)} ms', met, run.cold_bad('peruid')))
+
+    for col, what in (('t_ms', '`apache2 -t`'), ('start_ms', 'start to first answer')):
+        text = f'(f) 2,000 vhosts, {what}: peruid ≤ 2 × prefork'
+        d, p = run.start_ms('peruid-2k', col)[0], run.start_ms('prefork-2k', col)[0]
+        if d is None or p is None:
+            out.append((text, 'n/a', None, 0))
+            continue
+        v = ratio(d, p)
+        out.append((text, f'{fmt_ratio(v)} ({fmt_ms(d)} vs {fmt_ms(p)} ms)',
+                    v is not None and v <= 2, 0))
     return out
 
 
 def target_status(met, errors):
+    if met is None:
+        return 'not measured (not in this run\'s data: rerun `make bench`)'
     s = 'met' if met else 'NOT met'
     if errors:
         s += f' (but peruid had {errors:,} errors)'
@@ -260,6 +351,10 @@ def markdown(run, logs):
     L.append('')
     L.append('## Results of the last run')
     L.append('')
+    if m.get('BENCH_QUICK') == '1':
+        L.append('**A quick run (`BENCH_QUICK=1`): a check that every step runs, with rounds '
+                 'too few and too short to compare figures.**')
+        L.append('')
     runtime = m.get('runtime_s')
     L.append(f'Run on {m.get("date", "?")}'
              + (f', {int(runtime) // 60} min {int(runtime) % 60} s in all' if runtime else '')
@@ -290,11 +385,17 @@ def markdown(run, logs):
     L.append('### How to reproduce')
     L.append('')
     env = []
+    # BENCH_QUICK=1 sets these defaults instead (bench/lib.sh)
+    quick = {'BENCH_ROUNDS': '1', 'BENCH_DURATION': '2s', 'BENCH_WARMUP': '1s',
+             'BENCH_WARMUP_B': '3s', 'BENCH_WARMUP_START': '1s', 'BENCH_F_ROUNDS': '2'}
     for k, default in [('BENCH_ROUNDS', '5'), ('BENCH_DURATION', '5s'), ('BENCH_CONNS', '16'),
                        ('BENCH_THREADS', '2'), ('BENCH_WARMUP', '2s'), ('BENCH_WARMUP_B', '10s'),
-                       ('BENCH_WARMUP_START', '5s'),
+                       ('BENCH_WARMUP_START', '5s'), ('BENCH_F_ROUNDS', '5'),
+                       ('BENCH_QUICK', ''),
                        ('BENCH_PORT_BASE', '8300'), ('BENCH_DIR', '/var/tmp/peruid-bench')]:
-        if m.get(k, default) != default:
+        if m.get('BENCH_QUICK') == '1':
+            default = quick.get(k, default)
+        if m.get(k, default) not in (default, ''):
             env.append(f'{k}={m[k]}')
     built = os.path.join(m.get('bench_top', ''), 'mpm_peruid/.libs/mod_mpm_peruid.so')
     so = m.get('peruid_so_env')
@@ -324,7 +425,9 @@ def markdown(run, logs):
              '(Debian defaults for both, opcache on).')
     L.append('* **D peruid** — this module + mod_php, `AssignUserID` per vhost, PeruidRouters '
              f'at its default ({m.get("peruid_routers", "?")} router(s) here), '
-             f'StartServers 8, MinSpareServers 0 and MaxSpareServers {m.get("max_spare", "?")} per user pool, '
+             'tuned as docs/directives.md ("Sizing") says: '
+             f'StartServers 8, MinSpareServers 0 and MaxSpareServers {m.get("max_spare", "?")} '
+             '(server-wide, as under prefork), '
              f'MaxRequestWorkers {m.get("peruid_workers", "?")} (ServerLimit that plus 2, room for the routers), '
              'PeruidIdleTimeout 30 s (default), PeruidPreforkedWorkers 2 (default 0: two workers '
              'forked ahead, bound to a user on its first request). peruid keeps warm workers per user: its bound leaves '
@@ -332,6 +435,17 @@ def markdown(run, logs):
              'round; with 256 every request to a user without a worker made another user\'s '
              'worker leave. The concurrency is the same for all four; what the idle workers cost '
              'is under (c).')
+    L.append("* **D2 peruid-limits** (scenario b2 only) — D with prefork's limits instead of its "
+             'tuning, the numbers the issue measured with: StartServers 8, MinSpareServers 8, '
+             'MaxSpareServers 32, MaxRequestWorkers 256, ServerLimit 256 (which counts the routers '
+             'too, so peruid serves with at most 256 minus the routers), '
+             'PeruidPreforkedWorkers 0 (the default).')
+    L.append(f'* **F prefork-2k, peruid-2k** (scenario f only) — {int(m.get("n_start_users", 2000)):,} '
+             'vhosts, each under a user of its own (`AssignUserID` inside '
+             '`<IfModule mpm_peruid_module>`, so prefork reads the very same vhosts), one document '
+             'root, no mod_php, StartServers 5, MinSpareServers 5, MaxSpareServers 10, '
+             'MaxRequestWorkers 150 (Debian\'s stock values); the two configs differ in the MPM '
+             'and the port only.')
     L.append('')
     L.append('MaxSpareServers is the connections of a round plus 4, so that no server reaps between '
              'two rounds the processes the next round needs (prefork then forks at most 1, 2, 4 … '
@@ -360,6 +474,7 @@ def markdown(run, logs):
              + ', '.join(f'{LETTER[s]} {s} {fmt(run.warmup_rps("b-zipf", s))}' for s in SERVERS)
              + '.')
     L.append('')
+    L.extend(procs_section(run, 'b-zipf', SERVERS, '(b)', True))
 
     L.append('### Latency p50 / p99 in ms (median of the rounds)')
     L.append('')
@@ -404,8 +519,8 @@ def markdown(run, logs):
              'and the most frequent messages above notice (numbers replaced by N).')
     L.append('')
     rows = []
-    for s in SERVERS:
-        cells = [f'{LETTER[s]} {s}']
+    for s in logs:
+        cells = [log_label(s)]
         for phase in ('run', 'stop'):
             levels = logs[s][phase][0]
             cells.append(', '.join(f'{k} {v:,}' for k, v in sorted(levels.items())) or 'none')
@@ -413,12 +528,12 @@ def markdown(run, logs):
     L.append(md_table(['server', 'during the run', 'at stop'], rows)
              .replace('|---|---:|---:|', '|---|---|---|'))
     L.append('')
-    for s in SERVERS:
+    for s in logs:
         for phase, what in (('run', 'during the run'), ('stop', 'at stop')):
             msgs = collections.Counter({k: v for k, v in logs[s][phase][1].items()
                                         if k[0] not in ('notice', 'info', 'debug')})
             if msgs:
-                L.append(f'* {LETTER[s]} {s}, {what}:')
+                L.append(f'* {log_label(s)}, {what}:')
                 for (level, msg), n in msgs.most_common(5):
                     L.append(f'  * {n:,}× {level}: `{msg.replace("`", "")}`')
     L.append('')
@@ -466,14 +581,108 @@ def markdown(run, logs):
                  'when the cold-start step began: their first requests were not cold.')
         L.append('')
 
+    L.extend(b2_section(run))
+    L.extend(f_section(run))
+
     L.append('### Targets')
     L.append('')
     rows = [[t, v, target_status(met, e)] for t, v, met, e in targets(run)]
     L.append(md_table(['target', 'measured', 'status'], rows).replace('|---|---:|---:|', '|---|---:|---|'))
     L.append('')
     L.append(f'Raw data: `{run.dir}/results.tsv` (every wrk run), `cold.tsv`, `memory.tsv`, '
-             f'`meta.tsv`; wrk\'s own output in `{run.dir}/raw/`.')
+             f'`procs.tsv`, `procs_end.tsv`, `start.tsv`, `meta.tsv`; wrk\'s own output in '
+             f'`{run.dir}/raw/`.')
     return '\n'.join(L)
+
+
+def procs_section(run, sc, servers, name, target):
+    """lines: the processes each server held through and after a scenario;
+    target: whether the scenario has the target on the bound"""
+    if not any(run.end_procs(sc, s) for s in servers):
+        return [f'Processes at the end of {name}: {NEEDS_RUN}.', '']
+    rows = []
+    for s in servers:
+        end = run.end_procs(sc, s)
+        if end is None:
+            continue
+        w, routers, bound = end
+        rows.append([f'{LETTER[s]} {s}', fmt(run.peak_children(sc, s)),
+                     f'{w}' + (f' (+ {routers} router{"s" if routers != 1 else ""})'
+                               if routers else ''),
+                     f'{bound}', f'{w / bound:.0%}' if bound else 'n/a'])
+    return [f'Processes through {name}: the most children of the master seen in a '
+            'once-a-second sample over the warm-up and the rounds, and the workers right after '
+            'the last round against the bound on them (MaxRequestWorkers; for peruid within '
+            'ServerLimit minus its routers). A pool should grow only while that serves '
+            'connections waiting for it, so peruid should end well under its bound'
+            + (f' (the target: under {BOUND_SHARE:.0%}).' if target else
+               "; with prefork's bound the 200 users' warm workers alone take some 78 % of it, "
+               'so there is no target on it here.'), '',
+            md_table(['server', 'peak children', 'workers at the end', 'bound', 'of the bound'],
+                     rows), '']
+
+
+def b2_section(run):
+    """lines: scenario (b2), mass hosting with prefork's limits"""
+    L = ["### (b2) Mass hosting with prefork's limits", '']
+    L.append('Scenario (b) again (same wrk parameters, Zipf over the 200 vhosts, hello.php, '
+             'a new connection per request), after the four servers of the run are stopped: '
+             "prefork and itk started afresh, and D2, peruid with prefork's limits. The ramp is "
+             'the warm-up, from a fresh start of each server (requests/s over '
+             f'{run.meta.get("BENCH_WARMUP_B", "?")}, not in the medians); the steady state is '
+             'the median of the rounds that follow.')
+    L.append('')
+    if not run.has('b2-zipf'):
+        L += [f'(b2): {NEEDS_RUN}.', '']
+        return L
+    rows = []
+    for s in SERVERS_B2:
+        lo, hi = run.rps_range('b2-zipf', s)
+        e = sum(run.errors('b2-zipf', s).values())
+        rows.append([f'{LETTER[s]} {s}', fmt(run.warmup_rps('b2-zipf', s)),
+                     f'**{fmt(run.rps("b2-zipf", s))}** ({fmt(lo)}–{fmt(hi)})',
+                     f'{fmt_ms(run.lat("b2-zipf", s, "p50_ms"))} / '
+                     f'{fmt_ms(run.lat("b2-zipf", s, "p99_ms"))}',
+                     f'{e:,} of {run.requests("b2-zipf", s):,}'])
+    L.append(md_table(['server', 'ramp req/s (warm-up)', 'steady req/s, median (min–max)',
+                       'p50 / p99 ms', 'errors'], rows))
+    L.append('')
+    d = run.rps('b2-zipf', 'peruid-limits')
+    L.append('D2 peruid-limits / A prefork: '
+             f'{fmt_ratio(ratio(d, run.rps("b2-zipf", "prefork")))} steady, '
+             f'{fmt_ratio(ratio(run.warmup_rps("b2-zipf", "peruid-limits"), run.warmup_rps("b2-zipf", "prefork")))} '
+             f'over the ramp; / B itk: {fmt_ratio(ratio(d, run.rps("b2-zipf", "itk")))} steady.')
+    L.append('')
+    L.extend(procs_section(run, 'b2-zipf', SERVERS_B2, '(b2)', False))
+    return L
+
+
+def f_section(run):
+    """lines: scenario (f), start time with 2,000 vhosts"""
+    n = run.meta.get('n_start_users', '2000')
+    L = [f'### (f) Start time with {int(n):,} vhosts under {int(n):,} users', '']
+    L.append('Interleaved, prefork then peruid in each round, after every other server is '
+             'stopped: the wall time of `apache2 -t`, and from launching `apache2 -k start` until '
+             'a GET /index.html of the first vhost answers 200 (asked every 2 ms); then a stop by '
+             'pid (bench/start_time.py). Median of the rounds (min–max), in ms.')
+    L.append('')
+    if not run.start:
+        L += [f'(f): {NEEDS_RUN}.', '']
+        return L
+    rows = []
+    for s in SERVERS_F:
+        cells = [f'F {s}']
+        for col in ('t_ms', 'start_ms'):
+            mid, lo, hi = run.start_ms(s, col)
+            cells.append(f'**{fmt_ms(mid)}** ({fmt_ms(lo)}–{fmt_ms(hi)})')
+        cells.append(str(sum(1 for r in run.start if r['server'] == s)))
+        rows.append(cells)
+    rows.append(['peruid / prefork'] + [
+        fmt_ratio(ratio(run.start_ms('peruid-2k', c)[0], run.start_ms('prefork-2k', c)[0]))
+        for c in ('t_ms', 'start_ms')] + [''])
+    L.append(md_table(['server', '`apache2 -t` ms', 'start to first answer ms', 'rounds'], rows))
+    L.append('')
+    return L
 
 
 HEADER = """# mpm_peruid benchmarks
@@ -505,11 +714,17 @@ def write_doc(path, section):
 
 
 def write_chart(run, path):
+    def cell(sc, s):
+        return f'{run.rps(sc, s):.1f}' if run.rps(sc, s) else 'NaN'
+
     with open(path, 'w') as f:
         f.write('# scenario\t' + '\t'.join(SERVERS) + '\n')
         for sc, _, short in SCENARIOS:
-            f.write(f'"{short}"\t' + '\t'.join(
-                f'{run.rps(sc, s):.1f}' if run.rps(sc, s) else 'NaN' for s in SERVERS) + '\n')
+            f.write(f'"{short}"\t' + '\t'.join(cell(sc, s) for s in SERVERS) + '\n')
+        if run.has('b2-zipf'):
+            # D's bar is D2, peruid with prefork's limits; no fpm
+            f.write('"mass, prefork\'s limits"\t' + '\t'.join(
+                cell('b2-zipf', s) for s in ('prefork', 'itk', 'none', 'peruid-limits')) + '\n')
 
 
 # --- stdout ----------------------------------------------------------------------
@@ -549,10 +764,32 @@ def print_summary(run, logs):
             print(f'  {s:<10}{r["procs"]:>6} procs  PSS {mib(int(r["pss_kb"])):>12}  '
                   f'RSS {mib(int(r["rss_kb"])):>12}  per worker ({r["workers"]}) '
                   f'PSS {mib(int(r["worker_pss_kb"]))} RSS {mib(int(r["worker_rss_kb"]))}')
+    for sc, servers in (('b-zipf', SERVERS), ('b2-zipf', SERVERS_B2)):
+        for s in servers:
+            end = run.end_procs(sc, s)
+            if end:
+                print(f'processes {sc} {s:<14} peak {run.peak_children(sc, s)} children, '
+                      f'{end[0]} workers (+{end[1]} routers) at the end, bound {end[2]}')
+    print()
+    if run.has('b2-zipf'):
+        print("(b2) mass hosting with prefork's limits: ramp (warm-up) / steady (median)")
+        for s in SERVERS_B2:
+            print(f'  {s:<14}{fmt(run.warmup_rps("b2-zipf", s)):>10} /{fmt(run.rps("b2-zipf", s)):>10}'
+                  f'   errors {sum(run.errors("b2-zipf", s).values()):,}')
+    else:
+        print(f'(b2): {NEEDS_RUN}')
+    if run.start:
+        print('(f) start time, median ms: apache2 -t, start to first answer')
+        for s in SERVERS_F:
+            print(f'  {s:<14}{fmt_ms(run.start_ms(s, "t_ms")[0]):>10}'
+                  f'{fmt_ms(run.start_ms(s, "start_ms")[0]):>10}')
+    else:
+        print(f'(f): {NEEDS_RUN}')
     print()
     print('targets')
     for t, v, met, e in targets(run):
-        print(f'  [{"x" if met else " "}] {t:<48} {v:<24} {target_status(met, e)}')
+        mark = '?' if met is None else 'x' if met else ' '
+        print(f'  [{mark}] {t:<66} {v:<24} {target_status(met, e)}')
     print()
 
 

@@ -13,9 +13,11 @@
 # and configs (bench/setup.sh); start and check the servers
 # (bench/servers.sh); a warm-up per server; (a) with wrk, each scenario in
 # rounds A B C D A B C D ... after a warm-up; (e) cold start; (b) like (a);
-# (c) memory right after (b) (bench/mem.py); stop everything; write
-# $BENCH_DIR/*.tsv, docs/benchmarks.md and docs/benchmarks.png
-# (bench/report.py, bench/plot.gp).  See bench/README.
+# (c) memory right after (b) (bench/mem.py); stop everything; (b2) mass
+# hosting again from a fresh start of A, B and D2 (peruid with prefork's
+# limits); (f) -t and start time with 2,000 vhosts, prefork and peruid
+# (bench/start_time.py); write $BENCH_DIR/*.tsv, docs/benchmarks.md and
+# docs/benchmarks.png (bench/report.py, bench/plot.gp).  See bench/README.
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,6 +27,11 @@ RESULTS=$BENCH_DIR/results.tsv
 COLD=$BENCH_DIR/cold.tsv
 MEMORY=$BENCH_DIR/memory.tsv
 META=$BENCH_DIR/meta.tsv
+# processes per server once a second through (b) and (b2), and at the end
+PROCS=$BENCH_DIR/procs.tsv
+PROCS_END=$BENCH_DIR/procs_end.tsv
+# (f): one row per start-time measurement
+START=$BENCH_DIR/start.tsv
 COLD_PER_ROUND=8
 # seconds between two cold-start requests: (e) is the first request of
 # one user, not a burst of new users at once (a server may prepare for
@@ -95,12 +102,14 @@ write_meta() {
     meta peruid_so_env "${PERUID_SO:-}"
     meta bench_top "$BENCH_TOP"
     for v in BENCH_ROUNDS BENCH_DURATION BENCH_CONNS BENCH_THREADS BENCH_WARMUP \
-             BENCH_WARMUP_B BENCH_WARMUP_START BENCH_PORT_BASE BENCH_DIR; do
-        meta "$v" "$(eval echo "\$$v")"
+             BENCH_WARMUP_B BENCH_WARMUP_START BENCH_PORT_BASE BENCH_DIR \
+             BENCH_F_ROUNDS BENCH_QUICK; do
+        meta "$v" "$(eval echo "\${$v:-}")"
     done
     meta ulimit_n "$(ulimit -n)"
     meta max_spare "$(sed -n 's/^MaxSpareServers //p' "$(server_dir prefork)/httpd.conf")"
     meta peruid_workers "$(sed -n 's/^MaxRequestWorkers //p' "$(server_dir peruid)/httpd.conf")"
+    meta n_start_users "$N_START"
 }
 
 # --- 4. wrk ---------------------------------------------------------------------
@@ -137,7 +146,7 @@ run_wrk() {
         a-static-close) set -- "$@" -H 'Host: s000.bench' -H 'Connection: close' "$url/index.html";;
         a-php-ka)       set -- "$@" -H 'Host: s000.bench' "$url/hello.php";;
         a-php-close)    set -- "$@" -H 'Host: s000.bench' -H 'Connection: close' "$url/hello.php";;
-        b-zipf)         set -- "$@" -s "$BENCH_SRC/zipf.lua" "$url/";;
+        b-zipf|b2-zipf) set -- "$@" -s "$BENCH_SRC/zipf.lua" "$url/";;
         *) die "unknown scenario $sc";;
     esac
     out=$RAW/$sc-$s-$round.txt
@@ -154,17 +163,117 @@ run_wrk() {
     fi
 }
 
+# run_scenario SCENARIO [SERVER...] (default: $SERVERS)
 run_scenario() {
-    sc=$1
+    sc=$1; shift
+    # shellcheck disable=SC2086
+    [ $# -gt 0 ] || set -- $SERVERS
     w=$BENCH_WARMUP
-    [ "$sc" = b-zipf ] && w=$BENCH_WARMUP_B
+    case $sc in b-zipf|b2-zipf) w=$BENCH_WARMUP_B;; esac
     log "scenario $sc: warm-up ($w per server)"
-    for s in $SERVERS; do run_wrk "$sc" "$s" warmup "$w"; done
+    for s in "$@"; do run_wrk "$sc" "$s" warmup "$w"; done
     r=1
     while [ $r -le "$BENCH_ROUNDS" ]; do
-        for s in $SERVERS; do run_wrk "$sc" "$s" "$r" "$BENCH_DURATION"; done
+        for s in "$@"; do run_wrk "$sc" "$s" "$r" "$BENCH_DURATION"; done
         r=$((r + 1))
     done
+}
+
+# --- processes: growth through (b) and (b2), and the bound -----------------------
+
+# children of process $1 (all its threads'), from /proc without a fork
+# (the file has no newline at its end: read fails but fills _k)
+n_children() {
+    _n=0
+    for _f in /proc/"$1"/task/*/children; do
+        _k=()
+        { read -r -a _k < "$_f"; } 2>/dev/null || true
+        _n=$((_n + ${#_k[@]}))
+    done
+    echo "$_n"
+}
+
+# the httpd master of a server (servers.sh pids prints php-fpm's second)
+master_pid() {
+    _p=$("$BENCH_SRC/servers.sh" pids "$1")
+    echo "${_p%%$'\n'*}"
+}
+
+# peruid's routers among the children of $1: they run under a system call
+# filter (Seccomp: 2), the workers under none
+n_routers() {
+    for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+        grep -s '^Seccomp:' "/proc/$c/status"
+    done | grep -c '2$' || true
+}
+
+# the bound on workers: MaxRequestWorkers; peruid's also within ServerLimit
+# minus its routers (as it lowers it at startup)
+worker_bound() {    # server routers
+    conf=$(server_dir "$1")/httpd.conf
+    mrw=$(sed -n 's/^MaxRequestWorkers //p' "$conf")
+    sl=$(sed -n 's/^ServerLimit //p' "$conf")
+    case $1 in
+        peruid*) sl=${sl:-256}; [ "$mrw" -gt $((sl - $2)) ] && mrw=$((sl - $2));;
+    esac
+    echo "$mrw"
+}
+
+# sample_procs SCENARIO SERVER...: once a second, the children of each
+# server's master into $PROCS, until killed (run in the background)
+sample_procs() {
+    sc=$1; shift
+    declare -A master
+    for s in "$@"; do master[$s]=$(master_pid "$s"); done
+    t=0
+    while :; do
+        for s in "$@"; do
+            [ -n "${master[$s]}" ] || continue
+            printf '%s\t%s\t%s\t%s\n' "$sc" "$s" "$t" "$(n_children "${master[$s]}")" >> "$PROCS"
+        done
+        sleep 1
+        t=$((t + 1))
+    done
+}
+
+SAMPLER=
+start_sampler() { sample_procs "$@" & SAMPLER=$!; }
+stop_sampler() {
+    [ -n "$SAMPLER" ] || return 0
+    kill "$SAMPLER" 2>/dev/null || true
+    wait "$SAMPLER" 2>/dev/null || true
+    SAMPLER=
+}
+
+# processes each server holds right after a scenario's last round, and
+# the bound on them, into $PROCS_END
+count_procs() {    # scenario server...
+    sc=$1; shift
+    for s in "$@"; do
+        m=$(master_pid "$s")
+        [ -n "$m" ] || continue
+        kids=$(n_children "$m")
+        routers=0
+        case $s in peruid*) routers=$(n_routers "$m");; esac
+        bound=$(worker_bound "$s" "$routers")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$sc" "$s" "$kids" "$((kids - routers))" \
+            "$routers" "$bound" >> "$PROCS_END"
+        log "  $sc $s: $((kids - routers)) workers (+ $routers routers) at the end, bound $bound"
+    done
+}
+
+# a load scenario with the processes sampled and counted at its end (not
+# C's: its PHP processes are php-fpm's, under no bound; (c) counts them)
+run_scenario_counted() {    # scenario server...
+    sc=$1; shift
+    counted=
+    for s in "$@"; do [ "$s" = fpm ] || counted="$counted $s"; done
+    # shellcheck disable=SC2086
+    start_sampler "$sc" $counted
+    run_scenario "$sc" "$@"
+    stop_sampler
+    # shellcheck disable=SC2086
+    count_procs "$sc" $counted
 }
 
 # --- (e) cold start -------------------------------------------------------------
@@ -230,6 +339,51 @@ measure_memory() {
     done
 }
 
+# --- (b2) mass hosting with prefork's limits ------------------------------------
+
+# prefork, itk and D2 started afresh (logging to error_log.b2, so that A's
+# and B's logs of the main run stay as they were), so that the warm-up of
+# (b2) is each server's ramp from its start, then (b)'s rounds; the
+# servers of the main run are stopped by then
+run_b2() {
+    log "(b2) mass hosting with prefork's limits: fresh $SERVERS_B2"
+    # shellcheck disable=SC2086
+    BENCH_LOG_SUFFIX=.b2 "$BENCH_SRC/servers.sh" start $SERVERS_B2
+    sleep 2
+    # shellcheck disable=SC2086
+    "$BENCH_SRC/servers.sh" check $SERVERS_B2
+    # shellcheck disable=SC2086
+    run_scenario_counted b2-zipf $SERVERS_B2
+    for s in $SERVERS_B2; do
+        meta "log_bytes_b2_$s" "$(stat -c %s "$(server_dir "$s")/logs/error_log.b2" 2>/dev/null || echo 0)"
+    done
+    # shellcheck disable=SC2086
+    "$BENCH_SRC/servers.sh" stop $SERVERS_B2
+}
+
+# --- (f) start time with 2,000 vhosts ------------------------------------------------
+
+# BENCH_F_ROUNDS rounds, prefork then peruid in each: the wall time of
+# "apache2 -t", then from "apache2 -k start" to the first 200 answer of
+# the first vhost, then a stop by pid (bench/start_time.py)
+run_start_time() {
+    log "(f) start time, $N_START vhosts under $N_START users: $BENCH_F_ROUNDS rounds"
+    for s in $SERVERS_F; do : > "$(server_dir "$s")/logs/error_log"; done
+    r=1
+    while [ $r -le "$BENCH_F_ROUNDS" ]; do
+        for s in $SERVERS_F; do
+            sd=$(server_dir "$s")
+            res=$(python3 "$BENCH_SRC/start_time.py" "$sd/httpd.conf" \
+                  "$(server_port "$s")" "$(start_host 0)") \
+                || die "(f) $s: no measurement; see $sd/logs/error_log"
+            set -- $res
+            printf '%s\t%s\t%s\t%s\n' "$s" "$r" "$1" "$2" >> "$START"
+            log "  $s r$r: apache2 -t $1 ms, start to first answer $2 ms"
+        done
+        r=$((r + 1))
+    done
+}
+
 # --- 5. report ------------------------------------------------------------------------
 
 report() {
@@ -246,8 +400,10 @@ STARTED=
 on_exit() {
     rc=$?
     trap - EXIT INT TERM
+    stop_sampler
     if [ -n "$STARTED" ]; then
         [ $rc = 0 ] || log "stopping the servers after an error (exit $rc)"
+        # every server of the run (the ones of b2 and f too), by pid file
         "$BENCH_SRC/servers.sh" stop || true
     fi
     exit $rc
@@ -263,11 +419,15 @@ run() {
     take_module
     "$BENCH_SRC/setup.sh" all
 
-    rm -rf "$RAW" "$RESULTS" "$COLD" "$MEMORY" "$META" "$BENCH_DIR/chart.dat"
+    rm -rf "$RAW" "$RESULTS" "$COLD" "$MEMORY" "$META" "$BENCH_DIR/chart.dat" \
+        "$PROCS" "$PROCS_END" "$START"
     mkdir -p "$RAW"
     printf 'scenario\tserver\tround\trps\tp50_ms\tp99_ms\trequests\tnon2xx\terr_connect\terr_read\terr_write\terr_timeout\n' > "$RESULTS"
     printf 'server\tround\thost\tms\thttp_code\n' > "$COLD"
     printf 'server\tprocs\trss_kb\tpss_kb\tworkers\tworker_rss_kb\tworker_pss_kb\n' > "$MEMORY"
+    printf 'scenario\tserver\tsecond\tchildren\n' > "$PROCS"
+    printf 'scenario\tserver\tchildren\tworkers\trouters\tbound\n' > "$PROCS_END"
+    printf 'server\tround\tt_ms\tstart_ms\n' > "$START"
 
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     write_meta
@@ -295,9 +455,14 @@ run() {
     # (a), then (e) cold start on servers in a steady state (one busy site),
     # then (b) and (c) memory
     for sc in $SCENARIOS; do
-        if [ "$sc" = b-zipf ]; then wait_no_cold_workers; run_cold; fi
-        run_scenario "$sc"
-        if [ "$sc" = b-zipf ]; then measure_memory; fi
+        if [ "$sc" = b-zipf ]; then
+            wait_no_cold_workers; run_cold
+            # shellcheck disable=SC2086
+            run_scenario_counted "$sc" $SERVERS
+            measure_memory
+        else
+            run_scenario "$sc"
+        fi
     done
 
     # what the logs hold up to here is the run's; the rest is the stop's
@@ -305,7 +470,11 @@ run() {
         meta "log_bytes_$s" "$(stat -c %s "$(server_dir "$s")/logs/error_log" 2>/dev/null || echo 0)"
     done
     meta log_bytes_php-fpm "$(stat -c %s "$(server_dir fpm)/logs/php-fpm.log" 2>/dev/null || echo 0)"
-    "$BENCH_SRC/servers.sh" stop
+    # shellcheck disable=SC2086
+    "$BENCH_SRC/servers.sh" stop $SERVERS
+    # on a machine without the four servers' processes: (b2), then (f)
+    run_b2
+    run_start_time
     STARTED=
     t1=$(date +%s)
     meta runtime_s "$((t1 - t0))"

@@ -1,12 +1,18 @@
 #!/bin/bash
-# bench/servers.sh -- start, check and stop the four benchmark servers
-# (run as root; called by bench/run.sh).  Every process is started from a
-# config under $BENCH_DIR and stopped by the pid in its own pid file.
+# bench/servers.sh -- start, check and stop the benchmark servers (run as
+# root; called by bench/run.sh).  Every process is started from a config
+# under $BENCH_DIR and stopped by the pid in its own pid file.
 #
 #   bench/servers.sh start SERVER...   SERVER: prefork itk fpm peruid
+#                                      peruid-limits (check works for these)
+#                                      prefork-2k peruid-2k
 #   bench/servers.sh check SERVER...   fail loudly unless each answers right
-#   bench/servers.sh stop  [SERVER...] (default: all four)
+#   bench/servers.sh stop  [SERVER...] (default: every server of lib.sh)
 #   bench/servers.sh pids  SERVER      master pids (httpd, then php-fpm for C)
+#
+# BENCH_LOG_SUFFIX=.b2 (start): the server logs to logs/error_log.b2
+# instead of logs/error_log (a second start of a server in the same run
+# keeps the first one's log for the report).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -52,13 +58,14 @@ start_httpd() {
     if p=$(live_pid "$pf"); then die "$s already running (pid $p)"; fi
     port_free "$port" || die "port 127.0.0.1:$port is taken: $(ss -Hltnp "sport = :$port")"
     rm -f "$pf"
-    : > "$sd/logs/error_log"
-    apache2 -f "$sd/httpd.conf" -t 2>&1 | grep -v '^Syntax OK' >&2 || true
-    apache2 -f "$sd/httpd.conf" -t >/dev/null 2>&1 \
+    el=$sd/logs/error_log${BENCH_LOG_SUFFIX:-}
+    set -- -f "$sd/httpd.conf" -c "ErrorLog $el"
+    : > "$el"
+    apache2 "$@" -t 2>&1 | grep -v '^Syntax OK' >&2 || true
+    apache2 "$@" -t >/dev/null 2>&1 \
         || die "$s: apache2 -t failed on $sd/httpd.conf"
-    apache2 -f "$sd/httpd.conf" -k start \
-        || die "$s: apache2 -k start failed; see $sd/logs/error_log"
-    wait_pidfile "$pf" || { tail -n 20 "$sd/logs/error_log" >&2; die "$s: no pid file $pf"; }
+    apache2 "$@" -k start || die "$s: apache2 -k start failed; see $el"
+    wait_pidfile "$pf" || { tail -n 20 "$el" >&2; die "$s: no pid file $pf"; }
     log "$s started on 127.0.0.1:$port (pid $(cat "$pf"))"
 }
 
@@ -144,7 +151,7 @@ cmd=${1:-}; [ $# -gt 0 ] && shift
 case $cmd in
     start) for s in "$@"; do start_one "$s"; done;;
     check) for s in "$@"; do check_one "$s"; done;;
-    stop) [ $# -gt 0 ] || set -- $SERVERS; for s in "$@"; do stop_one "$s"; done;;
+    stop) [ $# -gt 0 ] || set -- $ALL_SERVERS; for s in "$@"; do stop_one "$s"; done;;
     pids) pids_one "$1";;
     *) echo "usage: $0 start|check|stop|pids SERVER..." >&2; exit 2;;
 esac

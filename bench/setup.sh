@@ -2,17 +2,23 @@
 # bench/setup.sh -- create the benchmark's users, docroots and server
 # configurations under $BENCH_DIR (run as root; called by bench/run.sh).
 #
-#   bench/setup.sh users         create pub000..pub199 and puc00..puc39
+#   bench/setup.sh users         create pub000..pub199, puc00..puc39 and,
+#                                for (f), puf0000..puf1999
 #   bench/setup.sh docroots      $BENCH_DIR/www/<user>/{index.html,hello.php}
-#   bench/setup.sh configs       httpd.conf of the four servers + php-fpm conf
+#   bench/setup.sh configs       httpd.conf of every server + php-fpm conf
 #   bench/setup.sh all           the three above
-#   bench/setup.sh remove-users  delete the bench users again
+#   bench/setup.sh remove-users  delete the bench users (and their groups)
 #
 # The four servers share everything but the MPM and the way PHP runs:
 #   A prefork  mpm_prefork + mod_php, everything as www-data
 #   B itk      mpm_prefork + mpm_itk + mod_php, AssignUserID per vhost
 #   C fpm      mpm_event + mod_proxy_fcgi, one php-fpm pool per user
 #   D peruid   the project's MPM + mod_php, AssignUserID per vhost
+# and for (b2) and (f):
+#   D2 peruid-limits  D with prefork's limits of the issue (8/8/32/256/256)
+#   F  prefork-2k, peruid-2k  2,000 vhosts under 2,000 users, one config
+#                     for both but for the MPM (AssignUserID inside
+#                     <IfModule mpm_peruid_module>)
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -21,23 +27,65 @@ all_users() {
     i=0; while [ $i -lt $N_COLD ]; do cold_user $i; echo; i=$((i + 1)); done
 }
 
+# the users of (f), one a line as "name uid": fixed uids (and gids) from
+# BENCH_F_UID_BASE, because 2,000 more do not fit in the system range
+# (SYS_UID_MAX 999); t/mass_users.t needs 61000..62999 unused
+start_users() {
+    i=0
+    while [ $i -lt $N_START ]; do
+        printf 'puf%04d %d\n' $i $((BENCH_F_UID_BASE + i))
+        i=$((i + 1))
+    done
+}
+
+# names of the users and groups that exist, one a line (one getent each,
+# not one per user)
+existing() { getent "$1" | cut -d: -f1; }
+
+# run a command, keeping its "greater than SYS_UID_MAX" warnings quiet
+quiet() {
+    out=$("$@" 2>&1) || die "$*: $out"
+    [ -z "$out" ] || printf '%s\n' "$out" | grep -v 'is greater than SYS_[UG]ID_MAX' >&2 || true
+}
+
 make_users() {
     n=0
+    declare -A have
+    for u in $(existing passwd); do have[$u]=1; done
     for u in $(all_users); do
-        getent passwd "$u" >/dev/null && continue
+        [ -n "${have[$u]:-}" ] && continue
         useradd --system --no-create-home --shell /usr/sbin/nologin "$u"
         n=$((n + 1))
     done
-    log "users: $n created, $((N_SITES + N_COLD)) present"
+    # (f): a group of its own per user, as useradd makes for the others
+    while read -r u id; do
+        [ -n "${have[$u]:-}" ] && continue
+        if getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; then
+            die "uid/gid $id for $u is taken (set BENCH_F_UID_BASE)"
+        fi
+        # --system with an id above SYS_UID_MAX: they warn for each user
+        quiet groupadd --system -g "$id" "$u"
+        quiet useradd --system -u "$id" -g "$id" --no-create-home --shell /usr/sbin/nologin "$u"
+        n=$((n + 1))
+    done < <(start_users)
+    log "users: $n created, $((N_SITES + N_COLD + N_START)) present"
 }
 
 remove_users() {
     n=0
-    for u in $(all_users); do
-        getent passwd "$u" >/dev/null || continue
+    declare -A have
+    for u in $(existing passwd); do have[$u]=1; done
+    names="$(all_users) $(start_users | cut -d' ' -f1)"
+    for u in $names; do
+        [ -n "${have[$u]:-}" ] || continue
         userdel "$u" 2>/dev/null || true
-        getent group "$u" >/dev/null && groupdel "$u" 2>/dev/null || true
         n=$((n + 1))
+    done
+    # userdel removes the user's own group; one left behind goes too
+    have=()
+    for g in $(existing group); do have[$g]=1; done
+    for u in $names; do
+        [ -n "${have[$u]:-}" ] && { groupdel "$u" 2>/dev/null || true; }
     done
     log "users: $n removed"
 }
@@ -219,16 +267,19 @@ conf_peruid() {
     conf_modules_tail
     conf_modphp
     cat <<CONF
-# as prefork, but: MinSpare/MaxSpare are per user pool (0: a user's first
-# connection forks its worker, which the cold-start test measures).
-# peruid keeps warm workers per user, so its bound on workers must leave
+# the documented tuning (docs/directives.md, "Sizing"): MinSpareServers
+# and MaxSpareServers count for the whole server, as under prefork
+# (MinSpareServers 0: no spares for recently busy users, so a user's first
+# connection meets no worker of its own, which the cold-start test
+# measures; MaxSpareServers above the concurrency of the busiest site).
+# peruid keeps a warm worker per user, so its bound on workers leaves
 # room for one idle worker per user ($NPOOLS pools here) plus the
-# concurrency (4 x $BENCH_CONNS); with less, every request to a user
-# without a worker makes another user's worker leave (docs/directives.md,
-# "Sizing").  The concurrency is the same as the others'; what the idle
-# workers cost is reported under (c).  ServerLimit leaves room for 2
-# routers; PeruidRouters is left at its default (one per four CPUs, at
-# least one).
+# concurrency (4 x $BENCH_CONNS; "Sizing" asks for at least users +
+# concurrency); with less, every request to a user without a worker makes
+# another user's worker leave.  The concurrency is the same as the
+# others'; what the idle workers cost is reported under (c).  ServerLimit
+# leaves room for 2 routers; PeruidRouters is left at its default (one
+# per four CPUs, at least one).
 StartServers 8
 MinSpareServers 0
 MaxSpareServers $MAX_SPARE
@@ -241,6 +292,60 @@ MaxConnectionsPerChild 0
 CONF
     conf_vhosts peruid assign
 }
+
+# D2 (scenario b2): D with prefork's limits instead of its tuning, the
+# numbers of the issue's measurement (peruid "given the same limits as the
+# prefork it replaces"); ServerLimit counts the routers too, so peruid
+# lowers MaxRequestWorkers to 256 minus the routers (with a warning)
+conf_peruid_limits() {
+    conf_common peruid-limits
+    echo "LoadModule mpm_peruid_module $BENCH_DIR/mod_mpm_peruid.so"
+    conf_modules_tail
+    conf_modphp
+    cat <<CONF
+StartServers 8
+MinSpareServers 8
+MaxSpareServers 32
+ServerLimit 256
+MaxRequestWorkers 256
+MaxConnectionsPerChild 0
+CONF
+    conf_vhosts peruid-limits assign
+}
+
+# F (scenario f): 2,000 vhosts under 2,000 users, each with AssignUserID
+# inside <IfModule mpm_peruid_module>, so that prefork reads the very same
+# vhosts; Debian's stock limits; no mod_php (what is measured is the MPM's
+# share of the start).  The two configs differ in the MPM's LoadModule and
+# the port only.
+conf_start() {    # server
+    conf_common "$1"
+    case $1 in
+        prefork-2k) echo "LoadModule mpm_prefork_module $MODS/mod_mpm_prefork.so";;
+        peruid-2k) echo "LoadModule mpm_peruid_module $BENCH_DIR/mod_mpm_peruid.so";;
+    esac
+    conf_modules_tail
+    cat <<CONF
+StartServers 5
+MinSpareServers 5
+MaxSpareServers 10
+MaxRequestWorkers 150
+
+<VirtualHost 127.0.0.1:$(server_port "$1")>
+    ServerName default.bench
+</VirtualHost>
+CONF
+    port=$(server_port "$1")
+    i=0
+    while [ $i -lt $N_START ]; do
+        printf '<VirtualHost 127.0.0.1:%s>\n    ServerName f%04d.start\n' "$port" $i
+        printf '    <IfModule mpm_peruid_module>\n        AssignUserID puf%04d puf%04d\n' $i $i
+        printf '    </IfModule>\n</VirtualHost>\n'
+        i=$((i + 1))
+    done
+}
+conf_prefork_2k() { conf_start prefork-2k; }
+conf_peruid_2k() { conf_start peruid-2k; }
 
 # php-fpm for server C: one pool per user.  s000 (the site of scenario a)
 # gets pm = static with 8 children: a busy site gets a static pool, and the
@@ -281,16 +386,16 @@ CONF
 }
 
 make_configs() {
-    for s in $SERVERS; do
+    for s in $ALL_SERVERS; do
         sd=$(server_dir "$s")
         mkdir -p "$sd/logs" "$sd/run"
-        "conf_$s" > "$sd/httpd.conf"
+        "conf_${s//-/_}" > "$sd/httpd.conf"
     done
     fd=$(server_dir fpm)
     mkdir -p "$fd/sock"
     chmod 0755 "$fd/sock"
     conf_php_fpm > "$fd/php-fpm.conf"
-    log "configs: $BENCH_DIR/?-*/httpd.conf, $fd/php-fpm.conf"
+    log "configs: $BENCH_DIR/*-*/httpd.conf, $fd/php-fpm.conf"
 }
 
 case ${1:-all} in
