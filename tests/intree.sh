@@ -8,15 +8,23 @@
 #       server/mpm/peruid/, builds httpd with --with-mpm=peruid (--shared:
 #       also --enable-mpms-shared=peruid), starts it on 127.0.0.1 with two
 #       virtual hosts under two users and checks that each is served as its
-#       user.  Exits non-zero on any failure.  BUILD_DIR defaults to a new
-#       directory under /tmp, removed again when every check passed.
+#       user.  Exits non-zero on any failure.
+#       Without BUILD_DIR the built tree is kept in the cache directory
+#       (below), one per mode (linked in, --shared), under a key: httpd's
+#       version and a hash of what buildconf and configure read or are
+#       told (this script, config.m4, config3.m4, mpm_peruid/Makefile.in,
+#       the versions of the build packages).  A later run with the same
+#       key copies the MPM's sources into that tree again and runs make,
+#       which compiles every file of the MPM and links it (a broken source
+#       still fails the run); any other key builds from scratch.  With
+#       BUILD_DIR, always from scratch, in BUILD_DIR.
 #
 #   tests/intree.sh --copy-only HTTPD_SRC
 #       only copies the MPM's sources into the httpd 2.4 source tree
 #       HTTPD_SRC; then build as README says.
 #
-# The downloaded source tarball is kept in /var/cache/peruid-intree
-# (PERUID_INTREE_CACHE) for the next run.
+# The downloaded source tarball and the built trees are kept in
+# /var/cache/peruid-intree (PERUID_INTREE_CACHE) for the next run.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PERUID_INTREE_CACHE:-/var/cache/peruid-intree}
@@ -93,22 +101,17 @@ finish() {
     echo "intree: $passed passed, $failed failed"
     if [ $failed = 0 ] && [ $rc = 0 ]; then
         [ -z "$site" ] || rm -rf "$site"
-        [ -z "$scratch" ] || rm -rf "$scratch"
         exit 0
     fi
     echo "intree: build in ${src:-$build}, httpd files in ${site:--}" >&2
     exit 1
 }
-scratch=
 src=
+build=
 if [ $# -gt 0 ]; then
-    build=$1
-    mkdir -p "$build"
-else
-    build=$(mktemp -d /tmp/peruid-intree.XXXXXX)
-    scratch=$build
+    mkdir -p "$1"
+    build=$(cd "$1" && pwd)
 fi
-build=$(cd "$build" && pwd)
 trap finish EXIT
 trap 'exit 1' INT TERM HUP
 
@@ -171,39 +174,89 @@ if [ -z "$tarball" ]; then
 fi
 version=${tarball##*/apache2_}
 version=${version%.orig.tar.gz}
-src="$build/httpd-$version"
-# A tree from an earlier run (it has our MPM in it) is replaced; anything
-# else of that name is not ours to remove.
-if [ -e "$src" ]; then
-    [ -d "$src/server/mpm/peruid" ] \
-        || die "$src exists and is not from tests/intree.sh"
-    rm -rf "$src"
+
+# What buildconf and configure depend on, as a short hash: a tree built
+# from the same inputs needs only make once our sources are in again.
+recipe_key() {
+    {
+        echo "$version $shared"
+        cat "$top/tests/intree.sh" "$top/config.m4" "$top/config3.m4" \
+            "$top/mpm_peruid/Makefile.in"
+        dpkg-query -W build-essential autoconf automake libapr1-dev \
+            libaprutil1-dev libpcre2-dev libcap-dev libseccomp-dev 2>&1
+    } | sha256sum | cut -c1-16
+}
+# The configure flags (also for the messages below)
+set -- --with-mpm=peruid
+[ $shared = no ] || set -- "$@" --enable-mpms-shared=peruid
+product=$([ $shared = yes ] && echo server/mpm/peruid/.libs/mod_mpm_peruid.so \
+          || echo httpd)
+
+fresh=yes
+if [ -z "$build" ]; then
+    # One run at a time uses the cached trees (fd 9 is closed for httpd).
+    mkdir -p "$cache"
+    exec 9>"$cache/tree.lock"
+    flock 9
+    mode=$([ $shared = yes ] && echo shared || echo static)
+    build="$cache/tree-$mode-$(recipe_key)"
+    src="$build/httpd-$version"
+    if [ -f "$build/built" ] && [ -f "$src/$product" ]; then
+        fresh=no
+    else
+        # trees of this mode under other keys, or one half built
+        rm -rf "$cache/tree-$mode-"*
+        mkdir -p "$build"
+    fi
+else
+    src="$build/httpd-$version"
+    # A tree from an earlier run (it has our MPM in it) is replaced;
+    # anything else of that name is not ours to remove.
+    if [ -e "$src" ]; then
+        [ -d "$src/server/mpm/peruid" ] \
+            || die "$src exists and is not from tests/intree.sh"
+        rm -rf "$src"
+    fi
 fi
-mkdir "$src"
-tar -xzf "$tarball" -C "$src" --strip-components=1
 
 # 3. Build: the MPM's sources in, then buildconf (it finds APR's build
 # files through apr-1-config; with an installed APR there is no
 # srclib/apr), configure with peruid as the MPM and few modules, make.
-copy_sources "$src"
-cd "$src"
 started=$(date +%s)
-./buildconf --with-apr=/usr/bin/apr-1-config \
-    --with-apr-util=/usr/bin/apu-1-config >"$build/buildconf.log" 2>&1 \
-    || die "buildconf failed" "$build/buildconf.log"
-# --enable-modules=none, then only what the checks use; mod_unixd (User,
-# Group) is not named: config3.m4 must ask for it.
-set -- --with-mpm=peruid
-[ $shared = no ] || set -- "$@" --enable-mpms-shared=peruid
-./configure "$@" \
-    --with-apr=/usr/bin/apr-1-config --with-apr-util=/usr/bin/apu-1-config \
-    --with-pcre=/usr/bin/pcre2-config \
-    --enable-modules=none \
-    --enable-mods-static="authz_core mime dir cgi" \
-    >"$build/configure.log" 2>&1 \
-    || die "configure failed" "$build/configure.log"
-make -j2 >"$build/make.log" 2>&1 || die "make failed" "$build/make.log"
-echo "intree: built $src/httpd ($*) in $(($(date +%s) - started)) s"
+if [ $fresh = yes ]; then
+    mkdir "$src"
+    tar -xzf "$tarball" -C "$src" --strip-components=1
+    copy_sources "$src"
+    cd "$src"
+    ./buildconf --with-apr=/usr/bin/apr-1-config \
+        --with-apr-util=/usr/bin/apu-1-config >"$build/buildconf.log" 2>&1 \
+        || die "buildconf failed" "$build/buildconf.log"
+    # --enable-modules=none, then only what the checks use; mod_unixd
+    # (User, Group) is not named: config3.m4 must ask for it.
+    ./configure "$@" \
+        --with-apr=/usr/bin/apr-1-config --with-apr-util=/usr/bin/apu-1-config \
+        --with-pcre=/usr/bin/pcre2-config \
+        --enable-modules=none \
+        --enable-mods-static="authz_core mime dir cgi" \
+        >"$build/configure.log" 2>&1 \
+        || die "configure failed" "$build/configure.log"
+    make -j2 >"$build/make.log" 2>&1 || die "make failed" "$build/make.log"
+    touch "$build/built"
+    echo "intree: built $src/httpd ($*) in $(($(date +%s) - started)) s"
+else
+    # The cached tree: our sources replace the ones it was last built
+    # with (a file we no longer have must not linger), then make.
+    rm -f "$src"/server/mpm/peruid/*.c "$src"/server/mpm/peruid/*.h \
+          "$src/include/mpm_peruid.h"
+    touch "$build/copied"
+    copy_sources "$src"
+    cd "$src"
+    make -j2 >"$build/make.log" 2>&1 || die "make failed" "$build/make.log"
+    [ -n "$(find "$product" -newer "$build/copied")" ] \
+        || die "make did not rebuild $src/$product"
+    echo "intree: rebuilt the MPM in the cached $src ($*) in" \
+         "$(($(date +%s) - started)) s"
+fi
 
 # 4. Two name-based virtual hosts, each under its own user.  Each holds a
 # file only its user may read (0600) and a CGI program only its user may
@@ -285,7 +338,7 @@ for try in 1 2 3; do
     "$src/httpd" -d "$site" -f "$site/httpd.conf" -t >"$site/logs/t.log" 2>&1 \
         || die "httpd -t refused the configuration" "$site/logs/t.log"
     "$src/httpd" -d "$site" -f "$site/httpd.conf" -k start \
-        >"$site/logs/start.log" 2>&1 || true
+        >"$site/logs/start.log" 2>&1 9>&- || true
     # the master writes its pid file once its listener is bound
     i=0
     while [ ! -s "$site/logs/httpd.pid" ] && [ $i -lt 50 ]; do
