@@ -428,18 +428,16 @@ def markdown(run, logs):
              'tuned as docs/directives.md ("Sizing") says: '
              f'StartServers 8, MinSpareServers 0 and MaxSpareServers {m.get("max_spare", "?")} '
              '(server-wide, as under prefork), '
-             f'MaxRequestWorkers {m.get("peruid_workers", "?")} (ServerLimit that plus 2, room for the routers), '
+             f'MaxRequestWorkers {m.get("peruid_workers", "?")} and ServerLimit 256 as for A (the busy workers; '
+             'the routers take no slot of it), PeruidWarmWorkers at its default (one idle worker per user '
+             'plus MaxSpareServers, within a quarter of the RAM; they come on top of MaxRequestWorkers), '
              'PeruidIdleTimeout 30 s (default), PeruidPreforkedWorkers 2 (default 0: two workers '
-             'forked ahead, bound to a user on its first request). peruid keeps warm workers per user: its bound leaves '
-             'room for one idle worker per user (241 pools) plus four times the connections of a '
-             'round; with 256 every request to a user without a worker made another user\'s '
-             'worker leave. The concurrency is the same for all four; what the idle workers cost '
+             'forked ahead, bound to a user on its first request). The concurrency is the same for all four; what the idle workers cost '
              'is under (c).')
     L.append("* **D2 peruid-limits** (scenario b2 only) — D with prefork's limits instead of its "
              'tuning, the numbers the issue measured with: StartServers 8, MinSpareServers 8, '
-             'MaxSpareServers 32, MaxRequestWorkers 256, ServerLimit 256 (which counts the routers '
-             'too, so peruid serves with at most 256 minus the routers), '
-             'PeruidPreforkedWorkers 0 (the default).')
+             'MaxSpareServers 32, MaxRequestWorkers 256, ServerLimit 256, '
+             'PeruidWarmWorkers and PeruidPreforkedWorkers at their defaults.')
     L.append(f'* **F prefork-2k, peruid-2k** (scenario f only) — {int(m.get("n_start_users", 2000)):,} '
              'vhosts, each under a user of its own (`AssignUserID` inside '
              '`<IfModule mpm_peruid_module>`, so prefork reads the very same vhosts), one document '
@@ -612,11 +610,11 @@ def procs_section(run, sc, servers, name, target):
                      f'{bound}', f'{w / bound:.0%}' if bound else 'n/a'])
     return [f'Processes through {name}: the most children of the master seen in a '
             'once-a-second sample over the warm-up and the rounds, and the workers right after '
-            'the last round against the bound on them (MaxRequestWorkers; for peruid within '
-            'ServerLimit minus its routers). A pool should grow only while that serves '
+            'the last round against the bound on them (MaxRequestWorkers; for peruid plus '
+            'PeruidWarmWorkers, the idle workers kept for users). A pool should grow only while that serves '
             'connections waiting for it, so peruid should end well under its bound'
             + (f' (the target: under {BOUND_SHARE:.0%}).' if target else
-               "; with prefork's bound the 200 users' warm workers alone take some 78 % of it, "
+               "; the 200 users' warm workers alone take a large part of it, "
                'so there is no target on it here.'), '',
             md_table(['server', 'peak children', 'workers at the end', 'bound', 'of the bound'],
                      rows), '']

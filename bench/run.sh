@@ -207,14 +207,23 @@ n_routers() {
     done | grep -c '2$' || true
 }
 
-# the bound on workers: MaxRequestWorkers; peruid's also within ServerLimit
-# minus its routers (as it lowers it at startup)
-worker_bound() {    # server routers
+# the bound on workers: MaxRequestWorkers; peruid's plus PeruidWarmWorkers,
+# whose default is one per user/group pair (the vhosts' AssignUserID and
+# User's) plus MaxSpareServers, within a quarter of the RAM at 8 MiB each
+worker_bound() {    # server
     conf=$(server_dir "$1")/httpd.conf
     mrw=$(sed -n 's/^MaxRequestWorkers //p' "$conf")
-    sl=$(sed -n 's/^ServerLimit //p' "$conf")
     case $1 in
-        peruid*) sl=${sl:-256}; [ "$mrw" -gt $((sl - $2)) ] && mrw=$((sl - $2));;
+        peruid*)
+            warm=$(sed -n 's/^PeruidWarmWorkers //p' "$conf")
+            if [ -z "$warm" ]; then
+                spare=$(sed -n 's/^MaxSpareServers //p' "$conf")
+                pairs=$(grep -h '^ *AssignUserID' "$conf" | sort -u | wc -l)
+                mem=$(awk '/^MemTotal:/ { print int($2 / 4 / 8192) }' /proc/meminfo)
+                warm=$((pairs + 1 + ${spare:-10}))
+                [ "$warm" -gt "$mem" ] && warm=$mem
+            fi
+            mrw=$((mrw + warm));;
     esac
     echo "$mrw"
 }
@@ -255,7 +264,7 @@ count_procs() {    # scenario server...
         kids=$(n_children "$m")
         routers=0
         case $s in peruid*) routers=$(n_routers "$m");; esac
-        bound=$(worker_bound "$s" "$routers")
+        bound=$(worker_bound "$s")
         printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$sc" "$s" "$kids" "$((kids - routers))" \
             "$routers" "$bound" >> "$PROCS_END"
         log "  $sc $s: $((kids - routers)) workers (+ $routers routers) at the end, bound $bound"

@@ -272,19 +272,17 @@ conf_peruid() {
 # (MinSpareServers 0: no spares for recently busy users, so a user's first
 # connection meets no worker of its own, which the cold-start test
 # measures; MaxSpareServers above the concurrency of the busiest site).
-# peruid keeps a warm worker per user, so its bound on workers leaves
-# room for one idle worker per user ($NPOOLS pools here) plus the
-# concurrency (4 x $BENCH_CONNS; "Sizing" asks for at least users +
-# concurrency); with less, every request to a user without a worker makes
-# another user's worker leave.  The concurrency is the same as the
-# others'; what the idle workers cost is reported under (c).  ServerLimit
-# leaves room for 2 routers; PeruidRouters is left at its default (one
-# per four CPUs, at least one).
+# MaxRequestWorkers and ServerLimit are prefork's (A's): they bound the
+# busy workers.  The warm worker each user keeps comes on top, within
+# PeruidWarmWorkers, left at its default (one per user plus
+# MaxSpareServers, within a quarter of the RAM).  The concurrency is the
+# same as the others'; what the idle workers cost is reported under (c).
+# PeruidRouters is left at its default (one per four CPUs, at least one).
 StartServers 8
 MinSpareServers 0
 MaxSpareServers $MAX_SPARE
-ServerLimit $((NPOOLS + 4 * BENCH_CONNS + 2))
-MaxRequestWorkers $((NPOOLS + 4 * BENCH_CONNS))
+ServerLimit 256
+MaxRequestWorkers 256
 # two workers forked ahead for users without one (cold start, (e))
 PeruidPreforkedWorkers 2
 MaxConnectionsPerChild 0
@@ -295,8 +293,7 @@ CONF
 
 # D2 (scenario b2): D with prefork's limits instead of its tuning, the
 # numbers of the issue's measurement (peruid "given the same limits as the
-# prefork it replaces"); ServerLimit counts the routers too, so peruid
-# lowers MaxRequestWorkers to 256 minus the routers (with a warning)
+# prefork it replaces"); PeruidWarmWorkers at its default
 conf_peruid_limits() {
     conf_common peruid-limits
     echo "LoadModule mpm_peruid_module $BENCH_DIR/mod_mpm_peruid.so"
