@@ -193,12 +193,12 @@ EOF
        . "(@idle) was asked to leave to make room; alive: @left_idle");
 
     # both slots busy with slow requests: the third waits, then is served
-    $kids = spawn_requests($port, ['a.test', '/sleep.php?s=2'],
-                           ['b.test', '/sleep.php?s=2']);
-    sleep 0.5;
+    $kids = spawn_requests($port, ['a.test', '/sleep.php?s=1.2'],
+                           ['b.test', '/sleep.php?s=1.2']);
+    sleep 0.4;
     my $k3 = spawn_requests($port, ['default.test', '/whoami.php']);
     $t0 = time;
-    $watch->(), sleep 0.05 while time - $t0 < 2.5;
+    $watch->(), sleep 0.05 while time - $t0 < 1.5;
     my @slow = reap($kids);
     my ($third) = reap($k3);
     is(scalar(grep { $_->[1] == 200 && $_->[4] eq 'DONE' } @slow), 2,
@@ -286,9 +286,9 @@ EOF
         }
         return sort { $a <=> $b } keys %seen;
     };
-    $workers_seen->(2);                 # let the spares settle
-    my @seen = $workers_seen->(3);
-    ok(@seen <= 2, 'idle server: the same at most 2 workers for 3 s '
+    $workers_seen->(1.5);               # let the spares settle
+    my @seen = $workers_seen->(2);
+    ok(@seen <= 2, 'idle server: the same at most 2 workers for 2 s '
        . "(saw @seen)");
     # a pool without a spare gets a slot for its waiting connection ...
     my %spare_uid = map { (proc_uid($_) // -1) => 1 } @seen;
@@ -299,7 +299,8 @@ EOF
     my $v = kv(http($host, '/whoami.php', port => $port)->{body});
     is($v->{uid}, $uid{$host}, "$host (no spare) served as its user");
     # ... and keeps it: no spare takes it back, nothing forks meanwhile
-    @seen = $workers_seen->(3);
+    # (two passes of the master at least)
+    @seen = $workers_seen->(2);
     my $wpid = $v->{pid} // -1;
     ok(@seen <= 2 && grep({ $_ == $wpid } @seen),
        "${host}'s worker $wpid stays, no other worker comes and goes "
@@ -316,7 +317,7 @@ StartServers 1
 MinSpareServers 0
 MaxSpareServers 4
 PeruidRouters 1
-GracefulShutdownTimeout 2
+GracefulShutdownTimeout 1
 EOF
     ok($master, 'instance started') or return;
     # a request of 60 s: without the bound the stop would wait for it

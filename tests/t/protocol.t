@@ -37,7 +37,7 @@ MaxSpareServers 4
 ServerLimit 32
 MaxRequestWorkers 24
 PeruidRouters 2
-PeruidPeekTimeout 6
+PeruidPeekTimeout 3
 PeruidIdleTimeout 120
 EOF
     $slow_master = instance_start($slow_conf, $slow_dir, $slow_port);
@@ -146,56 +146,70 @@ sub slow {
 
 subtest 'a slow head: 408 after PeruidPeekTimeout (1 s)' => sub {
     Test::More::plan(tests => 8);
-    # half a request line, then nothing
-    my $r = slow([["GET /whoami.php HTT", 10]], 6);
-    is($r->{status}, 408, 'half a request line: 408');
-    ok(!exists $r->{headers}{server}, 'answered by the router');
+    # three clients at once (each its own connection and deadline):
+    # half a request line, then nothing; a request line without Host,
+    # then nothing; a byte every 200 ms, which does not extend the
+    # deadline.  (A client sending nothing at all is not tested: httpd's
+    # default AcceptFilter puts TCP_DEFER_ACCEPT on the listener, so the
+    # kernel does not even hand such a connection to a router for a
+    # while.)
+    my @bytes = split //, "GET /whoami.php HTTP/1.1\r\nX-Slow: yes\r\nX-More: yes\r\n";
+    my @cases = ([[["GET /whoami.php HTT", 10]], 6],
+                 [[["GET /whoami.php HTTP/1.1\r\nAccept: */*\r\n", 10]], 6],
+                 [[map { [$_, 0.2] } @bytes], 8]);
+    my @r = map {
+        my ($status, $first, $server, $uid) = split ' ';
+        { status => $status, first => $first < 0 ? undef : $first,
+          server => $server, served => $uid };
+    } in_parallel(map {
+        my $case = $_;
+        sub {
+            my $r = slow(@$case);
+            return join ' ', $r->{status} // 0, $r->{first} // -1,
+                exists $r->{headers}{server} ? 1 : 0,
+                ($r->{raw} // '') =~ /uid=/ ? 1 : 0;
+        }
+    } @cases);
+    is($r[0]{status}, 408, 'half a request line: 408');
+    ok(!$r[0]{server}, 'answered by the router');
     # not before PeruidPeekTimeout (1 s); well before the default (5 s),
     # so it is the configured value that counts
-    ok(defined $r->{first} && $r->{first} >= 0.9 && $r->{first} < 4,
-       sprintf('after PeruidPeekTimeout 1 s (%.2f s)', $r->{first} // -1));
-    # request line, no Host yet
-    $r = slow([["GET /whoami.php HTTP/1.1\r\nAccept: */*\r\n", 10]], 6);
-    is($r->{status}, 408, 'request line without Host, then nothing: 408');
-    ok(defined $r->{first} && $r->{first} >= 0.9 && $r->{first} < 4,
-       sprintf('after PeruidPeekTimeout 1 s (%.2f s)', $r->{first} // -1));
-    # (a client sending nothing at all is not tested: httpd's default
-    # AcceptFilter puts TCP_DEFER_ACCEPT on the listener, so the kernel
-    # does not even hand such a connection to a router for a while)
-    # a byte every 200 ms does not extend the deadline
-    my @bytes = split //, "GET /whoami.php HTTP/1.1\r\nX-Slow: yes\r\nX-More: yes\r\n";
-    $r = slow([map { [$_, 0.2] } @bytes], 8);
-    is($r->{status}, 408, 'a trickle of bytes: 408 anyway');
+    ok(defined $r[0]{first} && $r[0]{first} >= 0.9 && $r[0]{first} < 4,
+       sprintf('after PeruidPeekTimeout 1 s (%.2f s)', $r[0]{first} // -1));
+    is($r[1]{status}, 408, 'request line without Host, then nothing: 408');
+    ok(defined $r[1]{first} && $r[1]{first} >= 0.9 && $r[1]{first} < 4,
+       sprintf('after PeruidPeekTimeout 1 s (%.2f s)', $r[1]{first} // -1));
+    is($r[2]{status}, 408, 'a trickle of bytes: 408 anyway');
     # the trickle lasts 11 s: an answer within 8 s means it was not
     # extended by the bytes; < 4 s, that it still ran from the accept
-    ok(defined $r->{first} && $r->{first} < 4,
+    ok(defined $r[2]{first} && $r[2]{first} < 4,
        sprintf('the deadline is not extended by each byte (%.2f s)',
-               $r->{first} // -1));
-    unlike($r->{raw}, qr/uid=/, 'nothing was served');
+               $r[2]{first} // -1));
+    ok(!grep({ $_->{served} } @r), 'nothing was served');
 };
 
 # docs/directives.md (PeruidPeekTimeout): "So is a head that arrives in
 # more than 64 separate pieces".
-# The instance's PeruidPeekTimeout is 6 s and a timed-out head is logged
+# The instance's PeruidPeekTimeout is 3 s and a timed-out head is logged
 # (PU00023), a head in too many pieces is not: the log tells which rule
 # answered, whatever the time the drip took.
 subtest 'a head in more than 64 pieces: 408 before the timeout' => sub {
     Test::More::plan(tests => 4);
-    ok(slow_instance(), 'instance with PeruidPeekTimeout 6 s started')
+    ok(slow_instance(), 'instance with PeruidPeekTimeout 3 s started')
         or return;
     my $elog = "$slow_dir/logs/error_log";
     my $emark = error_log_mark($elog);
     my $c = keepalive_connect(port => $slow_port) or die "connect: $!";
     setsockopt($c->{sock}, Socket::IPPROTO_TCP(), Socket::TCP_NODELAY(), 1);
     # far more bytes than pieces needed: a router that saw two bytes at
-    # once looked once; the drip stops at the answer, and after 5 s
+    # once looked once; the drip stops at the answer, and after 2.5 s
     my $head = "GET /whoami.php HTTP/1.1\r\nX-Drip: " . ('d' x 2000);
     my $t0 = time;
     my $sel = IO::Select->new($c->{sock});
     my $data = '';
     local $SIG{PIPE} = 'IGNORE';
     for my $ch (split //, $head) {
-        last if $sel->can_read(0) || time - $t0 > 5;
+        last if $sel->can_read(0) || time - $t0 > 2.5;
         syswrite($c->{sock}, $ch) or last;
         sleep 0.01;
     }
@@ -268,13 +282,13 @@ subtest 'ServerAlias wildcards are matched as httpd matches them' => sub {
 
 # The router is one event loop over non-blocking sockets: clients that
 # stall or vanish in the middle of a head must not hold anybody up.
-# On the instance with PeruidPeekTimeout 6 s: the ordinary requests must
+# On the instance with PeruidPeekTimeout 3 s: the ordinary requests must
 # all be answered while every stalled head is still waiting for its 408
 # (a router that waited on one client would hold them up for seconds).
 subtest 'many stalled and vanishing clients do not hold the routers up' => sub {
     Test::More::plan(tests => 7);
     my $master = slow_instance();
-    ok($master, 'instance with PeruidPeekTimeout 6 s started') or return;
+    ok($master, 'instance with PeruidPeekTimeout 3 s started') or return;
     my $port = $slow_port;
     my @routers = routers($master, $port);
     my @stalled;
@@ -355,12 +369,17 @@ subtest 'slow peers: large responses to a slow reader, a body sent late' => sub 
             Digest::MD5::md5_hex(substr(('0123456789abcdef' x 4096) x 123,
                                         0, 8_000_000))],
     );
+    # both requests at once, then a pause
+    my %conn;
+    for my $k (sort keys %cases) {
+        my $c = keepalive_connect() or die "connect: $!";
+        ka_send($c, 'a.test', $cases{$k}[0], headers => ['Connection: close']);
+        $conn{$k} = $c;
+    }
+    sleep 1.5;                  # let the socket buffers fill up
     for my $k (sort keys %cases) {
         my ($path, $len, $md5) = @{ $cases{$k} };
-        my $c = keepalive_connect() or die "connect: $!";
-        ka_send($c, 'a.test', $path, headers => ['Connection: close']);
-        sleep 1.5;              # let the socket buffers fill up
-        my ($data) = read_all($c->{sock}, 30);
+        my ($data) = read_all($conn{$k}{sock}, 30);
         my $r = parse_response($data);
         is($r->{status}, 200, "$k, read after 1.5 s: 200");
         ok($r->{complete} && length($r->{body}) == $len,
@@ -374,10 +393,10 @@ subtest 'a request body sent after a pause reaches the worker' => sub {
     my $body = join '', map { chr(65 + $_ % 26) } 1 .. 200_000;
     my $r = request_raw([["POST /echo.php HTTP/1.1\r\nHost: a.test\r\n"
                           . "Content-Length: 200000\r\nConnection: close"
-                          . "\r\n\r\n" . substr($body, 0, 1000), 1.5],
+                          . "\r\n\r\n" . substr($body, 0, 1000), 1],
                          [substr($body, 1000), 0]]);
     my $v = kv($r->{body});
-    is($r->{status}, 200, 'head and 1000 bytes, 1.5 s later the rest: 200');
+    is($r->{status}, 200, 'head and 1000 bytes, 1 s later the rest: 200');
     is($v->{length}, 200_000, 'all 200000 bytes arrived');
     require Digest::MD5;
     is($v->{md5}, Digest::MD5::md5_hex($body), 'unchanged');

@@ -169,12 +169,12 @@ subtest 'graceful restart (SIGUSR1) under load: no request fails' => sub {
     serves_everybody('before');
     my @old_routers = routers($master, $port);
     my $mark = error_log_mark($elog);
-    my $load = load_start(3.5, 4);
-    sleep 1;
+    my $load = load_start(2.5, 4);
+    sleep 0.6;
     note_pids();
     my $t1 = time;
     kill 'USR1', $master;
-    sleep 1.2;
+    sleep 0.9;
     note_pids();
     my $t2 = time;
     kill 'USR1', $master;
@@ -226,12 +226,12 @@ subtest 'a running CGI survives a graceful restart' => sub {
     Test::More::plan(tests => 3);
     ensure_instance();
     my $c = keepalive_connect(port => $port) or die "connect: $!";
-    ka_send($c, 'b.test', '/slow.cgi?3', headers => ['Connection: close']);
-    sleep 1;
+    ka_send($c, 'b.test', '/slow.cgi?2', headers => ['Connection: close']);
+    sleep 0.6;
     kill 'USR1', $master;
     my ($data) = read_all($c->{sock}, 10);
     my $r = parse_response($data);
-    is($r->{status}, 200, 'slow.cgi (3 s) across a graceful restart: 200');
+    is($r->{status}, 200, 'slow.cgi (2 s) across a graceful restart: 200');
     like($r->{body}, qr/^DONE$/m, 'the CGI ran to its end');
     ok(pid_alive($master), 'the master is still there');
 };
@@ -240,8 +240,8 @@ subtest 'hard restart (SIGHUP) under load: the server comes back' => sub {
     Test::More::plan(tests => 4);
     ensure_instance();
     my $mark = error_log_mark($elog);
-    my $load = load_start(3, 3);
-    sleep 1;
+    my $load = load_start(2, 3);
+    sleep 0.6;
     note_pids();
     kill 'HUP', $master;
     my ($n, $why) = load_wait($load);
@@ -439,7 +439,7 @@ subtest 'graceful-stop (SIGWINCH) lets in-flight requests finish' => sub {
     my %slow;
     for my $host (qw(a.test b.test)) {
         my $c = keepalive_connect(port => $port) or die "connect: $!";
-        ka_send($c, $host, '/sleep.php?s=3', headers => ['Connection: close']);
+        ka_send($c, $host, '/sleep.php?s=2', headers => ['Connection: close']);
         my $sel = IO::Select->new($c->{sock});
         my $t0 = time;
         while ($c->{buf} !~ /pid=\d+/ && time - $t0 < 5) {
@@ -451,11 +451,11 @@ subtest 'graceful-stop (SIGWINCH) lets in-flight requests finish' => sub {
         $slow{$host} = $c;
     }
     ok(scalar(grep { $slow{$_}{buf} =~ /pid=\d+/ } keys %slow) == 2,
-       'two slow requests (sleep 3 s) are in progress');
+       'two slow requests (sleep 2 s) are in progress');
     note_pids();
     my @pids = keys %seen;
-    my $load = load_start(2.5, 3);
-    sleep 0.5;
+    my $load = load_start(1.5, 3);
+    sleep 0.4;
     my $t_stop = time;
     kill 'WINCH', $master;
     my $refusing = wait_for(sub {
