@@ -18,6 +18,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -45,13 +46,10 @@ apr_status_t peruid_chan_pair(int fds[2])
     return APR_SUCCESS;
 }
 
-/* Router (User, no capabilities): send one record, with fd >= 0 attached.
- * Returns APR_SUCCESS, EAGAIN when the queue is full, or the errno. */
-apr_status_t peruid_chan_send(int chan, peruid_msg_type_e type,
-                              apr_uint32_t pool, apr_uint32_t generation,
-                              int fd)
+/* Sender: send the record msg, with fd >= 0 attached.  Returns
+ * APR_SUCCESS, EAGAIN when the queue is full, or the errno. */
+static apr_status_t chan_send(int chan, peruid_msg_t *msg, int fd)
 {
-    peruid_msg_t msg;
     struct iovec iov;
     struct msghdr mh;
     union {
@@ -60,16 +58,11 @@ apr_status_t peruid_chan_send(int chan, peruid_msg_type_e type,
     } cmsg;
     ssize_t n;
 
-    memset(&msg, 0, sizeof(msg));
-    msg.magic = PERUID_MSG_MAGIC;
-    msg.version = PERUID_MSG_VERSION;
-    msg.type = (apr_uint16_t)type;
-    msg.pool = pool;
-    msg.generation = generation;
-
+    msg->magic = PERUID_MSG_MAGIC;
+    msg->version = PERUID_MSG_VERSION;
     memset(&mh, 0, sizeof(mh));
-    iov.iov_base = &msg;
-    iov.iov_len = sizeof(msg);
+    iov.iov_base = msg;
+    iov.iov_len = sizeof(*msg);
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
     if (fd >= 0) {
@@ -90,7 +83,40 @@ apr_status_t peruid_chan_send(int chan, peruid_msg_type_e type,
     if (n < 0) {
         return errno;
     }
-    return n == (ssize_t)sizeof(msg) ? APR_SUCCESS : APR_EGENERAL;
+    return n == (ssize_t)sizeof(*msg) ? APR_SUCCESS : APR_EGENERAL;
+}
+
+/* Router (User, no capabilities) or master (root): send one record
+ * without a deadline (SPAWN, BIND), with fd >= 0 attached.  Returns as
+ * chan_send. */
+apr_status_t peruid_chan_send(int chan, peruid_msg_type_e type,
+                              apr_uint32_t pool, apr_uint32_t generation,
+                              int fd)
+{
+    peruid_msg_t msg;
+
+    memset(&msg, 0, sizeof(msg));
+    msg.type = (apr_uint16_t)type;
+    msg.pool = pool;
+    msg.generation = generation;
+    return chan_send(chan, &msg, fd);
+}
+
+/* Router (User, no capabilities): send connection fd to a pool, to be
+ * taken by one of its workers before deadline (peruid_chan_clock; 0 is
+ * refused by the receiver).  Returns as chan_send. */
+apr_status_t peruid_chan_send_conn(int chan, apr_uint32_t pool,
+                                   apr_uint32_t generation, int fd,
+                                   apr_time_t deadline)
+{
+    peruid_msg_t msg;
+
+    memset(&msg, 0, sizeof(msg));
+    msg.type = PERUID_MSG_CONN;
+    msg.pool = pool;
+    msg.generation = generation;
+    msg.deadline = deadline > 0 ? (apr_uint64_t)deadline : 0;
+    return chan_send(chan, &msg, fd);
 }
 
 /* Any receiver: close every descriptor a control message carried. */
@@ -208,8 +234,10 @@ apr_status_t peruid_chan_recv_wait(int chan, peruid_msg_t *msg, int *fd)
 }
 
 /* Any receiver: is this the record the state expects?  The allow-list:
- * right magic and version, the expected type and pool, and a descriptor
- * exactly when the type carries one. */
+ * right magic and version, the expected type and pool, a descriptor
+ * exactly when the type carries one, and a deadline exactly when it is a
+ * connection (whose deadline has not necessarily passed yet: the receiver
+ * asks peruid_chan_expired). */
 apr_status_t peruid_chan_check(const peruid_msg_t *msg,
                                peruid_msg_type_e type, apr_uint32_t pool,
                                int has_fd)
@@ -222,5 +250,27 @@ apr_status_t peruid_chan_check(const peruid_msg_t *msg,
         != (has_fd != 0)) {
         return APR_EINVAL;
     }
+    if ((type == PERUID_MSG_CONN) != (msg->deadline != 0)
+        || msg->deadline > (apr_uint64_t)APR_INT64_MAX) {
+        return APR_EINVAL;
+    }
     return APR_SUCCESS;
+}
+
+/* Router or worker: now on CLOCK_MONOTONIC, in microseconds: the clock
+ * of the records' deadlines.  It is the same in every process of the
+ * machine, and a change of the system time does not move it. */
+apr_time_t peruid_chan_clock(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_time_t)ts.tv_sec * APR_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Worker (vhost user): has the deadline of the CONN record msg (checked
+ * by peruid_chan_check) passed at now (peruid_chan_clock)? */
+int peruid_chan_expired(const peruid_msg_t *msg, apr_time_t now)
+{
+    return now >= 0 && (apr_uint64_t)now >= msg->deadline;
 }

@@ -29,6 +29,7 @@
 #include "peruid.h"
 #include "channel.h"
 #include "planner.h"
+#include "procsys.h"
 
 /* How long after its fork or bind a worker not yet seen waiting for a
  * connection counts as starting (children_observe_one). */
@@ -81,17 +82,13 @@ int peruid_children_count(peruid_retained_t *rd, int role, int pool)
     return n;
 }
 
-/* Master, root: the kernel would not say what a worker is doing: -1
- * (unknown) when we may not look (no CAP_SYS_PTRACE in a container, Yama
- * ptrace_scope 3, an LSM), logged once; 0 (not waiting) when the process
- * is simply gone. */
-static int children_unknown(int err)
+/* Master, root: the kernel would not say what a worker is doing
+ * (PROCSYS_UNKNOWN: no CAP_SYS_PTRACE in a container, Yama ptrace_scope
+ * 3, an LSM): log it once, with the errno err. */
+static void children_unknown(int err)
 {
     static int logged;
 
-    if (err != EACCES && err != EPERM) {
-        return 0;
-    }
     if (!logged) {
         logged = 1;
         ap_log_error(APLOG_MARK, APLOG_WARNING, err, ap_server_conf,
@@ -102,7 +99,6 @@ static int children_unknown(int err)
                      "and a user's last idle worker stays until its slot is "
                      "needed");
     }
-    return -1;
 }
 
 /* Master, root: is the worker in slot blocked waiting for a connection?
@@ -115,23 +111,24 @@ static int children_waiting(const peruid_slot_t *sl)
 {
     char path[40], buf[24];
     ssize_t n;
-    int fd, err;
+    int fd, err = 0;
+    procsys_state_e state;
 
     snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)sl->pid);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        return children_unknown(errno);
+        n = -1;
+        err = errno;
     }
-    n = read(fd, buf, sizeof(buf) - 1);
-    err = errno;
-    close(fd);
-    if (n < 0) {
-        return children_unknown(err);
+    else {
+        n = read(fd, buf, sizeof(buf));
+        err = errno;
+        close(fd);
     }
-    if (n == 0) {
-        return 0;
+    state = peruid_procsys_state(buf, n, err, SYS_recvmsg);
+    if (state == PROCSYS_UNKNOWN) {
+        children_unknown(err);
     }
-    buf[n] = '\0';
-    return atol(buf) == SYS_recvmsg && buf[0] != '-';
+    return (int)state;          /* -1 unknown, 0 busy or gone, 1 waiting */
 }
 
 /* Master: one bound worker into its pool's facts.  Starting: forked or

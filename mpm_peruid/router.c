@@ -11,7 +11,12 @@
  * buffer serves every connection); once the request line and Host are
  * known, pick the vhost's pool (route.c) and pass the connection to it
  * (channel.c); close our copy.  A malformed, oversized or slow head gets
- * 400 / 414 / 431 / 408 from here and is closed.
+ * 400 / 414 / 431 / 408 from here and is closed (answer.c).  A connection
+ * no worker took by its deadline (accept plus PeruidPeekTimeout) gets 503:
+ * from here while the pool's channel is full and the connection is parked
+ * in the router (park.c decides which to try again), from the worker that
+ * takes it too late once it is in the channel (the record carries the
+ * deadline, worker.c).
  *
  * Per-connection state sits in a preallocated arena; nothing is
  * allocated per connection.
@@ -34,7 +39,9 @@
 #include "ap_listen.h"
 
 #include "peruid.h"
+#include "answer.h"
 #include "channel.h"
+#include "park.h"
 #include "peek.h"
 #include "route.h"
 #include "peruid_seccomp.h"
@@ -105,10 +112,9 @@ typedef struct {
     apr_time_t *spawn_asked;    /* per pool: when we last sent SPAWN     */
     apr_time_t *full_logged;    /* per pool: when we last logged PU00053 */
     int *full_503s;             /* per pool: 503s since then             */
-    apr_uint32_t *full_round;   /* per pool: the retry round its channel
-                                 * was last found full in                */
-    apr_uint32_t retry_round;   /* router_timers passes over the parked  */
+    park_passes_t parked;       /* router_timers passes over the parked  */
     apr_time_t now;
+    apr_time_t mono;            /* now on the channel's clock            */
     sigset_t stop_sigs;
 } peruid_router_t;
 
@@ -216,43 +222,11 @@ static void router_release(peruid_router_t *r, router_conn_t *c)
     }
 }
 
-/* Router: reason phrase of the statuses a router sends. */
-static const char *router_reason(int status)
-{
-    switch (status) {
-    case 408:
-        return "Request Timeout";
-    case 414:
-        return "Request-URI Too Long";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Bad Request";
-    }
-}
-
 /* Router: answer status, half-close, and drain until the client closes
  * (or ROUTER_LINGER passes), so the answer is not lost to a reset. */
 static void router_answer(peruid_router_t *r, router_conn_t *c, int status)
 {
-    char body[256], head[256];
-    int blen, hlen;
-
-    blen = apr_snprintf(body, sizeof(body),
-                        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">"
-                        "\n<html><head>\n<title>%d %s</title>\n</head><body>"
-                        "\n<h1>%s</h1>\n</body></html>\n", status,
-                        router_reason(status), router_reason(status));
-    hlen = apr_snprintf(head, sizeof(head),
-                        "HTTP/1.1 %d %s\r\nContent-Type: text/html; "
-                        "charset=iso-8859-1\r\nContent-Length: %d\r\n"
-                        "Connection: close\r\n\r\n", status,
-                        router_reason(status), blen);
-    if (send(c->fd, head, hlen, MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE) < 0
-        || send(c->fd, body, blen, MSG_NOSIGNAL | MSG_DONTWAIT) < 0
-        || shutdown(c->fd, SHUT_WR) < 0) {
+    if (peruid_answer_send(c->fd, status) != APR_SUCCESS) {
         router_release(r, c);
         return;
     }
@@ -276,9 +250,19 @@ static void router_ask_spawn(peruid_router_t *r, int pool)
                      (apr_uint32_t)r->rd->mpm->my_generation, -1);
 }
 
-/* Router: pass c to its pool.  One unit of the pool's idle count is
- * taken; when none was left, the master is asked for a worker.  Returns
- * APR_SUCCESS (c released), EAGAIN (queue full, c kept) or an error. */
+/* Router: c's deadline on the channel's clock (never 0). */
+static apr_time_t router_chan_deadline(peruid_router_t *r,
+                                       const router_conn_t *c)
+{
+    apr_time_t d = r->mono + (c->deadline - r->now);
+
+    return d > 0 ? d : 1;
+}
+
+/* Router: pass c to its pool, with its deadline.  One unit of the pool's
+ * idle count is taken; when none was left, the master is asked for a
+ * worker.  Returns APR_SUCCESS (c released), EAGAIN (queue full, c kept)
+ * or an error. */
 static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
 {
     peruid_pool_stat_t *st = peruid_pool_stat(r->rd, c->pool);
@@ -288,9 +272,10 @@ static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
     /* take the unit first: dying between the two steps then costs one
      * worker too many, never a connection without a worker */
     left = (apr_int32_t)(apr_atomic_dec32(&st->idle) - 1);
-    rv = peruid_chan_send(r->rd->pools[c->pool].chan_send, PERUID_MSG_CONN,
-                          (apr_uint32_t)c->pool,
-                          (apr_uint32_t)r->rd->mpm->my_generation, c->fd);
+    rv = peruid_chan_send_conn(r->rd->pools[c->pool].chan_send,
+                               (apr_uint32_t)c->pool,
+                               (apr_uint32_t)r->rd->mpm->my_generation,
+                               c->fd, router_chan_deadline(r, c));
     if (rv != APR_SUCCESS) {
         apr_atomic_inc32(&st->idle);
         return rv;
@@ -537,23 +522,24 @@ static void router_timers(peruid_router_t *r)
             router_listen(r, 1);
         }
     }
-    /* one pass over the parked connections: once a pool's channel is
-     * still full, its other parked connections wait for the next pass
-     * instead of each trying sendmsg() again (a flood for one user would
-     * otherwise cost the routers, which serve every user, a system call
-     * per parked connection every ROUTER_RETRY_MS) */
-    r->retry_round++;
+    /* one pass over the parked connections, each pool's channel tried
+     * once while full (park.c) */
+    peruid_park_begin(&r->parked);
     for (c = r->waiting.head; c; c = next) {
         next = c->next;
-        if (c->deadline <= r->now) {
+        switch (peruid_park_step(&r->parked, c->pool, c->deadline, r->now)) {
+        case PARK_ANSWER:
             router_log_full(r, c);
             router_answer(r, c, 503);
-        }
-        else if (r->full_round[c->pool] != r->retry_round) {
+            break;
+        case PARK_RETRY:
             router_dispatch_or_wait(r, c);
             if (c->state == RC_WAIT) {
-                r->full_round[c->pool] = r->retry_round;
+                peruid_park_full(&r->parked, c->pool);
             }
+            break;
+        default:
+            break;
         }
     }
 }
@@ -613,6 +599,7 @@ static void router_loop(peruid_router_t *r)
         n = epoll_pwait(r->ep, evs, ROUTER_EVENTS, router_timeout_ms(r),
                         &old);
         r->now = apr_time_now();
+        r->mono = peruid_chan_clock();
         for (i = 0; i < n; i++) {
             router_event(r, &evs[i]);
         }
@@ -643,8 +630,10 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
                                          * sizeof(*r->full_logged));
     r->full_503s = apr_pcalloc(pchild, (rd->npools > 0 ? rd->npools : 1)
                                        * sizeof(*r->full_503s));
-    r->full_round = apr_pcalloc(pchild, (rd->npools > 0 ? rd->npools : 1)
-                                        * sizeof(*r->full_round));
+    r->parked.npools = rd->npools;
+    r->parked.full_round = apr_pcalloc(pchild,
+                                       (rd->npools > 0 ? rd->npools : 1)
+                                       * sizeof(*r->parked.full_round));
     for (i = PERUID_ROUTER_CONNS - 1; i >= 0; i--) {
         r->arena[i].fd = -1;
         r->arena[i].next = r->free_list;
@@ -707,6 +696,7 @@ void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
     ap_update_child_status_from_indexes(slot, 0, SERVER_READY, NULL);
     rd->mpm->mpm_state = AP_MPMQ_RUNNING;
     r.now = apr_time_now();
+    r.mono = peruid_chan_clock();
     router_listen(&r, 1);
     router_loop(&r);
     peruid_child_exit(rd, pchild, 0);

@@ -15,6 +15,12 @@
  *
  * Every request it serves is double-checked by its request hooks
  * (double_check.c): a request that needs another user is never served.
+ *
+ * A connection whose deadline (the router's: accept plus
+ * PeruidPeekTimeout, carried in its channel record) passed while it
+ * waited in the channel is answered 503 unread instead (worker_late):
+ * no connection waits in the channel beyond its deadline to be served
+ * by the next worker of the pool to come free.
  */
 
 #include <errno.h>
@@ -35,11 +41,18 @@
 #include "unixd.h"
 
 #include "peruid.h"
+#include "answer.h"
 #include "channel.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
  * stop flag again (worker_wait). */
 #define WORKER_WAIT_SLICE apr_time_from_sec(2)
+
+/* What a worker discards of a connection it answers 503 unread (the
+ * request head the router peeked at), in reads of WORKER_DISCARD bytes:
+ * PeruidPeekMaxBytes' default, 64 KiB. */
+#define WORKER_DISCARD       4096
+#define WORKER_DISCARD_READS 16
 
 /* A worker's own context. */
 typedef struct {
@@ -58,6 +71,8 @@ typedef struct {
     int counted_starting;   /* we hold one unit of stat->starting        */
     apr_interval_time_t idle_timeout;  /* ours (worker_idle_timeout)     */
     apr_time_t idle_until;  /* waiting past this: leave? (0: not waiting) */
+    apr_time_t late_logged; /* when we last logged PU00062 (0: never)    */
+    int late_503s;          /* late connections answered since then      */
 } peruid_worker_t;
 
 /* Worker (vhost user): leave the idle count (if we are in it) and exit. */
@@ -169,12 +184,14 @@ static int worker_become_ready(peruid_worker_t *w)
 }
 
 /* Worker (vhost user): take the next connection off the channel; with
- * wait, block for one.  Returns APR_SUCCESS with *fd; APR_EAGAIN when none
- * is queued (or the wait slice ran out); APR_EINTR (a signal); APR_EINVAL
- * for a malformed record (refused, logged, its descriptor closed); APR_EOF
- * when every router has closed the channel; another error (logged) when
- * the channel itself failed. */
-static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
+ * wait, block for one.  Returns APR_SUCCESS with *fd, and *late set when
+ * its deadline has passed; APR_EAGAIN when none is queued (or the wait
+ * slice ran out); APR_EINTR (a signal); APR_EINVAL for a malformed record
+ * (refused, logged, its descriptor closed); APR_EOF when every router has
+ * closed the channel; another error (logged) when the channel itself
+ * failed. */
+static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int *late,
+                                int wait)
 {
     peruid_msg_t msg;
     apr_status_t rv;
@@ -192,6 +209,7 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
                                *fd >= 0);
     }
     if (rv == APR_SUCCESS) {
+        *late = peruid_chan_expired(&msg, peruid_chan_clock());
         return APR_SUCCESS;
     }
     if (!APR_STATUS_IS_EINVAL(rv) && !APR_STATUS_IS_EOF(rv)) {
@@ -220,9 +238,10 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int wait)
  * After the yield, the blocking receive (worker_wait) finds such a
  * connection without sleeping.  When nothing else is runnable the yield
  * returns at once.  Returns as worker_recv (APR_EAGAIN: yielded). */
-static apr_status_t worker_recv_soon(peruid_worker_t *w, int *fd)
+static apr_status_t worker_recv_soon(peruid_worker_t *w, int *fd,
+                                     int *late)
 {
-    apr_status_t rv = worker_recv(w, fd, 0);
+    apr_status_t rv = worker_recv(w, fd, late, 0);
 
     if (APR_STATUS_IS_EAGAIN(rv)) {
         sched_yield();
@@ -239,10 +258,10 @@ static apr_status_t worker_recv_soon(peruid_worker_t *w, int *fd)
  * the wait with APR_EINTR, as the channel has a receive timeout
  * (WORKER_WAIT_SLICE): a signal that comes between the test of the flag
  * and the wait is seen when the slice ends.  Returns APR_SUCCESS with
- * *fd, APR_TIMEUP once idle_until has passed (PeruidIdleTimeout and the
- * worker's share, noticed at the end of a slice), APR_EINTR when asked to
- * stop. */
-static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
+ * *fd and *late (worker_recv), APR_TIMEUP once idle_until has passed
+ * (PeruidIdleTimeout and the worker's share, noticed at the end of a
+ * slice), APR_EINTR when asked to stop. */
+static apr_status_t worker_wait(peruid_worker_t *w, int *fd, int *late)
 {
     apr_status_t rv;
 
@@ -250,14 +269,14 @@ static apr_status_t worker_wait(peruid_worker_t *w, int *fd)
         w->idle_until = worker_clock() + w->idle_timeout;
     }
     if (!peruid_child_should_stop()
-        && worker_recv_soon(w, fd) == APR_SUCCESS) {
+        && worker_recv_soon(w, fd, late) == APR_SUCCESS) {
         return APR_SUCCESS;     /* else the loop looks at the channel again */
     }
     for (;;) {
         if (peruid_child_should_stop()) {
             return APR_EINTR;
         }
-        rv = worker_recv(w, fd, 1);
+        rv = worker_recv(w, fd, late, 1);
         if (rv == APR_SUCCESS) {
             return APR_SUCCESS;
         }
@@ -407,13 +426,94 @@ static void worker_serve(peruid_worker_t *w, int fd)
     }
 }
 
+/* Worker (vhost user): the virtual host of our pool to name in a log
+ * line, and in *more how many others the pool serves. */
+static server_rec *worker_pool_vhost(peruid_worker_t *w, int *more)
+{
+    server_rec *s, *first = NULL;
+
+    *more = 0;
+    for (s = ap_server_conf; s; s = s->next) {
+        if (peruid_server_pool(s) != w->rd->self.pool) {
+            continue;
+        }
+        if (first) {
+            ++*more;
+        }
+        else {
+            first = s;
+        }
+    }
+    return first ? first : ap_server_conf;
+}
+
+/* Worker (vhost user): say that we answered late connections 503, at
+ * most once a second (per worker) with the count since the last line,
+ * naming the pool's user and a virtual host of it. */
+static void worker_log_late(peruid_worker_t *w)
+{
+    apr_time_t now = worker_clock();
+    server_rec *s;
+    int more;
+
+    w->late_503s++;
+    if (w->late_logged && now - w->late_logged < apr_time_from_sec(1)) {
+        return;
+    }
+    s = worker_pool_vhost(w, &more);
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                 PERUID_LOGNO(00062) "worker uid %ld: a connection for "
+                 "virtual host %s (%s:%d, or one of %d more of this user) "
+                 "waited in the pool's channel past its deadline "
+                 "(PeruidPeekTimeout after accept) while every worker of "
+                 "the user was busy; answering 503 (%d since the last such "
+                 "line)", (long)w->rd->self.uid,
+                 s->server_hostname ? s->server_hostname : "-",
+                 s->defn_name ? s->defn_name : "-", s->defn_line_number,
+                 more, w->late_503s);
+    w->late_logged = now;
+    w->late_503s = 0;
+}
+
+/* Worker (vhost user): discard what is readable on the non-blocking
+ * socket fd, unread by anyone (at most WORKER_DISCARD_READS reads). */
+static void worker_discard(int fd)
+{
+    char buf[WORKER_DISCARD];
+    int i = 0;
+
+    while (i++ < WORKER_DISCARD_READS
+           && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
+    }
+}
+
+/* Worker (vhost user): the connection fd waited past its deadline: answer
+ * 503 with the router's bytes (answer.c) without reading the request,
+ * and close it.  What the client sent is discarded first: a socket
+ * closed with unread bytes resets the connection, and the client would
+ * lose the answer. */
+static void worker_late(peruid_worker_t *w, int fd)
+{
+    worker_discard(fd);
+    if (peruid_answer_send(fd, 503) == APR_SUCCESS) {
+        worker_discard(fd);
+    }
+    close(fd);
+    worker_log_late(w);
+}
+
 /* Worker (vhost user): take the connection out of the idle count and
- * serve it. */
-static void worker_take(peruid_worker_t *w, int fd)
+ * serve it, or answer it 503 if late. */
+static void worker_take(peruid_worker_t *w, int fd, int late)
 {
     w->counted_idle = 0;    /* the router that sent fd took our unit */
     w->idle_until = 0;
-    worker_serve(w, fd);
+    if (late) {
+        worker_late(w, fd);
+    }
+    else {
+        worker_serve(w, fd);
+    }
 }
 
 /* Worker, graceful stop (not a restart, nor the master's request to
@@ -421,17 +521,19 @@ static void worker_take(peruid_worker_t *w, int fd)
  * a restart the new generation serves it; after a request to leave, the
  * pool's other workers do.  Every connection a router queued took one
  * unit of the idle count, so each one served here gives one back, as a
- * worker becoming ready for it would. */
+ * worker becoming ready for it would.  A connection past its deadline is
+ * served too, not answered 503: the stop itself (no worker is forked any
+ * more) made it wait, and GracefulShutdownTimeout bounds the drain. */
 static void worker_drain(peruid_worker_t *w)
 {
     apr_status_t rv;
-    int fd;
+    int fd, late;
 
     if (!peruid_child_stop_drains()) {
         return;
     }
-    for (rv = worker_recv(w, &fd, 0); !APR_STATUS_IS_EOF(rv);
-         rv = worker_recv(w, &fd, 0)) {
+    for (rv = worker_recv(w, &fd, &late, 0); !APR_STATUS_IS_EOF(rv);
+         rv = worker_recv(w, &fd, &late, 0)) {
         if (APR_STATUS_IS_EINVAL(rv)) {
             continue;
         }
@@ -442,7 +544,7 @@ static void worker_drain(peruid_worker_t *w)
         if (!w->counted_idle) {
             apr_atomic_inc32(&w->stat->idle);
         }
-        worker_take(w, fd);
+        worker_take(w, fd, 0);  /* served even if late: see above */
     }
 }
 
@@ -450,7 +552,7 @@ static void worker_drain(peruid_worker_t *w)
 static void worker_loop(peruid_worker_t *w) __attribute__((noreturn));
 static void worker_loop(peruid_worker_t *w)
 {
-    int fd;
+    int fd, late = 0;
     apr_status_t rv;
 
     w->rd->mpm->mpm_state = AP_MPMQ_RUNNING;
@@ -462,9 +564,9 @@ static void worker_loop(peruid_worker_t *w)
         if (!worker_become_ready(w)) {
             break;
         }
-        rv = worker_wait(w, &fd);
+        rv = worker_wait(w, &fd, &late);
         if (rv == APR_SUCCESS) {
-            worker_take(w, fd);
+            worker_take(w, fd, late);
         }
         else if (APR_STATUS_IS_EINTR(rv)) {
             worker_drain(w);

@@ -4,7 +4,9 @@
  * test_channel.c -- unit tests of mpm_peruid/channel.c: channel pairs
  * (SOCK_SEQPACKET, close-on-exec, non-blocking send end), records with and
  * without a passed descriptor, EAGAIN and APR_EOF, the peruid_chan_check
- * allow-list, and malformed records written by hand with sendmsg(): each
+ * allow-list (with the deadline rule of version 2: a CONN record carries
+ * one, no other does), peruid_chan_expired and the record's fixed size,
+ * and malformed records written by hand with sendmsg(): each
  * must be refused with APR_EINVAL and every descriptor it carried closed
  * in the receiver (counted in /proc/self/fd, and seen as the end of the
  * pipe whose write end was passed).
@@ -128,6 +130,7 @@ static peruid_msg_t good_msg(peruid_msg_type_e type, apr_uint32_t pool)
     m.type = (apr_uint16_t)type;
     m.pool = pool;
     m.generation = 77;
+    m.deadline = type == PERUID_MSG_CONN ? 123456789 : 0;
     return m;
 }
 
@@ -173,8 +176,7 @@ static void test_conn_with_fd(void)
     make_pipe(p);
     CHECK((fcntl(p[1], F_GETFD) & FD_CLOEXEC) == 0);
 
-    CHECK(peruid_chan_send(s[0], PERUID_MSG_CONN, 7, 42, p[1])
-          == APR_SUCCESS);
+    CHECK(peruid_chan_send_conn(s[0], 7, 42, p[1], 5000000) == APR_SUCCESS);
     CHECK(fcntl(p[1], F_GETFD) >= 0);   /* the sender keeps its copy */
     memset(&m, 0, sizeof(m));
     CHECK(peruid_chan_recv(s[1], &m, &fd) == APR_SUCCESS);
@@ -183,6 +185,7 @@ static void test_conn_with_fd(void)
     CHECK(m.type == PERUID_MSG_CONN);
     CHECK(m.pool == 7);
     CHECK(m.generation == 42);
+    CHECK(m.deadline == 5000000);
     CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 7, fd >= 0)
           == APR_SUCCESS);
 
@@ -334,6 +337,95 @@ static void test_check_allow_list(void)
     CHECK(peruid_chan_check(&m, PERUID_MSG_SPAWN, 5, 0) == APR_SUCCESS);
     CHECK(peruid_chan_check(&m, PERUID_MSG_SPAWN, 5, 1) == APR_EINVAL);
     CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 5, 0) == APR_EINVAL);
+}
+
+/* The deadline rule: a CONN record has one (not 0, and an apr_time_t);
+ * SPAWN and BIND records have none.  Sent through the channel too. */
+static void test_check_deadline(void)
+{
+    peruid_msg_t m = good_msg(PERUID_MSG_CONN, 5);
+    int s[2], p[2], fd = -2;
+
+    m.deadline = 1;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 5, 1) == APR_SUCCESS);
+    m.deadline = (apr_uint64_t)APR_INT64_MAX;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 5, 1) == APR_SUCCESS);
+    m.deadline = 0;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 5, 1) == APR_EINVAL);
+    m.deadline = (apr_uint64_t)APR_INT64_MAX + 1;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 5, 1) == APR_EINVAL);
+    m.deadline = ~(apr_uint64_t)0;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 5, 1) == APR_EINVAL);
+
+    m = good_msg(PERUID_MSG_SPAWN, 5);
+    m.deadline = 1;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_SPAWN, 5, 0) == APR_EINVAL);
+    m = good_msg(PERUID_MSG_BIND, 5);
+    CHECK(peruid_chan_check(&m, PERUID_MSG_BIND, 5, 1) == APR_SUCCESS);
+    m.deadline = 99;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_BIND, 5, 1) == APR_EINVAL);
+
+    /* a CONN sent without a deadline (peruid_chan_send, or 0 or a
+     * negative one) is refused by the receiver */
+    make_chan(s);
+    make_pipe(p);
+    CHECK(peruid_chan_send(s[0], PERUID_MSG_CONN, 5, 1, p[1])
+          == APR_SUCCESS);
+    CHECK(peruid_chan_recv(s[1], &m, &fd) == APR_SUCCESS);
+    CHECK(m.deadline == 0);
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 5, fd >= 0) == APR_EINVAL);
+    close(fd);
+    CHECK(peruid_chan_send_conn(s[0], 5, 1, p[1], -7) == APR_SUCCESS);
+    CHECK(peruid_chan_recv(s[1], &m, &fd) == APR_SUCCESS);
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 5, fd >= 0) == APR_EINVAL);
+    close(fd);
+    /* SPAWN and BIND records never carry one */
+    CHECK(peruid_chan_send(s[0], PERUID_MSG_SPAWN, 5, 1, -1)
+          == APR_SUCCESS);
+    CHECK(peruid_chan_recv(s[1], &m, &fd) == APR_SUCCESS);
+    CHECK(m.deadline == 0);
+    CHECK(peruid_chan_check(&m, PERUID_MSG_SPAWN, 5, fd >= 0)
+          == APR_SUCCESS);
+    close(p[0]);
+    close(p[1]);
+    close(s[0]);
+    close(s[1]);
+}
+
+/* The record's size is fixed (no padding), and peruid_chan_expired is
+ * "now at or past the deadline" on the monotonic clock. */
+static void test_deadline_and_clock(void)
+{
+    static const struct {
+        apr_uint64_t deadline;
+        apr_time_t now;
+        int expired;
+    } rows[] = {
+        { 1000, 999, 0 },
+        { 1000, 1000, 1 },          /* at the deadline: too late */
+        { 1000, 1001, 1 },
+        { 1000, 0, 0 },
+        { 1000, -1, 0 },            /* a clock below 0 never expires one */
+        { 1, APR_INT64_MAX, 1 },
+        { (apr_uint64_t)APR_INT64_MAX, APR_INT64_MAX - 1, 0 },
+        { (apr_uint64_t)APR_INT64_MAX, APR_INT64_MAX, 1 },
+    };
+    peruid_msg_t m = good_msg(PERUID_MSG_CONN, 0);
+    apr_time_t a, b;
+    size_t i;
+
+    CHECK(sizeof(peruid_msg_t) == PERUID_MSG_SIZE);
+    CHECK(sizeof(peruid_msg_t) == 24);
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        m.deadline = rows[i].deadline;
+        CHECK(peruid_chan_expired(&m, rows[i].now) == rows[i].expired);
+        if (peruid_chan_expired(&m, rows[i].now) != rows[i].expired) {
+            fprintf(stderr, "    row %zu\n", i);
+        }
+    }
+    a = peruid_chan_clock();
+    b = peruid_chan_clock();
+    CHECK(a > 0 && b >= a);
 }
 
 /* A well-sized record with a wrong field travels, and the check refuses
@@ -527,6 +619,8 @@ int main(void)
     test_empty_and_eof();
     test_spawn_and_fd_rules();
     test_check_allow_list();
+    test_check_deadline();
+    test_deadline_and_clock();
     test_check_end_to_end();
     test_malformed();
     test_other_cmsg_type();
