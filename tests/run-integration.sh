@@ -12,6 +12,13 @@
 # server it or the tests started -- by pid, from the pid files.  The exit
 # status is non-zero on any failure.
 #
+# The whole suite runs in two streams at once: t/TEST runs the tests that
+# use Apache::Test's server (and some others), while prove runs beside it
+# the tests of $side_tests below, which start only instances of their own
+# (on free ports, under $PERUID_ITEST_ROOT/inst-*) and mostly wait.  Tests
+# named on the command line, or PERUID_ITEST_SERIAL=1, run one after the
+# other under t/TEST alone.
+#
 # Environment:
 #   PERUID_ITEST_ROOT   runtime directory (document roots, logs of the
 #                       test-private instances), removed and recreated;
@@ -24,7 +31,17 @@
 #                       mpm_peruid/.libs/mod_mpm_peruid.so)
 #   PERUID_ITEST_KEEP=1 keep the runtime directory afterwards
 #   APACHE_TEST_PORT    base port (default: select a free one)
+#   PERUID_ITEST_SERIAL=1  the whole suite in one stream
 set -eu
+
+# The side stream: tests that talk to instances of their own only, never
+# to Apache::Test's server (t/TEST's -run-tests does not reconfigure, so
+# they read a settled t/conf).  About half the suite's time, so that both
+# streams end together; the tests with bounds on latencies (t/share.t,
+# t/fairness.t, t/pools.t) stay in the main stream, apart from each other
+# and from t/restart.t's load.
+side_tests="t/restart.t t/mpm_config.t t/attack_scheduler.t t/worker_socket.t
+            t/mass_users.t t/preforked.t"
 
 tests=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$tests/.." && pwd)
@@ -106,9 +123,16 @@ stop_pidfile() {
         fi
     fi
 }
+side_pid=
 cleanup() {
     local rc=$? pf
     trap - EXIT INT TERM
+    # the side stream's prove, if still running (its tests' instances are
+    # stopped below, by their pid files)
+    if [ -n "$side_pid" ] && kill -0 "$side_pid" 2>/dev/null; then
+        kill -TERM "$side_pid" 2>/dev/null || true
+        wait "$side_pid" 2>/dev/null || true
+    fi
     stop_pidfile "$tests/t/logs/httpd.pid"
     for pf in "$root"/inst-*/logs/httpd.pid; do
         stop_pidfile "$pf"
@@ -187,9 +211,36 @@ rc=0
 # t/TEST (git-ignored) is t/TEST.PL, as Apache::Test projects do it
 install -m 0755 t/TEST.PL t/TEST
 t/TEST -clean
-t/TEST "$@" || rc=$?
+if [ $# -gt 0 ] || [ -n "${PERUID_ITEST_SERIAL:-}" ]; then
+    t/TEST "$@" || rc=$?
+else
+    # configure and start Apache::Test's server, then both streams
+    t/TEST -start-httpd || rc=$?
+    if [ "$rc" = 0 ]; then
+        main_tests=
+        for t in t/*.t; do
+            # shellcheck disable=SC2086
+            case " $(echo $side_tests) " in
+                *" $t "*) ;;
+                *) main_tests="$main_tests $t" ;;
+            esac
+        done
+        side_log="$root/side.log"
+        prove $side_tests >"$side_log" 2>&1 &
+        side_pid=$!
+        # shellcheck disable=SC2086
+        t/TEST -run-tests $main_tests || rc=$?
+        side_rc=0
+        wait "$side_pid" || side_rc=$?
+        side_pid=
+        echo "run-integration.sh: beside t/TEST, prove $side_tests:"
+        cat "$side_log"
+        [ "$side_rc" = 0 ] || rc=$side_rc
+        t/TEST -stop-httpd || true
+    fi
+fi
 if [ "$rc" != 0 ]; then
-    echo "run-integration.sh: FAILED (t/TEST exit $rc)" >&2
+    echo "run-integration.sh: FAILED (exit $rc)" >&2
     exit "$rc"
 fi
 echo "run-integration.sh: all integration tests passed"
