@@ -2,13 +2,16 @@
 # deadline (PeruidPeekTimeout after accept), also once the router has
 # passed it into its pool's channel.  a.test may hold 2 workers
 # (PeruidMaxUserShare 50 of MaxRequestWorkers 4); two PHP requests that
-# sleep 8 s hold both.  Five more connections for a.test then wait in its
+# sleep 10 s hold both.  Five more connections for a.test then wait in its
 # channel (room for about 20: the router does not park them).  When a
-# worker comes free, 6 s after their deadline, it answers each of them 503
-# unread, with the router's bytes, and logs PU00062 naming the user and
-# the vhost: it does not serve them then, 6 s late (the module before
-# this test served them 200).  b.test is served meanwhile; the sleeping
-# requests end normally.  Runs an instance of its own (inst-chanwait).
+# worker comes free, some 3 s after their deadline (PeruidPeekTimeout 4),
+# it answers each of them 503 unread, with the router's bytes, and logs
+# PU00062 naming the user and the vhost: it does not serve them then, late
+# (the module before this test served them 200).  b.test is served
+# meanwhile; the sleeping requests end normally.  PeruidPeekTimeout 4, not
+# less: the second sleeper itself waits in the channel until the master
+# forks a.test's second worker, some 2 s after the first (children.c,
+# CHILDREN_STARTUP).  Runs an instance of its own (inst-chanwait).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -33,7 +36,7 @@ ServerLimit 6
 MaxRequestWorkers 4
 PeruidMaxUserShare 50
 PeruidRouters 1
-PeruidPeekTimeout 2
+PeruidPeekTimeout 4
 EOF
 ok($master, 'instance started') or exit;
 my ($ta) = ids_of('peruid_ta');
@@ -64,7 +67,7 @@ sub read_until {
 }
 
 # both of a.test's workers busy: each sleeper has printed its pid
-my @sleepers = map { send_a('/sleep.php?s=8') } 1 .. 2;
+my @sleepers = map { send_a('/sleep.php?s=10') } 1 .. 2;
 my @heads = map { read_until($_, qr/pid=\d+/) } @sleepers;
 is(scalar(grep { /pid=\d+/ } @heads), 2,
    "both of a.test's workers run a sleeping request");
