@@ -41,7 +41,7 @@ set -eu
 # t/fairness.t, t/pools.t) stay in the main stream, apart from each other
 # and from t/restart.t's load.
 side_tests="t/restart.t t/mpm_config.t t/attack_scheduler.t t/worker_socket.t
-            t/mass_users.t t/preforked.t"
+            t/mass_users.t t/preforked.t t/ptrace_unknown.t"
 
 tests=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$tests/.." && pwd)
@@ -226,7 +226,7 @@ else
             esac
         done
         side_log="$root/side.log"
-        prove $side_tests >"$side_log" 2>&1 &
+        prove ${HARNESS_TIMER:+--timer} $side_tests >"$side_log" 2>&1 &
         side_pid=$!
         # shellcheck disable=SC2086
         t/TEST -run-tests $main_tests || rc=$?
