@@ -33,6 +33,7 @@
 #include "httpd.h"
 #include "apr_atomic.h"
 #include "apr_portable.h"
+#include "apr_strings.h"
 #include "http_log.h"
 #include "http_main.h"
 #include "http_connection.h"
@@ -454,6 +455,7 @@ static void worker_log_late(peruid_worker_t *w)
 {
     apr_time_t now = worker_clock();
     server_rec *s;
+    char others[64] = "";
     int more;
 
     w->late_503s++;
@@ -461,16 +463,19 @@ static void worker_log_late(peruid_worker_t *w)
         return;
     }
     s = worker_pool_vhost(w, &more);
+    if (more > 0) {
+        apr_snprintf(others, sizeof(others), ", or one of %d more of this "
+                     "user", more);
+    }
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
                  PERUID_LOGNO(00062) "worker uid %ld: a connection for "
-                 "virtual host %s (%s:%d, or one of %d more of this user) "
-                 "waited in the pool's channel past its deadline "
-                 "(PeruidPeekTimeout after accept) while every worker of "
-                 "the user was busy; answering 503 (%d since the last such "
-                 "line)", (long)w->rd->self.uid,
+                 "virtual host %s (%s:%d%s) waited in the pool's channel "
+                 "past its deadline (PeruidPeekTimeout after accept) while "
+                 "every worker of the user was busy; answering 503 (%d "
+                 "since the last such line)", (long)w->rd->self.uid,
                  s->server_hostname ? s->server_hostname : "-",
                  s->defn_name ? s->defn_name : "-", s->defn_line_number,
-                 more, w->late_503s);
+                 others, w->late_503s);
     w->late_logged = now;
     w->late_503s = 0;
 }
