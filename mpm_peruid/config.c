@@ -11,8 +11,6 @@
  */
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -27,6 +25,7 @@
 #include "unixd.h"
 
 #include "peruid.h"
+#include "names.h"
 
 /* Master, root, config read: the vhost's empty AssignUserID. */
 void *peruid_create_server_conf(apr_pool_t *p, server_rec *s)
@@ -66,12 +65,12 @@ static int peruid_parse_id(const char *arg, long *v)
     return 0;
 }
 
-/* Master, root: "#123" or a name from the passwd database. */
-static const char *peruid_lookup_user(apr_pool_t *p, const char *arg,
-                                      uid_t *uid, const char **name)
+/* Master, root, config read: "#123" or a name from the passwd database
+ * (names.c; ptemp: the read's temporary pool). */
+static const char *peruid_lookup_user(apr_pool_t *p, apr_pool_t *ptemp,
+                                      const char *arg, uid_t *uid,
+                                      const char **name)
 {
-    struct passwd *pw;
-
     if (arg[0] == '#') {
         long v;
 
@@ -85,21 +84,17 @@ static const char *peruid_lookup_user(apr_pool_t *p, const char *arg,
                          * service (peruid_pools_assign) */
         return NULL;
     }
-    pw = getpwnam(arg);
-    if (!pw) {
+    if (peruid_names_user(p, ptemp, arg, uid, name) < 0) {
         return apr_psprintf(p, "unknown user '%s'", arg);
     }
-    *uid = pw->pw_uid;
-    *name = apr_pstrdup(p, pw->pw_name);
     return NULL;
 }
 
-/* Master, root: "#123" or a name from the group database. */
-static const char *peruid_lookup_group(apr_pool_t *p, const char *arg,
-                                       gid_t *gid)
+/* Master, root, config read: "#123" or a name from the group database
+ * (names.c). */
+static const char *peruid_lookup_group(apr_pool_t *p, apr_pool_t *ptemp,
+                                       const char *arg, gid_t *gid)
 {
-    struct group *gr;
-
     if (arg[0] == '#') {
         long v;
 
@@ -109,11 +104,9 @@ static const char *peruid_lookup_group(apr_pool_t *p, const char *arg,
         *gid = (gid_t)v;
         return NULL;
     }
-    gr = getgrnam(arg);
-    if (!gr) {
+    if (peruid_names_group(ptemp, arg, gid) < 0) {
         return apr_psprintf(p, "unknown group '%s'", arg);
     }
-    *gid = gr->gr_gid;
     return NULL;
 }
 
@@ -128,8 +121,10 @@ static const char *set_assign_user_id(cmd_parms *cmd, void *dummy,
     if (err) {
         return apr_pstrcat(cmd->pool, "AssignUserID: ", err, NULL);
     }
-    if ((err = peruid_lookup_user(cmd->pool, user, &c->uid, &name))
-        || (err = peruid_lookup_group(cmd->pool, group, &c->gid))) {
+    if ((err = peruid_lookup_user(cmd->pool, cmd->temp_pool, user, &c->uid,
+                                  &name))
+        || (err = peruid_lookup_group(cmd->pool, cmd->temp_pool, group,
+                                      &c->gid))) {
         return apr_pstrcat(cmd->pool, "AssignUserID: ", err, NULL);
     }
     if (c->uid == 0) {
