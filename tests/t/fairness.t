@@ -131,7 +131,8 @@ subtest 'a burst for one user does not starve another' => sub {
     Test::More::plan(tests => 6);
     my ($master, $port, $conf, $dir)
         = started_instance(\%started, 'fair-burst',
-                           mpm => "${mpm}PeruidMaxUserShare 100\n");
+                           mpm => "${mpm}PeruidMaxUserShare 100\n"
+                                  . "PeruidPeekTimeout 30\n");
     ok($master, "instance started (master " . ($master // '-') . ")")
         or return;
     # 9 requests of 1.5 s each for a.test: once all 3 workers are
