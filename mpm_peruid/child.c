@@ -20,7 +20,18 @@
 #include "ap_listen.h"
 
 #include "peruid.h"
+#include "child.h"
 #include "creds.h"
+
+/* This process's identity: a child's role, slot, pool and ids, set right
+ * after fork; the master writes only the signal mask it forks with. */
+static peruid_self_t self;
+
+/* Any process: see child.h. */
+peruid_self_t *peruid_self(void)
+{
+    return &self;
+}
 
 /* Signal flag: the master asked this child to finish and exit: 1 for
  * AP_SIG_GRACEFUL (a graceful restart, or the master's request to leave),
@@ -46,7 +57,7 @@ static void child_just_die(int sig)
 {
     peruid_retained_t *rd = peruid_retained();
 
-    peruid_child_exit(rd, rd->self.pchild, 0);
+    peruid_child_exit(rd, peruid_self()->pchild, 0);
 }
 
 /* Child: has the master asked us to stop? */
@@ -95,7 +106,7 @@ apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
     apr_allocator_t *allocator;
     apr_pool_t *pchild;
 
-    child_signals(&rd->self.sigmask);
+    child_signals(&peruid_self()->sigmask);
 
     ap_fatal_signal_child_setup(ap_server_conf);
     apr_allocator_create(&allocator);
@@ -104,10 +115,10 @@ apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
     apr_allocator_owner_set(allocator, pchild);
     apr_pool_tag(pchild, "pchild");
 
-    rd->self.role = role;
-    rd->self.slot = slot;
-    rd->self.pool = -1;
-    rd->self.pchild = pchild;
+    peruid_self()->role = role;
+    peruid_self()->slot = slot;
+    peruid_self()->pool = -1;
+    peruid_self()->pchild = pchild;
     rd->mpm->mpm_state = AP_MPMQ_STARTING;
     return pchild;
 }
@@ -126,7 +137,7 @@ static void child_close_bind_sockets(peruid_retained_t *rd)
             close(sl->bind_send);
             sl->bind_send = -1;
         }
-        if (sl->bind_recv >= 0 && i != rd->self.slot) {
+        if (sl->bind_recv >= 0 && i != peruid_self()->slot) {
             close(sl->bind_recv);
             sl->bind_recv = -1;
         }
@@ -167,12 +178,12 @@ void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
  * vhosts without AssignUserID run as the routers' user. */
 static apr_status_t child_bind_to_master(peruid_retained_t *rd, server_rec *s)
 {
-    if (!rd->one_process
+    if (!peruid_settings()->one_process
         && (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0
             || getppid() != rd->master_pid)) {
         return APR_EGENERAL;
     }
-    if (rd->self.role == PERUID_ROLE_ROUTER
+    if (peruid_self()->role == PERUID_ROLE_ROUTER
         && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, errno, s, PERUID_LOGNO(00007)
                      "router: prctl(PR_SET_DUMPABLE, 0) failed");
@@ -199,15 +210,16 @@ apr_status_t peruid_child_become(peruid_retained_t *rd,
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00006)
                      "%s: switching to uid %ld gid %ld (%s) failed at %s; "
-                     "refusing to serve", rd->self.role == PERUID_ROLE_ROUTER
+                     "refusing to serve",
+                     peruid_self()->role == PERUID_ROLE_ROUTER
                      ? "router" : "worker", (long)who->uid, (long)who->gid,
                      who->user ? who->user : "-", call);
         return rv;
     }
-    rd->self.uid = who->uid;
-    rd->self.gid = who->gid;
-    rd->self.user = who->user;
-    if (ap_run_drop_privileges(rd->self.pchild, s)) {
+    peruid_self()->uid = who->uid;
+    peruid_self()->gid = who->gid;
+    peruid_self()->user = who->user;
+    if (ap_run_drop_privileges(peruid_self()->pchild, s)) {
         return APR_EGENERAL;
     }
     return child_bind_to_master(rd, s);

@@ -27,6 +27,8 @@
 #include "mpm_common.h"
 
 #include "peruid.h"
+#include "child.h"
+#include "master.h"
 #include "channel.h"
 #include "planner.h"
 #include "procsys.h"
@@ -62,7 +64,7 @@ static int children_free_slot(peruid_retained_t *rd)
 {
     int i;
 
-    for (i = 0; i < rd->cfg.server_limit; i++) {
+    for (i = 0; i < peruid_settings()->server_limit; i++) {
         if (rd->slots[i].role == PERUID_ROLE_MASTER) {
             return i;
         }
@@ -176,7 +178,7 @@ void peruid_children_observe(peruid_retained_t *rd, plan_facts_t *f,
         pools[i].live = pools[i].leaving = pools[i].starting = 0;
         pools[i].idle = look_idle ? 0 : -1;
     }
-    for (i = 0; i < rd->cfg.server_limit; i++) {
+    for (i = 0; i < peruid_settings()->server_limit; i++) {
         peruid_slot_t *sl = &rd->slots[i];
 
         f->free_slots += sl->role == PERUID_ROLE_MASTER;
@@ -465,7 +467,7 @@ apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
     rd->slots[slot].role = role;
     rd->slots[slot].pool = pool;
     peruid_child_block_signals(&was);
-    rd->self.sigmask = was;
+    peruid_self()->sigmask = was;
     pid = fork();
     if (pid == 0) {
         children_run(m, role, slot, pool);

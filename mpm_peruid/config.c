@@ -162,7 +162,7 @@ static const char *peruid_int_arg(cmd_parms *cmd, const char *arg, int min,
 static const char *set_int_setting(cmd_parms *cmd, void *dummy,
                                    const char *arg)
 {
-    peruid_settings_t *cfg = &peruid_retained()->cfg;
+    peruid_settings_t *cfg = peruid_settings();
     int min = (!strcasecmp(cmd->cmd->name, "ServerLimit")
                || !strcasecmp(cmd->cmd->name, "MaxRequestWorkers")
                || !strcasecmp(cmd->cmd->name, "MaxClients")) ? 1 : 0;
@@ -192,7 +192,7 @@ static const char *set_peek_max(cmd_parms *cmd, void *dummy, const char *arg)
     if (err || (err = peruid_int_arg(cmd, arg, PERUID_MIN_PEEK_MAX, &v))) {
         return err;
     }
-    peruid_retained()->cfg.peek_max = (apr_size_t)v;
+    peruid_settings()->peek_max = (apr_size_t)v;
     return NULL;
 }
 
@@ -211,7 +211,7 @@ static const char *set_preforked(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "%s: '%s' is more than %d",
                             cmd->cmd->name, arg, PERUID_MAX_PREFORKED);
     }
-    peruid_retained()->cfg.preforked = v;
+    peruid_settings()->preforked = v;
     return NULL;
 }
 
@@ -234,7 +234,7 @@ static const char *set_user_share(cmd_parms *cmd, void *dummy,
         return apr_psprintf(cmd->pool, "%s: '%s' is not a percentage "
                             "from 1 to 100", cmd->cmd->name, arg);
     }
-    peruid_retained()->cfg.user_share = v;
+    peruid_settings()->user_share = v;
     return NULL;
 }
 
@@ -243,7 +243,7 @@ static const char *set_user_share(cmd_parms *cmd, void *dummy,
 static const char *set_time_setting(cmd_parms *cmd, void *dummy,
                                     const char *arg)
 {
-    peruid_settings_t *cfg = &peruid_retained()->cfg;
+    peruid_settings_t *cfg = peruid_settings();
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     apr_interval_time_t t;
 
@@ -290,7 +290,8 @@ const command_rec peruid_cmds[] = {
                   "MaxRequestWorkers"),
     AP_INIT_TAKE1("PeruidRouters", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, routers),
-                  RSRC_CONF, "Number of router processes (0: one per 4 CPUs, at least 1)"),
+                  RSRC_CONF, "Number of router processes (0: one per 4 "
+                  "CPUs, at least 1)"),
     AP_INIT_TAKE1("PeruidPeekMaxBytes", set_peek_max, NULL, RSRC_CONF,
                   "Largest request head a router reads before routing"),
     AP_INIT_TAKE1("PeruidPeekTimeout", set_time_setting,
@@ -307,6 +308,17 @@ const command_rec peruid_cmds[] = {
     AP_GRACEFUL_SHUTDOWN_TIMEOUT_COMMAND,
     { NULL }
 };
+
+/* This generation's settings: written while the master reads the
+ * configuration, read by every process (a child has its copy from the
+ * fork).  Not retained: every read starts from the defaults. */
+static peruid_settings_t settings;
+
+/* Any process: see peruid.h. */
+peruid_settings_t *peruid_settings(void)
+{
+    return &settings;
+}
 
 /* Master, root, pre_config: the defaults, before each read. */
 void peruid_settings_defaults(peruid_settings_t *cfg)
@@ -547,7 +559,7 @@ int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s)
         key = apr_psprintf(ptemp, "%ld:%ld", (long)uid, (long)gid);
         apr_hash_set(pairs, key, APR_HASH_KEY_STRING, key);
     }
-    peruid_retained()->cfg.users = (int)apr_hash_count(pairs);
+    peruid_settings()->users = (int)apr_hash_count(pairs);
     if (apr_hash_count(pairs) > PERUID_MAX_POOLS) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                      PERUID_LOGNO(00043) "AssignUserID: %u distinct "

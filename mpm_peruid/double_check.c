@@ -25,6 +25,7 @@
 #include "http_protocol.h"
 
 #include "peruid.h"
+#include "child.h"
 #include "mpm_peruid.h"
 
 /* Worker (vhost user): close the client connection without a response
@@ -54,18 +55,18 @@ static int worker_check_request(request_rec *r)
     peruid_retained_t *rd = peruid_retained();
     int need;
 
-    if (rd->self.role != PERUID_ROLE_WORKER) {
+    if (peruid_self()->role != PERUID_ROLE_WORKER) {
         return DECLINED;
     }
     need = peruid_server_pool(r->server);
-    if (need == rd->self.pool) {
+    if (need == peruid_self()->pool) {
         return DECLINED;
     }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00013)
                   "worker uid %ld gid %ld refuses a request for vhost %s "
                   "(%s:%d), which runs as uid %ld gid %ld; closing the "
                   "connection without a response",
-                  (long)rd->self.uid, (long)rd->self.gid,
+                  (long)peruid_self()->uid, (long)peruid_self()->gid,
                   r->server->server_hostname,
                   r->server->defn_name ? r->server->defn_name : "-",
                   r->server->defn_line_number,
@@ -80,22 +81,22 @@ static int worker_check_request(request_rec *r)
 static apr_status_t peruid_conn_credentials(conn_rec *c, uid_t *uid,
                                             gid_t *gid)
 {
-    peruid_retained_t *rd = peruid_retained();
+    const peruid_self_t *me = peruid_self();
 
-    if (rd->self.role != PERUID_ROLE_WORKER) {
+    if (me->role != PERUID_ROLE_WORKER) {
         return APR_ENOTIMPL;
     }
-    *uid = rd->self.uid;
-    *gid = rd->self.gid;
+    *uid = me->uid;
+    *gid = me->gid;
     return APR_SUCCESS;
 }
 
 /* Any process, optional function: see mpm_peruid.h. */
 static const char *peruid_conn_user(conn_rec *c)
 {
-    peruid_retained_t *rd = peruid_retained();
+    const peruid_self_t *me = peruid_self();
 
-    return rd->self.role == PERUID_ROLE_WORKER ? rd->self.user : NULL;
+    return me->role == PERUID_ROLE_WORKER ? me->user : NULL;
 }
 
 /* Master, root, module load: the worker's request hooks. */

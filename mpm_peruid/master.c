@@ -30,6 +30,8 @@
 #include "ap_listen.h"
 
 #include "peruid.h"
+#include "child.h"
+#include "master.h"
 #include "channel.h"
 
 #define MASTER_TICK apr_time_from_sec(1)
@@ -97,7 +99,7 @@ static void master_start_routers(peruid_master_t *m)
         n += rd->slots[i].role == PERUID_ROLE_ROUTER
              && rd->slots[i].generation == rd->mpm->my_generation;
     }
-    for (; n < rd->cfg.routers && !m->no_routers; n++) {
+    for (; n < peruid_settings()->routers && !m->no_routers; n++) {
         if (peruid_children_fork(m, PERUID_ROLE_ROUTER, -1)
             != APR_SUCCESS) {
             return;
@@ -109,11 +111,12 @@ static void master_start_routers(peruid_master_t *m)
 static void master_start_workers(peruid_master_t *m)
 {
     peruid_retained_t *rd = m->rd;
+    int start = peruid_settings()->start_servers;
     int started = 0, i, progress = 1;
 
-    while (started < rd->cfg.start_servers && progress) {
+    while (started < start && progress) {
         progress = 0;
-        for (i = 0; i < rd->npools && started < rd->cfg.start_servers; i++) {
+        for (i = 0; i < rd->npools && started < start; i++) {
             if (rd->pools[i].in_config
                 && peruid_children_fork(m, PERUID_ROLE_WORKER, i)
                    == APR_SUCCESS) {
@@ -360,8 +363,8 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
         || (rv = peruid_schedule_init(&m)) != APR_SUCCESS) {
         return master_abort(&m, rv);
     }
-    ap_unixd_mpm_set_signals(pconf, rd->one_process);
-    if (rd->one_process) {
+    ap_unixd_mpm_set_signals(pconf, peruid_settings()->one_process);
+    if (peruid_settings()->one_process) {
         peruid_worker_one_process(rd, pconf);
     }
     apr_signal(SIGCHLD, master_sigchld);
@@ -374,7 +377,7 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PERUID_LOGNO(00036)
                  "%s configured -- resuming normal operations "
                  "(%d routers, %d user pools)", ap_get_server_description(),
-                 rd->cfg.routers, rd->npools);
+                 peruid_settings()->routers, rd->npools);
     ap_log_command_line(plog, s);
     ap_log_mpm_common(s);
     rd->mpm->mpm_state = AP_MPMQ_RUNNING;

@@ -19,6 +19,8 @@
 
 #define PERUID_MODULE_FILE
 #include "peruid.h"
+#include "master.h"
+#include "child.h"
 
 /* The retained context, looked up once per process image. */
 static peruid_retained_t *retained;
@@ -47,7 +49,7 @@ static int peruid_query(int query_code, int *result, apr_status_t *rv)
     case AP_MPMQ_MAX_DAEMON_USED:
         /* every process must see every slot (mod_status in a worker
          * forked before later slots were used) */
-        *result = rd->cfg.server_limit;
+        *result = peruid_settings()->server_limit;
         break;
     case AP_MPMQ_IS_THREADED:
         *result = AP_MPMQ_NOT_SUPPORTED;
@@ -56,17 +58,17 @@ static int peruid_query(int query_code, int *result, apr_status_t *rv)
         *result = AP_MPMQ_DYNAMIC;
         break;
     case AP_MPMQ_HARD_LIMIT_DAEMONS:
-        *result = rd->cfg.server_limit;
+        *result = peruid_settings()->server_limit;
         break;
     case AP_MPMQ_HARD_LIMIT_THREADS:
     case AP_MPMQ_MAX_THREADS:
         *result = 1;
         break;
     case AP_MPMQ_MIN_SPARE_DAEMONS:
-        *result = rd->cfg.min_spare;
+        *result = peruid_settings()->min_spare;
         break;
     case AP_MPMQ_MAX_SPARE_DAEMONS:
-        *result = rd->cfg.max_spare;
+        *result = peruid_settings()->max_spare;
         break;
     case AP_MPMQ_MIN_SPARE_THREADS:
     case AP_MPMQ_MAX_SPARE_THREADS:
@@ -76,7 +78,7 @@ static int peruid_query(int query_code, int *result, apr_status_t *rv)
         *result = ap_max_requests_per_child;
         break;
     case AP_MPMQ_MAX_DAEMONS:
-        *result = rd->cfg.max_workers;
+        *result = peruid_settings()->max_workers;
         break;
     case AP_MPMQ_MPM_STATE:
         *result = rd->mpm->mpm_state;
@@ -103,11 +105,13 @@ static int peruid_pre_config(apr_pool_t *p, apr_pool_t *plog,
                              apr_pool_t *ptemp)
 {
     peruid_retained_t *rd = peruid_retained();
+    peruid_settings_t *cfg = peruid_settings();
     int debug = ap_exists_config_define("DEBUG");
     int foreground, no_detach;
     apr_status_t rv;
 
-    rd->one_process = debug || ap_exists_config_define("ONE_PROCESS");
+    peruid_settings_defaults(cfg);
+    cfg->one_process = debug || ap_exists_config_define("ONE_PROCESS");
     foreground = debug || ap_exists_config_define("FOREGROUND");
     no_detach = !debug && ap_exists_config_define("NO_DETACH");
 
@@ -117,7 +121,7 @@ static int peruid_pre_config(apr_pool_t *p, apr_pool_t *plog,
         rd->mpm->baton = rd;
     }
     ++rd->mpm->module_loads;
-    if (rd->mpm->module_loads == 2 && !rd->one_process && !foreground) {
+    if (rd->mpm->module_loads == 2 && !cfg->one_process && !foreground) {
         ap_fatal_signal_setup(ap_server_conf, p);
         rv = apr_proc_detach(no_detach ? APR_PROC_DETACH_FOREGROUND
                                        : APR_PROC_DETACH_DAEMONIZE);
@@ -128,7 +132,6 @@ static int peruid_pre_config(apr_pool_t *p, apr_pool_t *plog,
         }
     }
     ap_listen_pre_config();
-    peruid_settings_defaults(&rd->cfg);
     ap_extended_status = 0;
     return OK;
 }
@@ -144,8 +147,8 @@ static int peruid_check_config(apr_pool_t *p, apr_pool_t *plog,
         || peruid_config_check_suexec(ptemp, s) != OK) {
         return !OK;
     }
-    return peruid_settings_check(&rd->cfg, rd, rd->mpm->module_loads == 1,
-                                 s);
+    return peruid_settings_check(peruid_settings(), rd,
+                                 rd->mpm->module_loads == 1, s);
 }
 
 /* Master, root: open the listeners (before core's open_logs, so startup

@@ -1,7 +1,11 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE). */
 
 /*
- * peruid.h -- shared declarations of the peruid MPM.
+ * peruid.h -- what every process of the peruid MPM shares: the settings,
+ * the pool table, the slot table and the context that survives restarts.
+ * The master's own state is in master.h, a child's (router, worker) in
+ * child.h, the channel records in channel.h, the planner's facts in
+ * planner.h.
  *
  * Process model (docs/architecture.md has the whole picture):
  *   master  (root)       mod_mpm_peruid.c, master.c, schedule.c,
@@ -34,7 +38,6 @@
 #include "scoreboard.h"
 
 #include "peruid_logno.h"
-#include "planner.h"
 
 #define PERUID_MODULE_NAME "mpm_peruid"
 
@@ -69,7 +72,8 @@ typedef enum {
     PERUID_ROLE_WORKER
 } peruid_role_e;
 
-/* Settings from the MPM directives; reset by pre_config on every read. */
+/* Settings from the MPM directives; reset by pre_config on every read,
+ * kept by config.c (peruid_settings), never across restarts. */
 typedef struct {
     int start_servers;
     int min_spare;          /* idle workers the server keeps             */
@@ -91,6 +95,7 @@ typedef struct {
     int preforked;          /* PeruidPreforkedWorkers                    */
     int user_share;         /* PeruidMaxUserShare: percent of
                              * MaxRequestWorkers one user's pool may hold */
+    int one_process;        /* -X, -DONE_PROCESS or -DDEBUG              */
 } peruid_settings_t;
 
 /* One distinct user/group pair of the configuration.  Lives across
@@ -145,27 +150,13 @@ typedef struct {
                              * forked)                                   */
 } peruid_slot_t;
 
-/* The calling process's own identity (set right after fork). */
-typedef struct {
-    peruid_role_e role;
-    int slot;
-    int pool;               /* worker only                               */
-    uid_t uid;
-    gid_t gid;
-    const char *user;
-    apr_pool_t *pchild;
-    sigset_t sigmask;       /* the master's mask before it forked us     */
-} peruid_self_t;
 
 /* The context that survives restarts (ap_retained_data_get). */
 typedef struct {
     ap_unixd_mpm_retained_data *mpm;
-    peruid_settings_t cfg;
-    peruid_self_t self;
     int first_server_limit; /* scoreboard slots, fixed at first start   */
     int first_limit;        /* ServerLimit then                          */
     int max_daemons_used;   /* high-water mark of scoreboard slots       */
-    int one_process;
     peruid_pool_t *pools;   /* PERUID_MAX_POOLS entries, malloc'd once   */
     int npools;
     void *stats;            /* shared mapping: PERUID_MAX_POOLS pages    */
@@ -203,6 +194,10 @@ APLOG_USE_MODULE(mpm_peruid);
 /* mod_mpm_peruid.c */
 peruid_retained_t *peruid_retained(void);
 
+/* config.c: this generation's settings (any process; a child has its
+ * copy from the fork) */
+peruid_settings_t *peruid_settings(void);
+
 /* config.c */
 extern const command_rec peruid_cmds[];
 void *peruid_create_server_conf(apr_pool_t *p, server_rec *s);
@@ -230,84 +225,6 @@ void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now);
 apr_uint32_t peruid_pool_last_used(peruid_retained_t *rd, int pool);
 apr_uint32_t peruid_pool_sent(peruid_retained_t *rd, int pool);
 
-/* The master's context for one generation (master.c, children.c). */
-typedef struct {
-    peruid_retained_t *rd;
-    apr_pool_t *pconf;
-    server_rec *s;
-    apr_time_t next_tick;
-    apr_time_t next_pass;   /* schedule.c: look again then (0: no need)  */
-    apr_time_t refill_at;   /* schedule.c: pass for preforked replacements
-                             * then (0: none due)                        */
-    int no_routers;         /* stopping: routers are not replaced        */
-    int no_workers;         /* stopping: workers are not started         */
-    int fatal;              /* a router of this generation failed fatally */
-    /* schedule.c: the planner's facts, memory and plan (planner.h) */
-    plan_pool_t *plan_pools;    /* one entry per pool                    */
-    plan_memory_t *plan_memory; /* one entry per pool, kept across passes */
-    plan_work_t *plan_work;     /* one entry per pool                    */
-    plan_leaver_t *leavers;     /* one entry per slot                    */
-    plan_action_t *actions;
-    int max_actions;
-    char *watch;                /* per pool: look at its queue in every
-                                 * pass (a router asked, or it was short) */
-    struct pollfd *pfd;         /* one entry per pool                    */
-} peruid_master_t;
 
-/* master.c */
-int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
-                      apr_pool_t *plog, server_rec *s);
-
-/* schedule.c -- which pool gets the next worker */
-apr_status_t peruid_schedule_init(peruid_master_t *m);
-void peruid_schedule(peruid_master_t *m, int periodic);
-void peruid_schedule_watch(peruid_master_t *m, int pool);
-
-/* children.c -- the master's table of its children */
-apr_status_t peruid_children_init(peruid_retained_t *rd);
-apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
-                                  int pool);
-int peruid_children_count(peruid_retained_t *rd, int role, int pool);
-int peruid_children_signal(peruid_retained_t *rd, int role, int sig);
-void peruid_children_reclaim(peruid_retained_t *rd, int terminate);
-int peruid_children_reap(peruid_master_t *m);
-int peruid_children_ask_to_leave(peruid_retained_t *rd, int pool,
-                                 apr_time_t now);
-void peruid_children_kill(peruid_master_t *m, int slot, apr_time_t now);
-void peruid_children_observe(peruid_retained_t *rd, plan_facts_t *f,
-                             plan_pool_t *pools, plan_leaver_t *leavers,
-                             int look_idle);
-int peruid_children_have_slot(peruid_retained_t *rd);
-int peruid_children_preforked(peruid_retained_t *rd);
-int peruid_children_bind(peruid_master_t *m, int pool);
-
-/* router.c */
-void peruid_router_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot)
-    __attribute__((noreturn));
-
-/* worker.c */
-void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
-                        int pool) __attribute__((noreturn));
-void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
-    __attribute__((noreturn));
-
-/* preforked.c -- a preforked worker's wait for its pool */
-int peruid_preforked_wait_bind(peruid_retained_t *rd, int slot);
-
-/* double_check.c -- the worker's request hooks, optional functions */
-void peruid_worker_register_hooks(apr_pool_t *p);
-
-/* child.c -- what routers and workers share after fork */
-apr_pool_t *peruid_child_init(peruid_retained_t *rd, apr_pool_t *pconf,
-                              peruid_role_e role, int slot);
-int peruid_child_should_stop(void);
-int peruid_child_stop_drains(void);
-void peruid_child_exit(peruid_retained_t *rd, apr_pool_t *pchild, int code)
-    __attribute__((noreturn));
-void peruid_child_block_signals(sigset_t *was);
-void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
-                            int keep_pool);
-apr_status_t peruid_child_become(peruid_retained_t *rd,
-                                 const peruid_pool_t *who, server_rec *s);
 
 #endif /* PERUID_H */

@@ -30,6 +30,7 @@
 #include "scoreboard.h"
 
 #include "peruid.h"
+#include "child.h"
 #include "channel.h"
 #include "maps.h"
 
@@ -234,15 +235,15 @@ int peruid_preforked_wait_bind(peruid_retained_t *rd, int slot)
     sigaddset(&stop, AP_SIG_GRACEFUL);
     sigaddset(&stop, AP_SIG_GRACEFUL_STOP);
     sigprocmask(SIG_BLOCK, &stop, &old);
-    pchild = rd->self.pchild;
-    rd->self.pchild = NULL;     /* SIGTERM now: exit without running any
+    pchild = peruid_self()->pchild;
+    peruid_self()->pchild = NULL;     /* SIGTERM now: exit without running any
                                  * module's cleanup as root */
     preforked_prefault(sock);
     preforked_show_ready(sock, slot);
     rv = preforked_recv(sock, &old, &msg, &fd);
     ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    rd->self.pchild = pchild;
+    peruid_self()->pchild = pchild;
     close(sock);
     rd->slots[slot].bind_recv = -1;
     return preforked_bound_pool(rd, slot, rv, &msg, fd);

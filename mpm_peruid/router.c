@@ -39,6 +39,7 @@
 #include "ap_listen.h"
 
 #include "peruid.h"
+#include "child.h"
 #include "answer.h"
 #include "channel.h"
 #include "park.h"
@@ -388,7 +389,7 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
     c->peeks = 0;
     c->state = RC_FREE;
     c->watched = 0;
-    router_set_state(r, c, RC_PEEK, r->now + r->rd->cfg.peek_timeout);
+    router_set_state(r, c, RC_PEEK, r->now + peruid_settings()->peek_timeout);
     if (++r->in_use == PERUID_ROUTER_CONNS) {
         router_listen(r, 0);
     }
@@ -620,7 +621,7 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
     r->pchild = pchild;
     apr_pool_create(&r->scratch, pchild);
     apr_pool_tag(r->scratch, "router-scratch");
-    r->bufsize = rd->cfg.peek_max;
+    r->bufsize = peruid_settings()->peek_max;
     r->buf = apr_palloc(pchild, r->bufsize);
     r->arena = apr_pcalloc(pchild, PERUID_ROUTER_CONNS * sizeof(*r->arena));
     r->spawn_asked = apr_pcalloc(pchild,

@@ -38,6 +38,7 @@
 #include "http_main.h"
 
 #include "peruid.h"
+#include "master.h"
 #include "channel.h"
 #include "planner.h"
 
@@ -151,7 +152,8 @@ static int sched_user_cap(peruid_retained_t *rd)
     if (users < 2) {
         return 0;
     }
-    cap = rd->cfg.max_workers * rd->cfg.user_share / 100;
+    cap = peruid_settings()->max_workers * peruid_settings()->user_share
+          / 100;
     return cap > 0 ? cap : 1;
 }
 
@@ -159,19 +161,20 @@ static int sched_user_cap(peruid_retained_t *rd)
 static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
 {
     peruid_retained_t *rd = m->rd;
+    const peruid_settings_t *cfg = peruid_settings();
     int i, look_idle;
 
     memset(f, 0, sizeof(*f));
     f->now = apr_time_now();
     f->periodic = periodic;
-    f->max_workers = rd->cfg.max_workers;
-    f->max_warm = rd->cfg.warm;
-    f->min_spare = rd->cfg.min_spare;
-    f->max_spare = rd->cfg.max_spare;
-    f->preforked = rd->cfg.preforked;
+    f->max_workers = cfg->max_workers;
+    f->max_warm = cfg->warm;
+    f->min_spare = cfg->min_spare;
+    f->max_spare = cfg->max_spare;
+    f->preforked = cfg->preforked;
     f->user_cap = sched_user_cap(rd);
     f->now_sec = (apr_uint32_t)apr_time_sec(f->now - rd->epoch);
-    f->idle_timeout_sec = (apr_uint32_t)apr_time_sec(rd->cfg.idle_timeout);
+    f->idle_timeout_sec = (apr_uint32_t)apr_time_sec(cfg->idle_timeout);
     f->grow_delay = SCHED_GROW_DELAY;
     f->refill_delay = SCHED_REFILL_DELAY;
     f->leave_grace = m->s->timeout;     /* Timeout: one request's worth */
@@ -186,7 +189,7 @@ static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
     /* at MaxRequestWorkers, only the idle workers tell whether another
      * may be forked (planner.c, plan_busy): look at them in every pass */
     look_idle = periodic || peruid_children_count(rd, PERUID_ROLE_WORKER, -1)
-                            >= rd->cfg.max_workers;
+                            >= peruid_settings()->max_workers;
     peruid_children_observe(rd, f, m->plan_pools, m->leavers, look_idle);
     for (i = 0; i < rd->npools; i++) {
         sched_pool_facts(m, i, f->now);

@@ -42,6 +42,7 @@
 #include "unixd.h"
 
 #include "peruid.h"
+#include "child.h"
 #include "answer.h"
 #include "channel.h"
 
@@ -206,7 +207,7 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int *late,
         return APR_EINTR;
     }
     if (rv == APR_SUCCESS) {
-        rv = peruid_chan_check(&msg, PERUID_MSG_CONN, w->rd->self.pool,
+        rv = peruid_chan_check(&msg, PERUID_MSG_CONN, peruid_self()->pool,
                                *fd >= 0);
     }
     if (rv == APR_SUCCESS) {
@@ -217,12 +218,12 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int *late,
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
                      PERUID_LOGNO(00048) "worker uid %ld: cannot receive "
                      "from its pool's channel; exiting",
-                     (long)w->rd->self.uid);
+                     (long)peruid_self()->uid);
         return rv;
     }
     ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
                  PERUID_LOGNO(00010) "worker uid %ld: refused a "
-                 "malformed channel record", (long)w->rd->self.uid);
+                 "malformed channel record", (long)peruid_self()->uid);
     if (*fd >= 0) {
         close(*fd);
         *fd = -1;
@@ -435,7 +436,7 @@ static server_rec *worker_pool_vhost(peruid_worker_t *w, int *more)
 
     *more = 0;
     for (s = ap_server_conf; s; s = s->next) {
-        if (peruid_server_pool(s) != w->rd->self.pool) {
+        if (peruid_server_pool(s) != peruid_self()->pool) {
             continue;
         }
         if (first) {
@@ -472,7 +473,7 @@ static void worker_log_late(peruid_worker_t *w)
                  "virtual host %s (%s:%d%s) waited in the pool's channel "
                  "past its deadline (PeruidPeekTimeout after accept) while "
                  "every worker of the user was busy; answering 503 (%d "
-                 "since the last such line)", (long)w->rd->self.uid,
+                 "since the last such line)", (long)peruid_self()->uid,
                  s->server_hostname ? s->server_hostname : "-",
                  s->defn_name ? s->defn_name : "-", s->defn_line_number,
                  others, w->late_503s);
@@ -613,14 +614,15 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
     w->pchild = pchild;
     w->slot = slot;
     w->stat = peruid_pool_stat(rd, pool);
-    w->counted_starting = rd->one_process ? 0 : 1;  /* master counted us */
+    /* the master counted us as starting (not with -X) */
+    w->counted_starting = peruid_settings()->one_process ? 0 : 1;
     w->chan = rd->pools[pool].chan_recv;
     apr_pool_create(&w->ptrans, pchild);
     apr_pool_tag(w->ptrans, "transaction");
     w->ba = apr_bucket_alloc_create(pchild);
     ap_create_sb_handle(&w->sbh, pchild, slot, 0);
-    w->idle_timeout = worker_idle_timeout(rd->cfg.idle_timeout);
-    return worker_wait_slice(w->chan, rd->cfg.idle_timeout);
+    w->idle_timeout = worker_idle_timeout(peruid_settings()->idle_timeout);
+    return worker_wait_slice(w->chan, peruid_settings()->idle_timeout);
 }
 
 /* Worker (vhost user), after the switch: CGI programs and SSI exec
@@ -650,7 +652,7 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
     if (pool < 0 && (pool = peruid_preforked_wait_bind(rd, slot)) < 0) {
         _exit(0);               /* never bound: no module ran, none cleans */
     }
-    rd->self.pool = pool;
+    peruid_self()->pool = pool;
     pl = &rd->pools[pool];
     if ((rv = peruid_pools_keep_own_stats(rd, pool)) != APR_SUCCESS
         || (rv = worker_setup(&w, rd, pchild, slot, pool)) != APR_SUCCESS) {
@@ -679,7 +681,7 @@ void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
     peruid_pool_t *pl = &rd->pools[pool];
 
     pchild = peruid_child_init(rd, pconf, PERUID_ROLE_WORKER, 0);
-    rd->self.pool = pool;
+    peruid_self()->pool = pool;
     ap_reopen_scoreboard(pchild, NULL, 0);
     if (worker_setup(&w, rd, pchild, 0, pool) != APR_SUCCESS
         || peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS) {
