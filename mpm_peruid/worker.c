@@ -236,7 +236,7 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int *late,
  * finishes a connection mostly finds the channel empty because the next
  * one waits for a router that is runnable but not running; without the
  * yield the worker sleeps at once, and the router's send wakes it (or
- * another worker) again: a sleep and a wake-up, some 10 us on a VM.
+ * another worker) again: a sleep and a wake-up (docs/benchmarks.md).
  * After the yield, the blocking receive (worker_wait) finds such a
  * connection without sleeping.  When nothing else is runnable the yield
  * returns at once.  Returns as worker_recv (APR_EAGAIN: yielded). */
