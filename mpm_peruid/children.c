@@ -135,10 +135,9 @@ static int children_waiting(const peruid_slot_t *sl)
 
 /* Master: one bound worker into its pool's facts.  Starting: forked or
  * bound less than CHILDREN_STARTUP ago and not yet seen waiting (the
- * kernel is asked only for those, and for all when look_idle).  Returns 1
- * when the kernel would not say what it does. */
-static int children_observe_one(peruid_slot_t *sl, plan_pool_t *p,
-                                apr_time_t now, int look_idle)
+ * kernel is asked only for those, and for all when look_idle). */
+static void children_observe_one(peruid_slot_t *sl, plan_pool_t *p,
+                                 apr_time_t now, int look_idle)
 {
     int starting = !sl->seen_waiting && now < sl->started + CHILDREN_STARTUP;
     int waiting = 0;
@@ -146,7 +145,7 @@ static int children_observe_one(peruid_slot_t *sl, plan_pool_t *p,
     p->live++;
     if (sl->leaving) {
         p->leaving++;
-        return 0;
+        return;
     }
     if (starting || look_idle) {
         waiting = children_waiting(sl);
@@ -154,14 +153,13 @@ static int children_observe_one(peruid_slot_t *sl, plan_pool_t *p,
     if (waiting < 0) {          /* the kernel would not say */
         p->idle = -1;
         p->starting += starting;
-        return 1;
+        return;
     }
     sl->seen_waiting |= waiting;
     p->starting += starting && !waiting;
     if (look_idle && p->idle >= 0) {
         p->idle += waiting;
     }
-    return 0;
 }
 
 /* Master: the facts of our table (and of the kernel, for the workers in
@@ -176,7 +174,6 @@ void peruid_children_observe(peruid_retained_t *rd, plan_facts_t *f,
     int i, n = 0;
 
     f->workers = f->free_slots = f->unbound = f->prefork_live = 0;
-    f->idle_refused = 0;
     for (i = 0; i < rd->npools; i++) {
         pools[i].live = pools[i].leaving = pools[i].starting = 0;
         pools[i].idle = look_idle ? 0 : -1;
@@ -195,8 +192,7 @@ void peruid_children_observe(peruid_retained_t *rd, plan_facts_t *f,
             leavers[n++].asked_at = sl->leave_asked;
         }
         if (sl->pool >= 0 && sl->pool < rd->npools) {
-            f->idle_refused |= children_observe_one(sl, &pools[sl->pool],
-                                                    f->now, look_idle);
+            children_observe_one(sl, &pools[sl->pool], f->now, look_idle);
         }
     }
     f->nleavers = n;

@@ -14,49 +14,7 @@
  * headers so that the unit tests (tests/unit) link it alone.
  */
 
-#include <stdlib.h>
-
 #include "park.h"
-
-/* Router: items by key, then by their place in the list. */
-static int park_cmp(const void *a, const void *b)
-{
-    const park_item_t *x = a, *y = b;
-
-    if (x->key != y->key) {
-        return x->key < y->key ? -1 : 1;
-    }
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Router: the order in which the connections to try again take the room
- * under MaxRequestWorkers when it is short: fewest first, as the master
- * grants workers.  A connection's key is the busy workers of its pool
- * (the master's count, busy[pool]; routers' page) plus the connections of
- * its pool ahead of it in this pass; ties go by the list's order, oldest
- * first.  So when one user's flood and another's single request wait
- * together, the single request takes the next free worker, not the
- * flood's next.  rank: npools counters of the caller, zeroed here.  An
- * item with a pool out of range sorts last. */
-void peruid_park_order(park_item_t *items, int n, const apr_uint32_t *busy,
-                       int npools, apr_uint32_t *rank)
-{
-    int i;
-
-    for (i = 0; i < npools; i++) {
-        rank[i] = 0;
-    }
-    for (i = 0; i < n; i++) {
-        int pool = items[i].pool;
-
-        if (pool < 0 || pool >= npools) {
-            items[i].key = 0xffffffffU;
-            continue;
-        }
-        items[i].key = busy[pool] + rank[pool]++;
-    }
-    qsort(items, (size_t)n, sizeof(*items), park_cmp);
-}
 
 /* Router: a new pass over the parked connections.  The pass number
  * skips 0, which marks a pool never found full, when it wraps. */

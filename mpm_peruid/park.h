@@ -27,19 +27,7 @@ typedef struct {
     int npools;
 } park_passes_t;
 
-/* One parked connection to try again in this pass, and its place in the
- * order (peruid_park_order). */
-typedef struct {
-    int pool;
-    apr_uint32_t seq;       /* its place in the router's list (deadline) */
-    apr_uint32_t key;       /* out: its pool's busy workers plus those of
-                             * its pool before it in this pass           */
-    void *conn;             /* the router's own entry                    */
-} park_item_t;
-
 void peruid_park_begin(park_passes_t *p);
-void peruid_park_order(park_item_t *items, int n, const apr_uint32_t *busy,
-                       int npools, apr_uint32_t *rank);
 park_step_e peruid_park_step(const park_passes_t *p, int pool,
                              apr_time_t deadline, apr_time_t now);
 void peruid_park_full(park_passes_t *p, int pool);

@@ -166,15 +166,6 @@ typedef struct {
                                  * master started) of its last dispatch */
     volatile apr_uint32_t *sent;    /* same page: per pool, connections
                                  * the routers sent it (wraps)           */
-    volatile apr_uint32_t *busy;    /* same page: per pool, its busy
-                                 * workers (the master's count)          */
-    volatile apr_uint32_t *held;    /* same page: per pool, connections
-                                 * the routers hold at MaxRequestWorkers */
-    volatile apr_uint32_t *room;    /* same page: connections the routers
-                                 * may still send before MaxRequestWorkers
-                                 * are busy (signed; the master sets it
-                                 * from the kernel's facts, each dispatch
-                                 * takes one)                            */
     apr_time_t epoch;           /* when the master started               */
     int ctl_send;           /* routers -> master: spawn requests         */
     int ctl_recv;
@@ -233,12 +224,6 @@ apr_int32_t peruid_stat_get(volatile apr_uint32_t *v);
 void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now);
 apr_uint32_t peruid_pool_last_used(peruid_retained_t *rd, int pool);
 apr_uint32_t peruid_pool_sent(peruid_retained_t *rd, int pool);
-void peruid_pool_set_busy(peruid_retained_t *rd, int pool, int busy);
-void peruid_pool_hold(peruid_retained_t *rd, int pool, int delta);
-int peruid_pool_held(peruid_retained_t *rd, int pool);
-int peruid_room_take(peruid_retained_t *rd);
-void peruid_room_give(peruid_retained_t *rd);
-void peruid_room_set(peruid_retained_t *rd, int room);
 
 
 

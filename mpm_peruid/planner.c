@@ -29,10 +29,7 @@
  *               at least MinSpareServers idle in all (for the users used
  *               last); PeruidPreforkedWorkers for no pool yet;
  *   5. grace    a worker asked to leave longer than leave_grace ago is
- *               killed: a tenant that ignores the request keeps nothing;
- *   6. gate     the connections the routers may still send before
- *               MaxRequestWorkers workers are busy (beyond it they hold
- *               new connections, as prefork's wait in the listen queue).
+ *               killed: a tenant that ignores the request keeps nothing.
  */
 
 #include <limits.h>
@@ -111,14 +108,7 @@ static int plan_headroom(const plan_facts_t *f, int i)
     return f->user_cap - p->live;
 }
 
-/* Planner: the connections that wait for pool i's workers: queued in its
- * channel, or held by the routers at MaxRequestWorkers. */
-static int plan_waiting(const plan_facts_t *f, int i)
-{
-    return f->pools[i].queued + f->pools[i].held;
-}
-
-/* Planner: the workers pool i lacks: its waiting connections less the
+/* Planner: the workers pool i lacks: its queued connections less the
  * workers about to take them (starting, or idle and waking up), and at
  * least one while connections are queued and no worker is left; never
  * more than its cap leaves room for (user_cap: one user's connections,
@@ -127,11 +117,10 @@ static int plan_waiting(const plan_facts_t *f, int i)
 static int plan_need(const plan_facts_t *f, int i, plan_t *out)
 {
     const plan_pool_t *p = &f->pools[i];
-    int waiting = plan_waiting(f, i);
-    int need = waiting - p->starting - (p->idle > 0 ? p->idle : 0);
+    int need = p->queued - p->starting - (p->idle > 0 ? p->idle : 0);
     int room = plan_headroom(f, i);
 
-    if (waiting > 0 && p->live - p->leaving <= 0 && need < 1) {
+    if (p->queued > 0 && p->live - p->leaving <= 0 && need < 1) {
         need = 1;
     }
     if (need > room) {
@@ -239,7 +228,7 @@ static int plan_lru(const plan_facts_t *f, const plan_t *out, int except,
         const plan_work_t *w = &out->work[i];
         int idle = f->pools[i].idle > 0 ? f->pools[i].idle : 0;
 
-        if (i == except || plan_waiting(f, i) > 0
+        if (i == except || f->pools[i].queued > 0
             || w->live - w->leaving <= keep
             || (busy_only && w->live - w->leaving - idle <= 0)) {
             continue;
@@ -426,7 +415,7 @@ static void plan_spares(const plan_facts_t *f, plan_t *out, int workers)
     int room;
 
     for (i = 0; i < f->npools; i++) {
-        if (plan_waiting(f, i) > 0) {
+        if (f->pools[i].queued > 0) {
             return;
         }
     }
@@ -463,46 +452,6 @@ static void plan_grace(const plan_facts_t *f, plan_t *out)
     }
 }
 
-/* Planner: step 6, the room the routers have under MaxRequestWorkers:
- * the workers not busy after the grants, less the connections already
- * queued in channels that no worker granted in this pass is for (an idle
- * worker takes them, or the next worker of that pool to finish: either
- * way a busy slot), as far as the pool's idle workers and its cap allow
- * (beyond its cap they wait for its own busy workers, and take no busy
- * slot from the others).  So a flood's connections beyond its workers
- * wait in the routers, where the fewest-busy user goes first (park.c),
- * not in its channel, where its own workers would take them first.  Without
- * the kernel's idle counts (not looked at below MaxRequestWorkers live
- * workers, where every worker counts busy), the routers get no bound
- * when the kernel refused them: a bound on unknown facts would hold
- * every connection for good.  Runs right after step 2. */
-static int plan_room_left(const plan_facts_t *f, const plan_t *out,
-                          int busy)
-{
-    int i, room = f->max_workers - busy;
-
-    if (f->idle_refused) {
-        return PLAN_ROOM_OPEN;
-    }
-    for (i = 0; i < f->npools; i++) {
-        const plan_pool_t *p = &f->pools[i];
-        /* a starting worker may already serve a connection: its
-         * queue is counted whole (a bound errs low, for a moment) */
-        int pending = p->queued - (out->work[i].live - p->live);
-        /* but only what the pool can take a busy slot for: its idle
-         * workers, and those its cap still allows; the rest waits for
-         * its own busy workers (a user at its share takes no more) */
-        int can = plan_headroom(f, i) - (out->work[i].live - p->live);
-
-        if (can < INT_MAX / 2) {
-            can += p->idle > 0 ? p->idle : 0;
-            pending = pending < can ? pending : can;
-        }
-        room -= pending > 0 ? pending : 0;
-    }
-    return room;
-}
-
 /* Master (or a unit test): see planner.h. */
 void peruid_plan(const plan_facts_t *f, plan_t *out)
 {
@@ -521,7 +470,6 @@ void peruid_plan(const plan_facts_t *f, plan_t *out)
     plan_grace(f, out);
     busy = plan_busy(f);
     workers = plan_grant(f, out, &busy);
-    out->room = plan_room_left(f, out, busy);
     out->unmet = plan_room(f, out, busy);
     if (!out->unmet) {
         plan_spares(f, out, workers);

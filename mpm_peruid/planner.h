@@ -52,8 +52,6 @@ typedef struct {
                              * not looked at in this pass                */
     int queued;             /* kernel: connections in the pool's channel
                              * that no worker took yet                   */
-    int held;               /* routers: connections they hold for the
-                             * pool while MaxRequestWorkers are busy     */
     apr_uint32_t took;      /* routers and kernel: connections the pool's
                              * workers took so far (sent minus queued;
                              * wraps)                                    */
@@ -99,8 +97,6 @@ typedef struct {
     apr_interval_time_t pending_window; /* asked to leave: its slot is
                                          * counted on as coming for this
                                          * long                          */
-    int idle_refused;       /* kernel: it would not say which workers
-                             * are idle (no ptrace access)               */
     int workers;            /* master: live workers, preforked included  */
     int free_slots;         /* master: scoreboard slots free for a child */
     int unbound;            /* master: preforked workers ready to bind   */
@@ -131,13 +127,7 @@ typedef struct {
     plan_work_t *work;      /* scratch: npools entries                   */
     apr_time_t next_pass;   /* out: look again then (0: at the next tick) */
     int unmet;              /* out: workers still lacking                */
-    int room;               /* out: connections the routers may send
-                             * before MaxRequestWorkers are busy (<= 0:
-                             * they hold new ones; PLAN_ROOM_OPEN: no
-                             * bound, the busy workers are unknown)      */
 } plan_t;
-
-#define PLAN_ROOM_OPEN 0x3fffffff
 
 /* Master (or a unit test): plan one pass.  Pure: reads f, writes only
  * *out and the arrays it points to. */

@@ -27,15 +27,9 @@
 #include "channel.h"
 #include "creds.h"
 
-/* The routers' page: per pool, the second of its last dispatch, the
- * connections sent to it (peruid_pool_touch), its busy workers (the
- * master's count) and the connections the routers hold for it at the
- * bound; then the room left under MaxRequestWorkers (peruid_room_take). */
-#define POOLS_LRU_SIZE ((4 * PERUID_MAX_POOLS + 1) * sizeof(apr_uint32_t))
-
-/* The room while the master has not set it, or cannot (the kernel would
- * not say which workers are idle): no bound at the routers. */
-#define POOLS_ROOM_OPEN 0x3fffffff
+/* The routers' page: per pool, the second of its last dispatch, then
+ * the connections sent to it (peruid_pool_touch). */
+#define POOLS_LRU_SIZE (2 * PERUID_MAX_POOLS * sizeof(apr_uint32_t))
 
 /* Master, root, first start: the table, the shared counters, the pools'
  * last-use times and the control channel; all kept for the life of the
@@ -73,10 +67,6 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
     rd->stats = m;
     rd->last_used = lru;
     rd->sent = rd->last_used + PERUID_MAX_POOLS;
-    rd->busy = rd->sent + PERUID_MAX_POOLS;
-    rd->held = rd->busy + PERUID_MAX_POOLS;
-    rd->room = rd->held + PERUID_MAX_POOLS;
-    *rd->room = POOLS_ROOM_OPEN;
     rd->epoch = apr_time_now();
     rd->ctl_send = ctl[0];
     rd->ctl_recv = ctl[1];
@@ -330,7 +320,7 @@ apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
     if (munmap((void *)rd->last_used, POOLS_LRU_SIZE) < 0) {
         return errno;
     }
-    rd->last_used = rd->sent = rd->busy = rd->held = rd->room = NULL;
+    rd->last_used = rd->sent = NULL;
     if (own > 0 && munmap(base, own) < 0) {
         return errno;
     }
@@ -360,62 +350,6 @@ void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now)
     if (rd->last_used[pool] != sec) {
         rd->last_used[pool] = sec;
     }
-}
-
-/* Router (User): take one unit of room for a connection about to be sent
- * to a pool: 0 when MaxRequestWorkers workers are busy (the connection
- * then waits in the router, as prefork's wait in the listen queue). */
-int peruid_room_take(peruid_retained_t *rd)
-{
-    /* apr_atomic_add32 returns the value before the addition */
-    if ((apr_int32_t)apr_atomic_add32(rd->room, (apr_uint32_t)-1) <= 0) {
-        apr_atomic_inc32(rd->room);
-        return 0;
-    }
-    return 1;
-}
-
-/* Router (User): the connection was not sent after all. */
-void peruid_room_give(peruid_retained_t *rd)
-{
-    apr_atomic_inc32(rd->room);
-}
-
-/* Master: the room, from this pass's facts (planner.c, plan_room_left);
- * a negative value means none (routers hold new connections). */
-void peruid_room_set(peruid_retained_t *rd, int room)
-{
-    apr_atomic_set32(rd->room, (apr_uint32_t)(room < POOLS_ROOM_OPEN
-                                              ? room : POOLS_ROOM_OPEN));
-}
-
-/* Master: pool's busy workers, as this pass counted them, for the
- * routers' order of the connections they hold (park.c). */
-void peruid_pool_set_busy(peruid_retained_t *rd, int pool, int busy)
-{
-    rd->busy[pool] = (apr_uint32_t)(busy < 0 ? 0 : busy > 0xffff ? 0xffff
-                                                                 : busy);
-}
-
-/* Router (User): one connection more (delta 1) or less (-1) held for
- * pool because MaxRequestWorkers were busy. */
-void peruid_pool_hold(peruid_retained_t *rd, int pool, int delta)
-{
-    if (delta > 0) {
-        apr_atomic_inc32(&rd->held[pool]);
-    }
-    else {
-        apr_atomic_dec32(&rd->held[pool]);
-    }
-}
-
-/* Master: the connections the routers hold for pool (they need a worker
- * as much as those in its channel do). */
-int peruid_pool_held(peruid_retained_t *rd, int pool)
-{
-    apr_int32_t n = (apr_int32_t)apr_atomic_read32(&rd->held[pool]);
-
-    return n > 0 ? (int)n : 0;
 }
 
 /* Master: the connections routers have sent to pool so far (wraps). */

@@ -76,7 +76,6 @@ typedef struct router_conn {
     server_rec *server;     /* RC_WAIT: and vhost                        */
     int peeks;              /* RC_PEEK: times the head was looked at     */
     int watched;            /* fd is in the epoll set                    */
-    int held;               /* counted in its pool's held connections    */
     apr_time_t deadline;
     ap_listen_rec *lr;
     struct router_conn *prev, *next;
@@ -115,8 +114,6 @@ typedef struct {
     apr_time_t *full_logged;    /* per pool: when we last logged PU00053 */
     int *full_503s;             /* per pool: 503s since then             */
     park_passes_t parked;       /* router_timers passes over the parked  */
-    park_item_t *retry;         /* PERUID_ROUTER_CONNS: one pass's order */
-    apr_uint32_t *rank;         /* per pool: park_order's counters       */
     apr_time_t now;
     apr_time_t mono;            /* now on the channel's clock            */
     sigset_t stop_sigs;
@@ -206,22 +203,11 @@ static void router_listen(peruid_router_t *r, int on)
     r->listening = on;
 }
 
-/* Router: c is no longer held at MaxRequestWorkers (sent, answered or
- * closed): its pool's held count goes down again. */
-static void router_unhold(peruid_router_t *r, router_conn_t *c)
-{
-    if (c->held) {
-        c->held = 0;
-        peruid_pool_hold(r->rd, c->pool, -1);
-    }
-}
-
 /* Router: forget a connection.  The fd leaves the epoll set first: a
  * worker may hold the same socket, and closing our copy alone would not
  * stop its events. */
 static void router_release(peruid_router_t *r, router_conn_t *c)
 {
-    router_unhold(r, c);
     list_unlink(router_list_of(r, c->state), c);
     if (c->watched) {
         epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -241,7 +227,6 @@ static void router_release(peruid_router_t *r, router_conn_t *c)
  * (or ROUTER_LINGER passes), so the answer is not lost to a reset. */
 static void router_answer(peruid_router_t *r, router_conn_t *c, int status)
 {
-    router_unhold(r, c);
     if (peruid_answer_send(c->fd, status) != APR_SUCCESS) {
         router_release(r, c);
         return;
@@ -275,38 +260,25 @@ static apr_time_t router_chan_deadline(peruid_router_t *r,
     return d > 0 ? d : 1;
 }
 
-/* Router: pass c to its pool, with its deadline.  One unit of the room
- * under MaxRequestWorkers is taken, and one of the pool's idle count;
- * when none was left, the master is asked for a worker (or, for the room,
- * to look again).  Returns APR_SUCCESS (c released), APR_EBUSY (no room,
- * c kept), EAGAIN (queue full, c kept) or an error. */
+/* Router: pass c to its pool, with its deadline.  One unit of the pool's
+ * idle count is taken; when none was left, the master is asked for a
+ * worker.  Returns APR_SUCCESS (c released), EAGAIN (queue full, c kept)
+ * or an error. */
 static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
 {
     peruid_pool_stat_t *st = peruid_pool_stat(r->rd, c->pool);
     apr_int32_t left;
     apr_status_t rv;
 
-    /* MaxRequestWorkers busy: hold c, counted for its pool (the master
-     * plans for it as for a queued one), and have the master look again */
-    if (!peruid_room_take(r->rd)) {
-        if (!c->held) {
-            c->held = 1;
-            peruid_pool_hold(r->rd, c->pool, 1);
-        }
-        router_ask_spawn(r, c->pool);
-        return APR_EBUSY;
-    }
-    router_unhold(r, c);
     /* take the unit first: dying between the two steps then costs one
      * worker too many, never a connection without a worker */
-    left = (apr_int32_t)apr_atomic_add32(&st->idle, (apr_uint32_t)-1) - 1;
+    left = (apr_int32_t)(apr_atomic_dec32(&st->idle) - 1);
     rv = peruid_chan_send_conn(r->rd->pools[c->pool].chan_send,
                                (apr_uint32_t)c->pool,
                                (apr_uint32_t)r->rd->mpm->my_generation,
                                c->fd, router_chan_deadline(r, c));
     if (rv != APR_SUCCESS) {
         apr_atomic_inc32(&st->idle);
-        peruid_room_give(r->rd);
         return rv;
     }
     if (left + peruid_stat_get(&st->starting) < 0) {
@@ -317,19 +289,16 @@ static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
     return APR_SUCCESS;
 }
 
-/* Router: dispatch, or park c until there is room under
- * MaxRequestWorkers and in its pool's queue.  Returns router_dispatch's
- * status. */
-static apr_status_t router_dispatch_or_wait(peruid_router_t *r,
-                                            router_conn_t *c)
+/* Router: dispatch, or park c until its pool's queue has room. */
+static void router_dispatch_or_wait(peruid_router_t *r, router_conn_t *c)
 {
     apr_status_t rv = router_dispatch(r, c);
 
-    if (rv == APR_EBUSY || rv == EAGAIN || rv == EWOULDBLOCK) {
+    if (rv == EAGAIN || rv == EWOULDBLOCK) {
         if (c->state != RC_WAIT) {
             router_set_state(r, c, RC_WAIT, c->deadline);
         }
-        return rv;
+        return;
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, ap_server_conf,
@@ -337,7 +306,6 @@ static apr_status_t router_dispatch_or_wait(peruid_router_t *r,
                      "uid %ld failed", (long)r->rd->pools[c->pool].uid);
         router_answer(r, c, 503);
     }
-    return rv;
 }
 
 /* Router: the head is complete; route it or answer the error. */
@@ -534,53 +502,11 @@ static void router_log_full(peruid_router_t *r, router_conn_t *c)
     r->full_503s[c->pool] = 0;
 }
 
-/* Router: one pass over the parked connections (park.c): those past
- * their deadline are answered 503; the others are tried again, fewest
- * busy workers of their user first, each pool's channel once while full,
- * until the room under MaxRequestWorkers runs out. */
-static void router_retry_parked(peruid_router_t *r)
-{
-    router_conn_t *c, *next;
-    apr_status_t rv;
-    int i, n = 0;
-
-    peruid_park_begin(&r->parked);
-    for (c = r->waiting.head; c; c = next) {
-        next = c->next;
-        if (peruid_park_step(&r->parked, c->pool, c->deadline, r->now)
-            == PARK_ANSWER) {
-            router_log_full(r, c);
-            router_answer(r, c, 503);
-        }
-        else if (n < PERUID_ROUTER_CONNS) {
-            r->retry[n].pool = c->pool;
-            r->retry[n].seq = (apr_uint32_t)n;
-            r->retry[n++].conn = c;
-        }
-    }
-    peruid_park_order(r->retry, n, (const apr_uint32_t *)r->rd->busy,
-                      r->rd->npools, r->rank);
-    for (i = 0; i < n; i++) {
-        c = r->retry[i].conn;
-        if (peruid_park_step(&r->parked, c->pool, c->deadline, r->now)
-            != PARK_RETRY) {
-            continue;
-        }
-        rv = router_dispatch_or_wait(r, c);
-        if (rv == APR_EBUSY) {
-            break;              /* no room left: the others wait too */
-        }
-        if (c->state == RC_WAIT) {
-            peruid_park_full(&r->parked, c->pool);
-        }
-    }
-}
-
 /* Router: expire slow heads (408), retry parked dispatches, end
  * lingering closes.  The lists are ordered by deadline. */
 static void router_timers(peruid_router_t *r)
 {
-    router_conn_t *c;
+    router_conn_t *c, *next;
 
     while ((c = r->peeking.head) && c->deadline <= r->now) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
@@ -597,7 +523,26 @@ static void router_timers(peruid_router_t *r)
             router_listen(r, 1);
         }
     }
-    router_retry_parked(r);
+    /* one pass over the parked connections, each pool's channel tried
+     * once while full (park.c) */
+    peruid_park_begin(&r->parked);
+    for (c = r->waiting.head; c; c = next) {
+        next = c->next;
+        switch (peruid_park_step(&r->parked, c->pool, c->deadline, r->now)) {
+        case PARK_ANSWER:
+            router_log_full(r, c);
+            router_answer(r, c, 503);
+            break;
+        case PARK_RETRY:
+            router_dispatch_or_wait(r, c);
+            if (c->state == RC_WAIT) {
+                peruid_park_full(&r->parked, c->pool);
+            }
+            break;
+        default:
+            break;
+        }
+    }
 }
 
 /* Router: milliseconds until the next deadline (-1: none). */
@@ -686,9 +631,6 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
                                          * sizeof(*r->full_logged));
     r->full_503s = apr_pcalloc(pchild, (rd->npools > 0 ? rd->npools : 1)
                                        * sizeof(*r->full_503s));
-    r->retry = apr_pcalloc(pchild, PERUID_ROUTER_CONNS * sizeof(*r->retry));
-    r->rank = apr_pcalloc(pchild, (rd->npools > 0 ? rd->npools : 1)
-                                  * sizeof(*r->rank));
     r->parked.npools = rd->npools;
     r->parked.full_round = apr_pcalloc(pchild,
                                        (rd->npools > 0 ? rd->npools : 1)

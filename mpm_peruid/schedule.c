@@ -134,7 +134,6 @@ static void sched_pool_facts(peruid_master_t *m, int i, apr_time_t now)
         m->watch[i] = p->queued > 0;
     }
     p->took = peruid_pool_sent(rd, i) - (apr_uint32_t)p->queued;
-    p->held = peruid_pool_held(rd, i);
     p->last_used = peruid_pool_last_used(rd, i);
     p->in_config = rd->pools[i].in_config;
     p->backing_off = now < rd->pools[i].next_spawn;
@@ -261,12 +260,6 @@ void peruid_schedule(peruid_master_t *m, int periodic)
     for (i = 0; i < plan.nactions; i++) {
         sched_do(m, &plan.actions[i], f.now);
     }
-    for (i = 0; i < f.npools; i++) {
-        const plan_pool_t *p = &f.pools[i];
-
-        peruid_pool_set_busy(m->rd, i, p->live - (p->idle > 0 ? p->idle : 0));
-    }
-    peruid_room_set(m->rd, plan.room);
     if (periodic) {
         sched_reconcile(m, &f);
     }

@@ -163,65 +163,6 @@ static void test_wrap(void)
     CHECK(full[0] == 1 && full[1] == 0xffffffffu);
 }
 
-/* ---- peruid_park_order: who takes the room first ----------------------- */
-
-typedef struct {
-    const char *name;
-    int n;
-    int pools[8];               /* the parked connections' pools, in the
-                                 * router's list order                   */
-    apr_uint32_t busy[4];       /* the master's busy counts, pools 0-3   */
-    const char *want;           /* the list positions, in the new order  */
-} order_row_t;
-
-static const order_row_t order_rows[] = {
-    { "nothing parked", 0, { 0 }, { 0 }, "" },
-    { "one pool keeps the list's order", 3, { 1, 1, 1 }, { 2, 0, 0, 0 },
-      "0 1 2" },
-    /* a's flood (3 busy) parked first, b's one request last: b first */
-    { "the single request before the flood's next", 4, { 0, 0, 0, 1 },
-      { 3, 0, 0, 0 }, "3 0 1 2" },
-    /* equal busy counts: the pools take turns, oldest first */
-    { "equal pools alternate", 4, { 0, 0, 1, 1 }, { 1, 1, 0, 0 },
-      "0 2 1 3" },
-    /* p2's 1st (key 1) leads; its 2nd (1 + 1) ties p0's (2): the list's
-     * order breaks the tie */
-    { "ties go by the list", 4, { 0, 2, 2, 3 }, { 2, 0, 1, 5 }, "1 0 2 3" },
-    { "a pool out of range goes last", 3, { 9, 0, -1 }, { 7, 0, 0, 0 },
-      "1 0 2" },
-};
-
-static void test_order(void)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(order_rows) / sizeof(order_rows[0]); i++) {
-        const order_row_t *o = &order_rows[i];
-        park_item_t items[8];
-        apr_uint32_t rank[4] = { 99, 99, 99, 99 };
-        char got[64] = "";
-        size_t len = 0;
-        int k;
-
-        for (k = 0; k < o->n; k++) {
-            items[k].pool = o->pools[k];
-            items[k].seq = (apr_uint32_t)k;
-            items[k].conn = NULL;
-        }
-        peruid_park_order(items, o->n, o->busy, 4, rank);
-        for (k = 0; k < o->n; k++) {
-            len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%u",
-                                    k ? " " : "", items[k].seq);
-        }
-        unit_checks++;
-        if (strcmp(got, o->want) != 0) {
-            unit_failures++;
-            fprintf(stderr, "test_park: [%s] order is \"%s\", want "
-                    "\"%s\"\n", o->name, got, o->want);
-        }
-    }
-}
-
 int main(void)
 {
     size_t i;
@@ -230,6 +171,5 @@ int main(void)
         run_row(&rows[i]);
     }
     test_wrap();
-    test_order();
     return unit_summary("test_park");
 }

@@ -462,24 +462,6 @@ static void lru_busy(snap_t *s)
     s->f.max_workers = 1;
 }
 
-/* MaxRequestWorkers 3 busy in flooded p1 (5 more held by the routers);
- * cold p0 has one connection held: it counts as waiting. */
-static void held_cold(snap_t *s)
-{
-    pool(s, 0, 0, 0, 0)->held = 1;
-    pool(s, 1, 3, 0, 0)->held = 5;
-    s->f.max_workers = 3;
-}
-
-/* Held connections for a pool with idle workers need no worker. */
-static void held_idle(snap_t *s)
-{
-    pool(s, 0, 1, 1, 0)->held = 1;
-    pool(s, 1, 2, 0, 0);
-    s->f.max_workers = 2;
-    s->f.max_warm = 1;
-}
-
 /* PeruidWarmWorkers: MaxRequestWorkers 2 and 2 warm; p1 and p2 one
  * idle worker each; cold p0 has a connection queued. */
 static void warm_beyond(snap_t *s)
@@ -1101,12 +1083,6 @@ static const case_t cases[] = {
       "leave:2", NOT_SET, 1 },
     { "warm: spares up to MaxRequestWorkers plus warm", warm_spares,
       "fork:0 fork:1", NOT_SET, 0 },
-    /* held connections wait as queued ones do: the biggest pool (p1,
-     * whose own need waits for grow_delay) gives one up for cold p0 */
-    { "held: a cold pool's held one takes from the biggest", held_cold,
-      "leave:1", MS(50), 1 },
-    { "held: a pool with an idle worker needs none", held_idle, "",
-      NOT_SET, 0 },
 
     /* 12. what a flooded pool at MaxRequestWorkers can take.  Guarantee:
      * a pool with connections queued loses a worker only to a pool with
@@ -1481,97 +1457,9 @@ static void test_scale(void)
     scale(10);
 }
 
-/* ---- the routers' room under MaxRequestWorkers (step 6) --------------- */
-
-/* The kernel refused to say which workers are idle (PU00056). */
-static void room_refused(snap_t *s)
-{
-    warm_unknown(s);
-    s->f.idle_refused = 1;
-}
-
-/* MaxRequestWorkers 4: one busy, one idle, one starting (p0); p1's two
- * idle workers are warm ones beyond it. */
-static void room_some(snap_t *s)
-{
-    plan_pool_t *p = pool(s, 0, 3, 1, 0);
-
-    p->starting = 1;
-    pool(s, 1, 2, 2, 0);
-    s->f.max_workers = 4;
-    s->f.max_warm = 4;
-}
-
-/* One starting worker, two connections queued: the worker may already
- * serve a third. */
-static void room_starting(snap_t *s)
-{
-    pool(s, 0, 1, 0, 2)->starting = 1;
-    s->f.max_workers = 4;
-}
-
-/* p0 at its share (2 of MaxRequestWorkers 4) with 5 queued; p1 idle. */
-static void room_capped(snap_t *s)
-{
-    pool(s, 0, 2, 0, 5);
-    pool(s, 1, 1, 1, 0);
-    s->f.max_workers = 4;
-    s->f.user_cap = 2;
-}
-
-/* room_some, with two connections queued for p1's idle workers. */
-static void room_queued(snap_t *s)
-{
-    room_some(s);
-    s->pool[1].queued = 2;
-}
-
-typedef struct {
-    const char *name;
-    void (*setup)(snap_t *);
-    int room;
-} room_case_t;
-
-static const room_case_t room_cases[] = {
-    /* busy 0, the fork for cold p0 makes 1: 2 - 1 */
-    { "room: a fork takes one", warm_beyond, 1 },
-    /* p1's two busy workers are MaxRequestWorkers 2; p0's and p1's
-     * queued connections wait for busy slots too */
-    { "room: all busy, none", warm_busy, -2 },
-    /* idle not looked at: every worker counts busy; p0's queued one */
-    { "room: idle unknown, every worker busy", warm_unknown, -1 },
-    { "room: the kernel refused, no bound", room_refused, PLAN_ROOM_OPEN },
-    /* busy: 5 workers - 3 idle = 2 (the starting one among them) */
-    { "room: idle ones, warm ones beyond the bound", room_some, 2 },
-    /* two queued for p1's two idle workers: they will be busy */
-    { "room: queued connections take idle workers", room_queued, 0 },
-    /* 4 - 1 busy - 2 queued (the starting worker not counted on) */
-    { "room: a starting worker's queue counts whole", room_starting, 1 },
-    /* p0's queue waits for p0's own two busy workers: 4 - 2 */
-    { "room: a pool at its cap takes none for its queue", room_capped, 2 },
-};
-
-static void test_room(void)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(room_cases) / sizeof(room_cases[0]); i++) {
-        const room_case_t *c = &room_cases[i];
-        snap_t s;
-        run_t r;
-
-        snap_init(&s);
-        c->setup(&s);
-        snap_run(&s, &r, ROOM);
-        check_int(c->name, "room", r.plan.room, c->room);
-        run_free(&r, &s.f);
-    }
-}
-
 int main(void)
 {
     test_table();
-    test_room();
     test_seqs();
     test_alias();
     test_cuts();
