@@ -288,7 +288,8 @@ int peruid_children_bind(peruid_master_t *m, int pool)
 /* Master: the worker of pool to ask to leave: one the kernel shows
  * waiting for a connection (it leaves at once), else the one that has
  * served longest (it leaves after its connection); -1 if none. */
-static int children_leave_choice(peruid_retained_t *rd, int pool)
+static int children_leave_choice(peruid_retained_t *rd, int pool,
+                                 int busy_only)
 {
     int i, busy = -1;
 
@@ -300,6 +301,9 @@ static int children_leave_choice(peruid_retained_t *rd, int pool)
             continue;
         }
         if (children_waiting(sl) > 0) {
+            if (busy_only) {
+                continue;       /* its exit would free no busy slot */
+            }
             return i;
         }
         if (busy < 0 || sl->started < rd->slots[busy].started) {
@@ -311,12 +315,12 @@ static int children_leave_choice(peruid_retained_t *rd, int pool)
 
 /* Master: ask one worker of pool to leave (PLAN_LEAVE): AP_SIG_GRACEFUL,
  * as a graceful restart does; a waiting worker exits at once, a busy one
- * after its connection.  One that is still alive leave_grace later is
+ * after its connection (PLAN_LEAVE_BUSY, busy_only: a busy one only).  One that is still alive leave_grace later is
  * killed (PLAN_KILL).  Returns 1 if one was asked. */
 int peruid_children_ask_to_leave(peruid_retained_t *rd, int pool,
-                                 apr_time_t now)
+                                 int busy_only, apr_time_t now)
 {
-    int slot = children_leave_choice(rd, pool);
+    int slot = children_leave_choice(rd, pool, busy_only);
     peruid_slot_t *sl;
 
     if (slot < 0) {

@@ -658,6 +658,10 @@ static void peruid_settings_slots(peruid_settings_t *cfg,
                       cfg->routers, cfg->max_workers, cfg->server_limit,
                       cfg->max_workers + room));
         cfg->max_workers += room;
+        if (cfg->max_workers < 1) {     /* a worker at least */
+            cfg->max_workers = 1;
+            cfg->routers = cfg->server_limit - 1;
+        }
         room = 0;
     }
     if (cfg->warm > room) {

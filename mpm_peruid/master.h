@@ -55,7 +55,7 @@ int peruid_children_signal(peruid_retained_t *rd, int role, int sig);
 void peruid_children_reclaim(peruid_retained_t *rd, int terminate);
 int peruid_children_reap(peruid_master_t *m);
 int peruid_children_ask_to_leave(peruid_retained_t *rd, int pool,
-                                 apr_time_t now);
+                                 int busy_only, apr_time_t now);
 void peruid_children_kill(peruid_master_t *m, int slot, apr_time_t now);
 void peruid_children_observe(peruid_retained_t *rd, plan_facts_t *f,
                              plan_pool_t *pools, plan_leaver_t *leavers,

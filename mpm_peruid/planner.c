@@ -271,7 +271,8 @@ static int plan_make_room(const plan_facts_t *f, plan_t *out, int pool,
     if (victim < 0) {
         victim = plan_biggest(f, out, pool);
     }
-    if (victim < 0 || !plan_add(out, PLAN_LEAVE, victim, -1)) {
+    if (victim < 0 || !plan_add(out, idle_helps ? PLAN_LEAVE : PLAN_LEAVE_BUSY,
+                                victim, -1)) {
         return 0;
     }
     out->work[victim].leaving++;

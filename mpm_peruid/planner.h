@@ -27,6 +27,9 @@ typedef enum {
                      * for no pool yet                                  */
     PLAN_LEAVE,     /* one worker of pool leaves: an idle one at once,
                      * else the first to finish its connection          */
+    PLAN_LEAVE_BUSY,    /* as PLAN_LEAVE, but a busy worker only: at
+                         * MaxRequestWorkers busy, an idle one's exit
+                         * frees no busy slot                           */
     PLAN_KILL       /* the worker in slot was asked to leave longer than
                      * the grace period ago: SIGKILL                    */
 } plan_kind_e;

@@ -272,7 +272,7 @@ static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
 
     /* take the unit first: dying between the two steps then costs one
      * worker too many, never a connection without a worker */
-    left = (apr_int32_t)(apr_atomic_dec32(&st->idle) - 1);
+    left = (apr_int32_t)apr_atomic_add32(&st->idle, (apr_uint32_t)-1) - 1;
     rv = peruid_chan_send_conn(r->rd->pools[c->pool].chan_send,
                                (apr_uint32_t)c->pool,
                                (apr_uint32_t)r->rd->mpm->my_generation,

@@ -232,7 +232,9 @@ static void sched_do(peruid_master_t *m, const plan_action_t *a,
         }
         break;
     case PLAN_LEAVE:
-        peruid_children_ask_to_leave(m->rd, a->pool, now);
+    case PLAN_LEAVE_BUSY:
+        peruid_children_ask_to_leave(m->rd, a->pool,
+                                     a->kind == PLAN_LEAVE_BUSY, now);
         break;
     case PLAN_KILL:
         peruid_children_kill(m, a->slot, now);

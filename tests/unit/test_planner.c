@@ -157,6 +157,9 @@ static char *render(const plan_t *p)
         case PLAN_LEAVE:
             n += sprintf(s + n, "%sleave:%d", sep, a->pool);
             break;
+        case PLAN_LEAVE_BUSY:
+            n += sprintf(s + n, "%sleave-busy:%d", sep, a->pool);
+            break;
         case PLAN_KILL:
             n += sprintf(s + n, "%skill@%d", sep, a->slot);
             break;
@@ -980,19 +983,19 @@ static const case_t cases[] = {
     { "lru: victims rotate as their counts fall", lru_rotate,
       "leave:2 leave:1", NOT_SET, 2 },
     /* nothing queued: its busy worker leaves after its connection */
-    { "lru: a busy pool with nothing queued", lru_busy, "leave:1",
+    { "lru: a busy pool with nothing queued", lru_busy, "leave-busy:1",
       NOT_SET, 1 },
 
     /* 7. fair share when every pool has queued connections */
     /* p1 (3) is more than one above p0 (0); p1 and p2 remembered */
-    { "fair: the biggest gives one up", fair_biggest, "leave:1", MS(50),
+    { "fair: the biggest gives one up", fair_biggest, "leave-busy:1", MS(50),
       1 },
-    { "fair: the most workers", fair_most, "leave:2", MS(50), 1 },
+    { "fair: the most workers", fair_most, "leave-busy:2", MS(50), 1 },
     /* p1 (2) is only one above p0 (1): left alone, unmet */
     { "fair: one above is left alone", fair_one_above, "", MS(50), 1 },
-    { "fair: two above gives one", fair_two_above, "leave:1", MS(50), 1 },
+    { "fair: two above gives one", fair_two_above, "leave-busy:1", MS(50), 1 },
     /* p0 1 -> 2 -> 3 while p1 5 -> 4 -> 3: two leaves, then even */
-    { "fair: until one apart", fair_levels, "leave:1 leave:1", MS(50), 3 },
+    { "fair: until one apart", fair_levels, "leave-busy:1 leave-busy:1", MS(50), 3 },
 
     /* 8. workers already leaving cover need first */
     { "pending: a leaving worker covers it", pending_one, "",
@@ -1077,10 +1080,10 @@ static const case_t cases[] = {
       "leave:2", NOT_SET, 1 },
     /* p2's idle worker leaving would free no busy slot: the biggest
      * (p1) gives one up; p1's own need waits for grow_delay */
-    { "warm: all busy, an idle worker is no room", warm_busy, "leave:1",
+    { "warm: all busy, an idle worker is no room", warm_busy, "leave-busy:1",
       MS(50), 1 },
     { "warm: idle unknown, every worker counts busy", warm_unknown,
-      "leave:2", NOT_SET, 1 },
+      "leave-busy:2", NOT_SET, 1 },
     { "warm: spares up to MaxRequestWorkers plus warm", warm_spares,
       "fork:0 fork:1", NOT_SET, 0 },
 
@@ -1097,7 +1100,7 @@ static const case_t cases[] = {
     { "flood: idle pools are reclaimed", flood_idle,
       "leave:3 leave:2 leave:1", NOT_SET, 1000 },
     /* a small pool with a connection goes first and takes from p0 */
-    { "flood: a small pool takes one back", flood_small, "leave:0",
+    { "flood: a small pool takes one back", flood_small, "leave-busy:0",
       NOT_SET, 1001 },
 };
 
@@ -1364,7 +1367,7 @@ static const cut_t cuts[] = {
     { "cut: room-making leaves", lru_rotate, 1, "leave:2" },
     { "cut: kills first", cut_kills, 3, "kill@5 kill@6 fork:2" },
     { "cut: room for one kill only", cut_kills, 1, "kill@5" },
-    { "cut: fair share", fair_levels, 1, "leave:1" },
+    { "cut: fair share", fair_levels, 1, "leave-busy:1" },
 };
 
 static void test_cuts(void)
