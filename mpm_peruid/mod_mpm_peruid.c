@@ -111,6 +111,8 @@ static int peruid_pre_config(apr_pool_t *p, apr_pool_t *plog,
     apr_status_t rv;
 
     peruid_settings_defaults(cfg);
+    cfg->server_limit = rd->first_server_limit;     /* ap_mpm_query before
+                                                     * check_config      */
     cfg->one_process = debug || ap_exists_config_define("ONE_PROCESS");
     foreground = debug || ap_exists_config_define("FOREGROUND");
     no_detach = !debug && ap_exists_config_define("NO_DETACH");
