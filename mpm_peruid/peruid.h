@@ -128,6 +128,11 @@ typedef struct {
     volatile apr_uint32_t last_retire;  /* workers: the second (apr_time
                                      * seconds) one last left for being
                                      * idle; one a second per pool       */
+    volatile apr_uint32_t done;     /* workers: connections they finished
+                                     * (wraps); routers weigh the pool's
+                                     * requests in flight with it, within
+                                     * bounds only the master and routers
+                                     * write (router.c, gate.c)          */
 } peruid_pool_stat_t;
 
 /* What the master knows of each scoreboard slot.  Master-private: the

@@ -508,8 +508,9 @@ static void worker_late(peruid_worker_t *w, int fd)
     worker_log_late(w);
 }
 
-/* Worker (vhost user): take the connection out of the idle count and
- * serve it, or answer it 503 if late. */
+/* Worker (vhost user): take the connection out of the idle count,
+ * serve it, or answer it 503 if late, and count it done: the routers'
+ * signal that a request slot is free again (gate.c). */
 static void worker_take(peruid_worker_t *w, int fd, int late)
 {
     w->counted_idle = 0;    /* the router that sent fd took our unit */
@@ -520,6 +521,7 @@ static void worker_take(peruid_worker_t *w, int fd, int late)
     else {
         worker_serve(w, fd);
     }
+    apr_atomic_inc32(&w->stat->done);
 }
 
 /* Worker, graceful stop (not a restart, nor the master's request to
