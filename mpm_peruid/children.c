@@ -7,8 +7,10 @@
  * (so mod_status shows every process), but the scoreboard is shared
  * memory every child can write; the pid, role, pool and generation the
  * master acts on are kept here, in master-private memory, and copied to
- * the scoreboard for display and for httpd's ap_reclaim_child_processes.
- * Children are always signalled by pid, never by process group.
+ * the scoreboard for display only.  Children are always signalled by
+ * pid, never by process group, and reclaimed at a restart or a stop from
+ * this table (peruid_children_reclaim), not by httpd's
+ * ap_reclaim_child_processes, which takes its pids from the scoreboard.
  */
 
 #include <errno.h>
@@ -22,6 +24,7 @@
 
 #include "httpd.h"
 #include "apr_atomic.h"
+#include "apr_strings.h"
 #include "http_log.h"
 #include "http_main.h"
 #include "mpm_common.h"
@@ -39,6 +42,16 @@
 
 #define CHILDREN_BACKOFF_MIN apr_time_from_msec(100)
 #define CHILDREN_BACKOFF_MAX apr_time_from_sec(10)
+
+/* Reclaim (restart, stop): children still there this long after they
+ * were told to go are killed; those still there CHILDREN_RECLAIM_GIVEUP
+ * after it are left behind.  The table is looked at every
+ * CHILDREN_RECLAIM_POLL, doubling from its least to its most. */
+#define CHILDREN_RECLAIM_KILL      apr_time_from_sec(3)
+#define CHILDREN_RECLAIM_GIVEUP    apr_time_from_sec(2)
+#define CHILDREN_RECLAIM_POLL_MIN  apr_time_from_msec(10)
+#define CHILDREN_RECLAIM_POLL_MAX  apr_time_from_msec(200)
+#define CHILDREN_RECLAIM_NAMED     8    /* pids named in the log line */
 
 /* Master: the slot table, once per master life (ServerLimit is fixed). */
 apr_status_t peruid_children_init(peruid_retained_t *rd)
@@ -82,6 +95,24 @@ int peruid_children_count(peruid_retained_t *rd, int role, int pool)
              && (pool < 0 || rd->slots[i].pool == pool);
     }
     return n;
+}
+
+/* Master, root: send sig to the child in slot.  With kill(), not httpd's
+ * ap_mpm_safe_kill: that one guards pids read from the scoreboard, which
+ * every child can write, by refusing a pid outside the server's process
+ * group -- and a tenant's worker can leave the group (setpgid), after
+ * which it was never signalled, not even killed.  The pids here come
+ * from fork() and leave the table when the master reaps them (nothing
+ * else in the master waits for its children), so until then each names
+ * our child, or its zombie, and nothing else. */
+apr_status_t peruid_children_send(peruid_retained_t *rd, int slot, int sig)
+{
+    peruid_slot_t *sl = &rd->slots[slot];
+
+    if (sl->role == PERUID_ROLE_MASTER || sl->pid <= 0) {
+        return APR_EINVAL;
+    }
+    return kill(sl->pid, sig) == 0 ? APR_SUCCESS : errno;
 }
 
 /* Master, root: the kernel would not say what a worker is doing
@@ -276,7 +307,7 @@ int peruid_children_bind(peruid_master_t *m, int pool)
                      "master: cannot bind preforked worker %ld; asking it "
                      "to leave", (long)sl->pid);
         sl->leaving = 1;
-        ap_mpm_safe_kill(sl->pid, SIGTERM);
+        peruid_children_send(rd, slot, SIGTERM);
         return 0;
     }
     sl->pool = pool;
@@ -329,7 +360,7 @@ int peruid_children_ask_to_leave(peruid_retained_t *rd, int pool,
     sl = &rd->slots[slot];
     sl->leaving = 1;
     sl->leave_asked = now;
-    ap_mpm_safe_kill(sl->pid, AP_SIG_GRACEFUL);
+    peruid_children_send(rd, slot, AP_SIG_GRACEFUL);
     return 1;
 }
 
@@ -350,7 +381,7 @@ void peruid_children_kill(peruid_master_t *m, int slot, apr_time_t now)
                  (long)sl->pid,
                  sl->pool >= 0 ? (long)m->rd->pools[sl->pool].uid : -1L,
                  (long)apr_time_sec(now - sl->leave_asked));
-    ap_mpm_safe_kill(sl->pid, SIGKILL);
+    peruid_children_send(m->rd, slot, SIGKILL);
     sl->leave_asked = 0;            /* once: the reaper takes it from here */
 }
 
@@ -369,11 +400,9 @@ static void children_fix_counters(peruid_retained_t *rd, int slot)
     }
 }
 
-/* Master: the child in slot is gone (reaped by us, or reclaimed by
- * httpd's ap_reclaim_child_processes, which calls this back). */
-static void children_gone(int slot, pid_t pid, ap_generation_t gen)
+/* Master: the child in slot is gone (reaped, or never forked). */
+static void children_gone(peruid_retained_t *rd, int slot)
 {
-    peruid_retained_t *rd = peruid_retained();
     peruid_slot_t *sl = &rd->slots[slot];
 
     ap_run_child_status(ap_server_conf, sl->pid, sl->generation, slot,
@@ -487,7 +516,7 @@ apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, m->s, PERUID_LOGNO(00030)
                      "fork() of a %s failed",
                      role == PERUID_ROLE_ROUTER ? "router" : "worker");
-        children_gone(slot, 0, 0);
+        children_gone(rd, slot);
         return rv;
     }
     children_started(rd, slot, pid);
@@ -514,23 +543,154 @@ int peruid_children_signal(peruid_retained_t *rd, int role, int sig)
                  * ignores the signal keeps nothing across restarts) */
                 sl->leave_asked = apr_time_now();
             }
-            ap_mpm_safe_kill(sl->pid, sig);
+            peruid_children_send(rd, i, sig);
             n++;
         }
     }
     return n;
 }
 
-/* Master: httpd's reclaim (SIGTERM, then SIGKILL, with waits) over our
- * children, after putting our pids back into the scoreboard it reads. */
-void peruid_children_reclaim(peruid_retained_t *rd, int terminate)
+/* Master: has the child in slot exited?  Then it is reaped (by its pid
+ * only: other children, such as piped loggers, are left to their own
+ * maintenance) and its slot freed.  Returns 1 if the slot is free. */
+static int children_reclaim_one(peruid_retained_t *rd, int slot)
 {
+    apr_proc_t proc;
+    apr_exit_why_e why;
+    apr_status_t rv;
+    int status;
+
+    proc.pid = rd->slots[slot].pid;
+    rv = proc.pid > 0 ? apr_proc_wait(&proc, &status, &why, APR_NOWAIT)
+                      : APR_EINVAL;
+    if (rv == APR_CHILD_NOTDONE) {
+        return 0;
+    }
+    if (rv == APR_CHILD_DONE) {
+        ap_process_child_status(&proc, why, status);
+    }
+    children_gone(rd, slot);        /* exited, or not our child (any more) */
+    return 1;
+}
+
+/* Master: reap whatever of our table has exited; returns how many
+ * children are left. */
+static int children_reclaim_pass(peruid_retained_t *rd)
+{
+    int i, left = 0;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        if (rd->slots[i].role != PERUID_ROLE_MASTER
+            && !children_reclaim_one(rd, i)) {
+            left++;
+        }
+    }
+#if APR_HAS_OTHER_CHILD
+    apr_proc_other_child_refresh_all(APR_OC_REASON_RESTART);
+#endif
+    return left;
+}
+
+/* Master: "worker 123 (uid 1001), router 456, ..." for the children left
+ * in the table, the first CHILDREN_RECLAIM_NAMED of them. */
+static const char *children_left(peruid_retained_t *rd, apr_pool_t *p)
+{
+    const char *list = "";
+    int i, n = 0;
+
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        peruid_slot_t *sl = &rd->slots[i];
+
+        if (sl->role == PERUID_ROLE_MASTER) {
+            continue;
+        }
+        if (n++ < CHILDREN_RECLAIM_NAMED) {
+            list = apr_psprintf(p, "%s%s%s %ld", list, *list ? ", " : "",
+                                sl->role == PERUID_ROLE_ROUTER ? "router"
+                                : "worker", (long)sl->pid);
+            if (sl->role == PERUID_ROLE_WORKER && sl->pool >= 0) {
+                list = apr_psprintf(p, "%s (uid %ld)", list,
+                                    (long)rd->pools[sl->pool].uid);
+            }
+        }
+    }
+    if (n > CHILDREN_RECLAIM_NAMED) {
+        list = apr_psprintf(p, "%s and %d more", list,
+                            n - CHILDREN_RECLAIM_NAMED);
+    }
+    return list;
+}
+
+/* Master: the children still there after the grace period are killed,
+ * all of them in one log line (httpd's reclaim logs a line per child and
+ * per attempt). */
+static void children_reclaim_kill(peruid_retained_t *rd, int left, int sig)
+{
+    apr_pool_t *p;
+
+    peruid_children_signal(rd, -1, SIGKILL);
+    apr_pool_create(&p, NULL);
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                 PERUID_LOGNO(00070) "%d %s did not exit %ld s after %s; "
+                 "killed %s: %s", left, left == 1 ? "child" : "children",
+                 (long)apr_time_sec(CHILDREN_RECLAIM_KILL),
+                 sig == SIGHUP ? "SIGHUP" : sig == SIGTERM ? "SIGTERM"
+                 : "the signal", left == 1 ? "it" : "them",
+                 children_left(rd, p));
+    apr_pool_destroy(p);
+}
+
+/* Master: children that SIGKILL did not end yet (in the kernel, in an
+ * uninterruptible wait) stay in the table, leaving: they hold their
+ * slots until the master reaps them. */
+static void children_reclaim_giveup(peruid_retained_t *rd, int left)
+{
+    apr_pool_t *p;
     int i;
 
     for (i = 0; i < rd->max_daemons_used; i++) {
-        ap_scoreboard_image->parent[i].pid = rd->slots[i].pid;
+        rd->slots[i].leaving |= rd->slots[i].role != PERUID_ROLE_MASTER;
     }
-    ap_reclaim_child_processes(terminate, children_gone);
+    apr_pool_create(&p, NULL);
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, ap_server_conf,
+                 PERUID_LOGNO(00071) "%d %s still there %ld s after SIGKILL, "
+                 "going on without waiting: %s", left,
+                 left == 1 ? "child is" : "children are",
+                 (long)apr_time_sec(CHILDREN_RECLAIM_GIVEUP),
+                 children_left(rd, p));
+    apr_pool_destroy(p);
+}
+
+/* Master, root: end every child of our table, for a hard restart or a
+ * stop: sig (SIGHUP, SIGTERM) to each, by pid; then reap them, looking
+ * every CHILDREN_RECLAIM_POLL; those still there CHILDREN_RECLAIM_KILL
+ * later get SIGKILL.  The pids are the master's own (never the
+ * scoreboard's, which a tenant's worker can change), so a worker that
+ * ignores signals, leaves the process group or rewrites its scoreboard
+ * entry is killed all the same. */
+void peruid_children_reclaim(peruid_retained_t *rd, int sig)
+{
+    apr_time_t start = apr_time_now(), killed = 0;
+    apr_interval_time_t poll = CHILDREN_RECLAIM_POLL_MIN;
+    int left;
+
+    peruid_children_signal(rd, -1, sig);
+    while ((left = children_reclaim_pass(rd)) > 0) {
+        apr_time_t now = apr_time_now();
+
+        if (!killed && now - start >= CHILDREN_RECLAIM_KILL) {
+            children_reclaim_kill(rd, left, sig);
+            killed = now;
+            poll = CHILDREN_RECLAIM_POLL_MIN;
+        }
+        else if (killed && now - killed >= CHILDREN_RECLAIM_GIVEUP) {
+            children_reclaim_giveup(rd, left);
+            return;
+        }
+        apr_sleep(poll);
+        poll = poll * 2 < CHILDREN_RECLAIM_POLL_MAX
+               ? poll * 2 : CHILDREN_RECLAIM_POLL_MAX;
+    }
 }
 
 /* Master: the slot of pid, from our own table. */
@@ -596,7 +756,7 @@ static void children_reaped(peruid_master_t *m, apr_proc_t *proc,
         children_pool_backoff(rd, sl->pool,
                               why == APR_PROC_EXIT && status == 0);
     }
-    children_gone(slot, proc->pid, sl->generation);
+    children_gone(rd, slot);
 }
 
 /* Master: reap every child that has exited; returns how many. */

@@ -161,7 +161,7 @@ static void master_check_routers(peruid_master_t *m)
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, m->s,
                          PERUID_LOGNO(00037) "router pid %ld was stopped; "
                          "replacing it", (long)rd->slots[i].pid);
-            ap_mpm_safe_kill(rd->slots[i].pid, SIGKILL);
+            peruid_children_send(rd, i, SIGKILL);
         }
     }
 }
@@ -241,15 +241,15 @@ static void master_graceful_stop(peruid_master_t *m)
     m->no_workers = 1;
     peruid_children_signal(m->rd, PERUID_ROLE_WORKER, AP_SIG_GRACEFUL_STOP);
     master_wait_for(m, PERUID_ROLE_WORKER, cutoff);
-    peruid_children_reclaim(m->rd, 1);
+    peruid_children_reclaim(m->rd, SIGTERM);
 }
 
-/* Master: stop now: SIGTERM to every child, then httpd's reclaim. */
+/* Master: stop now: SIGTERM to every child, then SIGKILL to those still
+ * there a few seconds later (children.c). */
 static void master_hard_stop(peruid_master_t *m)
 {
     m->no_routers = m->no_workers = 1;
-    peruid_children_signal(m->rd, -1, SIGTERM);
-    peruid_children_reclaim(m->rd, 1);
+    peruid_children_reclaim(m->rd, SIGTERM);
 }
 
 /* Master: the generation is over; stop or restart as asked. */
@@ -279,8 +279,7 @@ static int master_finish(peruid_master_t *m)
         peruid_children_signal(m->rd, -1, AP_SIG_GRACEFUL);
     }
     else {
-        peruid_children_signal(m->rd, -1, SIGHUP);
-        peruid_children_reclaim(m->rd, 0);
+        peruid_children_reclaim(m->rd, SIGHUP);
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PERUID_LOGNO(00034)
                      "SIGHUP received, attempting to restart");
     }
