@@ -21,6 +21,7 @@
 #include "peruid.h"
 #include "master.h"
 #include "child.h"
+#include "segments.h"
 
 /* The retained context, looked up once per process image. */
 static peruid_retained_t *retained;
@@ -185,6 +186,15 @@ static void peruid_hooks(apr_pool_t *p)
                       APR_HOOK_REALLY_FIRST);
     ap_hook_pre_config(peruid_pre_config, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_config(peruid_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* each user's own copy of the segments modules make (segments.c) */
+    ap_hook_check_config(peruid_segments_check_config, NULL, NULL,
+                         APR_HOOK_MIDDLE);
+    ap_hook_post_config(peruid_segments_before, NULL, NULL,
+                        APR_HOOK_REALLY_FIRST);
+    ap_hook_post_config(peruid_segments_after, NULL, NULL,
+                        APR_HOOK_REALLY_LAST);
+    ap_hook_drop_privileges(peruid_segments_drop_privileges, NULL, NULL,
+                            APR_HOOK_MIDDLE);
     ap_hook_mpm(peruid_run, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_mpm_query(peruid_query, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_mpm_get_name(peruid_get_name, NULL, NULL, APR_HOOK_MIDDLE);

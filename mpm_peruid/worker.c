@@ -45,6 +45,7 @@
 #include "child.h"
 #include "answer.h"
 #include "channel.h"
+#include "segments.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
  * stop flag again (worker_wait). */
@@ -660,6 +661,10 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
         || (rv = worker_setup(&w, rd, pchild, slot, pool)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,
                      PERUID_LOGNO(00011) "worker: setup failed");
+        peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
+    }
+    if (peruid_segments_enter(pl) != APR_SUCCESS) {
+        /* logged; never serve with every user's shared memory */
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
     if (peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS) {

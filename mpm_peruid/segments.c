@@ -1,0 +1,730 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * segments.c -- a copy per user of the shared segments modules make in
+ * post_config (PHP's OPcache) and of OPcache's lock file (segments.h).
+ *
+ * Master, root, every generation: the post_config hooks note the shared
+ * mappings and descriptors before every module's post_config and after;
+ * segpick.c chooses the segments among the mappings that appeared; their
+ * data ranges are noted (holes stay holes: of a 128 MB OPcache segment
+ * some 2.4 MB hold data after startup), and one empty sealable memfd is
+ * made per user/group pair of the configuration.  Nothing is copied
+ * yet: a user with no worker in this generation costs one descriptor.
+ *
+ * Worker, root, before its switch (peruid_segments_enter): the first
+ * worker of a user in this generation fills its user's memfd from the
+ * segment as the master left it (no worker writes that one: each maps
+ * its user's copy over it before it runs any module code) and seals its
+ * size; then each maps the memfd over the segment (MAP_SHARED|MAP_FIXED,
+ * the protections of each part kept), puts it in place of OPcache's lock
+ * file (dup3 onto its number: OPcache's fcntl() locks then bind the
+ * user's workers only), and closes every user's memfd.  Any failure ends
+ * the worker: it never runs with the segment every user would share.
+ */
+
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "httpd.h"
+#include "apr_hash.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_main.h"
+
+#include "peruid.h"
+#include "child.h"
+#include "segments.h"
+#include "segpick.h"
+
+#define SEGMENTS_MAX      8     /* segments copied per generation        */
+#define SEGMENTS_MAPS_MAX (4 * 1024 * 1024)    /* /proc/self/maps bound  */
+#define SEGMENTS_FILL_LOCK ((off_t)1 << 40)     /* the byte the filler
+                                                 * locks (OPcache's locks
+                                                 * are on bytes 0 to 2)  */
+#define SEGMENTS_COPY_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)   /* filled    */
+
+/* A run of data in a segment, from its start. */
+typedef struct {
+    unsigned long off;
+    unsigned long len;
+} segments_range_t;
+
+/* A descriptor open in the master. */
+typedef struct {
+    int fd;
+    dev_t dev;
+    ino_t ino;
+} segments_fd_t;
+
+/* One segment to copy per user. */
+typedef struct {
+    unsigned long start, end;
+    unsigned long first_word;   /* its first word after post_config      */
+    off_t copy_off;             /* where it starts in each user's copy   */
+    segpick_map_t *lines;       /* its parts, with their protections     */
+    int nlines;
+    apr_array_header_t *data;   /* segments_range_t                      */
+} segments_seg_t;
+
+/* One user/group pair's copy. */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+    int fd;                     /* sealable memfd, -1 once closed        */
+} segments_copy_t;
+
+/* This generation's segments: made by the master's post_config hooks
+ * (from pconf), read by its children after fork. */
+typedef struct {
+    apr_array_header_t *maps;   /* before post_config: segpick_map_t     */
+    apr_array_header_t *fds;    /* before post_config: segments_fd_t     */
+    segments_seg_t segs[SEGMENTS_MAX];
+    int nsegs;
+    off_t size;                 /* of one user's copy                    */
+    int lock_fd;                /* OPcache's lock file, -1: none         */
+    dev_t lock_dev;
+    ino_t lock_ino;
+    segments_copy_t *copies;
+    int ncopies;
+} segments_gen_t;
+
+/* The current generation's segments (NULL: none to copy).  Master: set
+ * by the post_config hooks, cleared with pconf; a child has the copy of
+ * its fork. */
+static segments_gen_t *segments_now;
+
+/* Master, root: /proc/self/maps into a table of segpick_map_t (lines of
+ * another shape are left out).  NULL when it cannot be read whole. */
+static apr_array_header_t *segments_read_maps(apr_pool_t *p)
+{
+    apr_array_header_t *t = apr_array_make(p, 256, sizeof(segpick_map_t));
+    size_t len = 0, cap = 65536, at;
+    char *buf = malloc(cap), *eol;
+    ssize_t n = 1;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+    while (fd >= 0 && buf && n > 0) {
+        if (len == cap) {
+            char *more = cap < SEGMENTS_MAPS_MAX ? realloc(buf, cap * 2)
+                                                 : NULL;
+            if (!more) {
+                break;
+            }
+            buf = more;
+            cap *= 2;
+        }
+        n = read(fd, buf + len, cap - len);
+        len += n > 0 ? (size_t)n : 0;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    for (at = 0; buf && n == 0
+                 && (eol = memchr(buf + at, '\n', len - at)) != NULL;
+         at = (size_t)(eol - buf) + 1) {
+        segpick_map_t m;
+
+        if (segpick_parse(buf + at, (size_t)(eol - buf) - at, &m)) {
+            *(segpick_map_t *)apr_array_push(t) = m;
+        }
+    }
+    free(buf);
+    return n == 0 ? t : NULL;
+}
+
+/* Master, root: the descriptors open now, with their files' identity. */
+static apr_array_header_t *segments_read_fds(apr_pool_t *p)
+{
+    apr_array_header_t *t = apr_array_make(p, 32, sizeof(segments_fd_t));
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    struct stat st;
+
+    while (d && (e = readdir(d)) != NULL) {
+        segments_fd_t f;
+
+        f.fd = atoi(e->d_name);
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || f.fd == dirfd(d)
+            || fstat(f.fd, &st) < 0) {
+            continue;
+        }
+        f.dev = st.st_dev;
+        f.ino = st.st_ino;
+        *(segments_fd_t *)apr_array_push(t) = f;
+    }
+    if (d) {
+        closedir(d);
+    }
+    return t;
+}
+
+/* Master, root: was descriptor f open before post_config, on the same
+ * file? */
+static int segments_fd_known(const apr_array_header_t *before,
+                             const segments_fd_t *f)
+{
+    const segments_fd_t *b = (const segments_fd_t *)before->elts;
+    int i;
+
+    for (i = 0; i < before->nelts; i++) {
+        if (b[i].fd == f->fd && b[i].dev == f->dev && b[i].ino == f->ino) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Master, root: OPcache's lock file among the descriptors opened by the
+ * post_config hooks (g->lock_fd, -1 if none). */
+static void segments_find_lock(segments_gen_t *g, apr_pool_t *p)
+{
+    apr_array_header_t *now = segments_read_fds(p);
+    const segments_fd_t *f = (const segments_fd_t *)now->elts;
+    char path[64], target[512];
+    ssize_t n;
+    int i;
+
+    g->lock_fd = -1;
+    for (i = 0; i < now->nelts && g->lock_fd < 0; i++) {
+        if (segments_fd_known(g->fds, &f[i])) {
+            continue;
+        }
+        apr_snprintf(path, sizeof(path), "/proc/self/fd/%d", f[i].fd);
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n > 0) {
+            target[n] = '\0';
+            if (segpick_is_opcache_lock(target)) {
+                g->lock_fd = f[i].fd;
+                g->lock_dev = f[i].dev;
+                g->lock_ino = f[i].ino;
+            }
+        }
+    }
+}
+
+/* Master, root: the data runs of seg, from the holes of its object
+ * (SEEK_DATA through /proc/self/map_files, which needs CAP_SYS_ADMIN or
+ * CAP_CHECKPOINT_RESTORE).  Returns APR_ENOTIMPL when the file cannot be
+ * opened. */
+static apr_status_t segments_data_seek(segments_seg_t *seg)
+{
+    char path[80];
+    off_t base = (off_t)seg->lines[0].offset;
+    off_t end = base + (off_t)(seg->end - seg->start), at = base, hole;
+    int fd;
+
+    apr_snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+                 seg->lines[0].start, seg->lines[0].end);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return APR_ENOTIMPL;
+    }
+    while (at < end && (at = lseek(fd, at, SEEK_DATA)) >= 0 && at < end) {
+        segments_range_t *r = apr_array_push(seg->data);
+
+        hole = lseek(fd, at, SEEK_HOLE);
+        hole = hole < 0 || hole > end ? end : hole;
+        r->off = (unsigned long)(at - base);
+        r->len = (unsigned long)(hole - at);
+        at = hole;
+    }
+    close(fd);
+    return APR_SUCCESS;
+}
+
+/* Master, root: is the page at p all zeros? */
+static int segments_zero_page(const unsigned char *p, size_t page)
+{
+    size_t i;
+
+    for (i = 0; i < page && p[i] == 0; i++) {
+    }
+    return i == page;
+}
+
+/* Master, root: the data runs of seg, page by page, where map_files
+ * cannot be opened: a page that holds anything but zeros is data.  A page
+ * that was not in memory before the look (a hole, or swapped out) is
+ * given back when it is zero (MADV_REMOVE), so the look does not fill
+ * the segment with pages.  Needs every part readable. */
+static apr_status_t segments_data_scan(segments_seg_t *seg)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned long at;
+    unsigned char in_core;
+    segments_range_t *run = NULL;
+
+    for (at = seg->start; at < seg->end; at += page) {
+        unsigned char *p = (unsigned char *)at;
+
+        if (mincore(p, page, &in_core) < 0) {
+            return errno;
+        }
+        if (segments_zero_page(p, page)) {
+            if (!(in_core & 1)) {
+                madvise(p, page, MADV_REMOVE);
+            }
+            run = NULL;
+            continue;
+        }
+        if (!run) {
+            run = apr_array_push(seg->data);
+            run->off = at - seg->start;
+            run->len = 0;
+        }
+        run->len += page;
+    }
+    return APR_SUCCESS;
+}
+
+/* Master, root: note seg's data runs. */
+static apr_status_t segments_data(segments_seg_t *seg, apr_pool_t *p)
+{
+    apr_status_t rv;
+    int i;
+
+    seg->data = apr_array_make(p, 8, sizeof(segments_range_t));
+    if ((rv = segments_data_seek(seg)) != APR_ENOTIMPL) {
+        return rv;
+    }
+    for (i = 0; i < seg->nlines; i++) {
+        if (!(seg->lines[i].prot & SEGPICK_READ)) {
+            return APR_EACCES;      /* neither way to find its data */
+        }
+    }
+    return segments_data_scan(seg);
+}
+
+/* Master, root: an empty memfd for each user/group pair that serves a
+ * virtual host; raises the soft limit of descriptors first if they would
+ * not fit. */
+static apr_status_t segments_make_copies(segments_gen_t *g, apr_pool_t *p,
+                                         server_rec *main_s)
+{
+    apr_hash_t *seen = apr_hash_make(p);
+    apr_array_header_t *c = apr_array_make(p, 16, sizeof(segments_copy_t));
+    struct rlimit rl;
+    server_rec *s;
+
+    for (s = main_s; s; s = s->next) {
+        segments_copy_t *k = apr_pcalloc(p, sizeof(*k));
+        const char *user;
+
+        peruid_server_ids(s, &k->uid, &k->gid, &user);
+        k->fd = -1;
+        if (!apr_hash_get(seen, k, sizeof(*k))) {
+            apr_hash_set(seen, k, sizeof(*k), k);
+            *(segments_copy_t *)apr_array_push(c) = *k;
+        }
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0
+        && rl.rlim_cur < (rlim_t)c->nelts * 4 + 1024
+        && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    g->copies = (segments_copy_t *)c->elts;
+    for (g->ncopies = 0; g->ncopies < c->nelts; g->ncopies++) {
+        int fd = memfd_create("peruid-segments",
+                              MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+        if (fd < 0) {
+            return errno;
+        }
+        g->copies[g->ncopies].fd = fd;
+    }
+    return APR_SUCCESS;
+}
+
+/* Master or child: close every user's copy this process still holds. */
+static void segments_close_copies(segments_gen_t *g)
+{
+    int i;
+
+    for (i = 0; i < g->ncopies; i++) {
+        if (g->copies[i].fd >= 0) {
+            close(g->copies[i].fd);
+            g->copies[i].fd = -1;
+        }
+    }
+}
+
+/* Master, root: pconf cleanup, at the end of the generation. */
+static apr_status_t segments_cleanup(void *data)
+{
+    segments_gen_t *g = data;
+
+    segments_close_copies(g);
+    if (segments_now == g) {
+        segments_now = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Master, root: post_config, before every module's: note the shared
+ * mappings and the open descriptors. */
+int peruid_segments_before(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    segments_gen_t *g;
+
+    segments_now = NULL;
+    if (peruid_settings()->one_process) {
+        return OK;              /* one process, one user: nothing shared */
+    }
+    g = apr_pcalloc(pconf, sizeof(*g));
+    g->lock_fd = -1;
+    g->maps = segments_read_maps(ptemp);
+    g->fds = segments_read_fds(ptemp);
+    if (!g->maps) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, errno, NULL,
+                     PERUID_LOGNO(00076) "cannot read /proc/self/maps: the "
+                     "shared memory modules make (PHP's OPcache) could not "
+                     "be given to each user apart; refusing to start");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_pool_cleanup_register(pconf, g, segments_cleanup,
+                              apr_pool_cleanup_null);
+    segments_now = g;
+    return OK;
+}
+
+/* Master, root: say which new shared mapping stays shared by every
+ * user's workers (not a segment: a module's mutex, slot memory or
+ * cache, which work by being shared). */
+static void segments_log_shared(const segpick_obj_t *o, server_rec *s)
+{
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, PERUID_LOGNO(00077)
+                 "shared mapping %lx-%lx (%lu KiB) made in post_config stays "
+                 "shared by every user's workers: its first word does not "
+                 "point into it (a mutex, slot memory or a cache, not a "
+                 "segment such as OPcache's)", o->start, o->end,
+                 (o->end - o->start) / 1024);
+}
+
+/* Master, root: add obj, one of the mappings after post_config (lines
+ * in after), as a segment of g when it is one, else say it stays
+ * shared.  Returns APR_ENOSPC past SEGMENTS_MAX segments. */
+static apr_status_t segments_add(segments_gen_t *g, const segpick_obj_t *o,
+                                 segpick_map_t *after, apr_pool_t *p,
+                                 server_rec *s)
+{
+    unsigned long w = 0;
+    segments_seg_t *seg;
+
+    if (after[o->first].prot & SEGPICK_READ) {
+        w = *(const unsigned long *)o->start;
+    }
+    if (!segpick_is_segment(o, w)) {
+        segments_log_shared(o, s);
+        return APR_SUCCESS;
+    }
+    if (g->nsegs == SEGMENTS_MAX) {
+        return APR_ENOSPC;
+    }
+    seg = &g->segs[g->nsegs++];
+    seg->start = o->start;
+    seg->end = o->end;
+    seg->first_word = w;
+    seg->lines = apr_pmemdup(p, &after[o->first],
+                             o->count * sizeof(segpick_map_t));
+    seg->nlines = o->count;
+    seg->copy_off = g->size;
+    g->size += (off_t)(o->end - o->start);
+    return segments_data(seg, p);
+}
+
+/* Master, root: the segments among the shared mappings that appeared
+ * across post_config (into g); what = the step that failed. */
+static apr_status_t segments_pick(segments_gen_t *g, apr_pool_t *pconf,
+                                  apr_pool_t *ptemp, server_rec *s,
+                                  const char **what)
+{
+    apr_array_header_t *after = segments_read_maps(ptemp);
+    segpick_obj_t objs[64];
+    apr_status_t rv = APR_SUCCESS;
+    int n, i;
+
+    *what = "reading /proc/self/maps";
+    if (!after) {
+        return APR_EGENERAL;
+    }
+    n = segpick_new_objects((segpick_map_t *)g->maps->elts, g->maps->nelts,
+                            (segpick_map_t *)after->elts, after->nelts,
+                            objs, 64);
+    *what = "noting a segment's data";
+    for (i = 0; i < n && i < 64 && rv == APR_SUCCESS; i++) {
+        rv = segments_add(g, &objs[i], (segpick_map_t *)after->elts, pconf,
+                          s);
+    }
+    return n > 64 ? APR_ENOSPC : rv;
+}
+
+/* Master, root: post_config, after every module's: the segments to copy
+ * per user, OPcache's lock file, one empty memfd per user.  A failure
+ * refuses the start (or the restart): no worker may run with a segment
+ * every user shares. */
+int peruid_segments_after(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    segments_gen_t *g = segments_now;
+    const char *what = "";
+    apr_status_t rv;
+
+    if (!g) {
+        return OK;
+    }
+    segments_now = NULL;        /* until it is complete */
+    rv = segments_pick(g, pconf, ptemp, s, &what);
+    if (rv == APR_SUCCESS && g->nsegs > 0) {
+        segments_find_lock(g, ptemp);
+        what = "finding OPcache's lock file among the new descriptors";
+        rv = g->lock_fd < 0 ? APR_ENOENT : APR_SUCCESS;
+    }
+    if (rv == APR_SUCCESS && g->nsegs > 0) {
+        what = "making a memfd per user";
+        rv = segments_make_copies(g, pconf, s);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, rv, NULL,
+                     PERUID_LOGNO(00076) "shared memory made in post_config "
+                     "(PHP's OPcache) cannot be given to each user apart: "
+                     "%s failed; refusing to start rather than let every "
+                     "user's workers share it", what);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (g->nsegs > 0) {
+        segments_now = g;
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PERUID_LOGNO(00075)
+                     "%d shared segment(s) made in post_config (%lx-%lx, "
+                     "%lu KiB in all; PHP's OPcache) and OPcache's lock file "
+                     "are given to each of the %d users apart",
+                     g->nsegs, g->segs[0].start, g->segs[0].end,
+                     (unsigned long)(g->size / 1024), g->ncopies);
+    }
+    return OK;
+}
+
+/* Master, root, check_config: can this kernel give each user a copy
+ * (sealable memfds)?  Asked only when mod_php is loaded: at "apache2 -t"
+ * PHP has not started, so its segment cannot be looked at yet. */
+int peruid_segments_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s)
+{
+    int fd;
+
+    if (!ap_find_linked_module("mod_php.c")
+        && !ap_find_linked_module("mod_php7.c")) {
+        return OK;
+    }
+    fd = memfd_create("peruid-check", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd >= 0 && fcntl(fd, F_ADD_SEALS, SEGMENTS_COPY_SEALS) == 0) {
+        close(fd);
+        return OK;
+    }
+    ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, errno, NULL,
+                 PERUID_LOGNO(00079) "mod_php is loaded and this kernel "
+                 "has no sealable memfd (memfd_create, Linux 3.17): PHP's "
+                 "OPcache segment cannot be given to each user apart");
+    if (fd >= 0) {
+        close(fd);
+    }
+    return !OK;
+}
+
+/* Worker, root: the copy of uid/gid, NULL if the master made none. */
+static segments_copy_t *segments_copy_of(segments_gen_t *g, uid_t uid,
+                                         gid_t gid)
+{
+    int i;
+
+    for (i = 0; i < g->ncopies; i++) {
+        if (g->copies[i].uid == uid && g->copies[i].gid == gid
+            && g->copies[i].fd >= 0) {
+            return &g->copies[i];
+        }
+    }
+    return NULL;
+}
+
+/* Worker, root: take (F_WRLCK) or give back (F_UNLCK) the filler's
+ * lock on fd: a POSIX lock, owned by this process (the workers share
+ * the master's open file, so flock() would not tell them apart). */
+static apr_status_t segments_fill_lock(int fd, short type)
+{
+    struct flock l;
+
+    memset(&l, 0, sizeof(l));
+    l.l_type = type;
+    l.l_whence = SEEK_SET;
+    l.l_start = SEGMENTS_FILL_LOCK;
+    l.l_len = 1;
+    while (fcntl(fd, F_SETLKW, &l) < 0) {
+        if (errno != EINTR) {
+            return errno;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* Worker, root: write seg's data runs, read from the segment as the
+ * master left it (still mapped here), into the copy fd. */
+static apr_status_t segments_write(const segments_seg_t *seg, int fd)
+{
+    const segments_range_t *r = (const segments_range_t *)seg->data->elts;
+    int i;
+
+    for (i = 0; i < seg->data->nelts; i++) {
+        unsigned long done = 0;
+
+        while (done < r[i].len) {
+            ssize_t n = pwrite(fd, (const char *)seg->start + r[i].off + done,
+                               r[i].len - done,
+                               seg->copy_off + (off_t)(r[i].off + done));
+            if (n <= 0) {
+                return n < 0 ? errno : APR_EGENERAL;
+            }
+            done += (unsigned long)n;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* Worker, root, holding the filler's lock: fill the copy fd unless a
+ * worker of the same user did (its size is then sealed), and seal it. */
+static apr_status_t segments_fill_locked(segments_gen_t *g, int fd)
+{
+    int seals = fcntl(fd, F_GET_SEALS);
+    apr_status_t rv = APR_SUCCESS;
+    int i;
+
+    if (seals < 0) {
+        return errno;
+    }
+    if ((seals & SEGMENTS_COPY_SEALS) == SEGMENTS_COPY_SEALS) {
+        return APR_SUCCESS;     /* filled by an earlier worker */
+    }
+    /* from scratch: an earlier filler may have died half way */
+    if (ftruncate(fd, 0) < 0 || ftruncate(fd, g->size) < 0) {
+        return errno;
+    }
+    for (i = 0; i < g->nsegs && rv == APR_SUCCESS; i++) {
+        rv = segments_write(&g->segs[i], fd);
+    }
+    if (rv == APR_SUCCESS
+        && fcntl(fd, F_ADD_SEALS, SEGMENTS_COPY_SEALS) < 0) {
+        rv = errno;
+    }
+    return rv;
+}
+
+/* Worker, root: the copy fd filled once per user and generation. */
+static apr_status_t segments_fill(segments_gen_t *g, int fd)
+{
+    apr_status_t rv = segments_fill_lock(fd, F_WRLCK);
+
+    if (rv == APR_SUCCESS) {
+        rv = segments_fill_locked(g, fd);
+        segments_fill_lock(fd, F_UNLCK);
+    }
+    return rv;
+}
+
+/* Worker, root: the mmap() protections of a maps line's. */
+static int segments_prot(const segpick_map_t *m)
+{
+    return (m->prot & SEGPICK_READ ? PROT_READ : 0)
+           | (m->prot & SEGPICK_WRITE ? PROT_WRITE : 0)
+           | (m->prot & SEGPICK_EXEC ? PROT_EXEC : 0);
+}
+
+/* Worker, root: map the copy fd over every segment, part by part with
+ * its protections, and check that the first word came over. */
+static apr_status_t segments_map(segments_gen_t *g, int fd)
+{
+    int i, j;
+
+    for (i = 0; i < g->nsegs; i++) {
+        const segments_seg_t *seg = &g->segs[i];
+
+        for (j = 0; j < seg->nlines; j++) {
+            const segpick_map_t *m = &seg->lines[j];
+            void *at = mmap((void *)m->start, m->end - m->start,
+                            segments_prot(m), MAP_SHARED | MAP_FIXED, fd,
+                            seg->copy_off + (off_t)(m->start - seg->start));
+
+            if (at == MAP_FAILED) {
+                return errno;
+            }
+        }
+        if ((seg->lines[0].prot & SEGPICK_READ)
+            && *(const unsigned long *)seg->start != seg->first_word) {
+            return APR_EGENERAL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* Worker, root: the copy fd in place of OPcache's lock file, at its
+ * number, close-on-exec as OPcache keeps it. */
+static apr_status_t segments_take_lock(segments_gen_t *g, int fd)
+{
+    struct stat st;
+
+    if (fstat(g->lock_fd, &st) < 0 || st.st_dev != g->lock_dev
+        || st.st_ino != g->lock_ino) {
+        return APR_EBADF;       /* not the file the master found */
+    }
+    return dup3(fd, g->lock_fd, O_CLOEXEC) < 0 ? errno : APR_SUCCESS;
+}
+
+/* Worker, root: see segments.h. */
+apr_status_t peruid_segments_enter(const peruid_pool_t *pool)
+{
+    segments_gen_t *g = segments_now;
+    segments_copy_t *c;
+    const char *what = "finding the user's copy";
+    apr_status_t rv = APR_ENOENT;
+
+    if (!g) {
+        return APR_SUCCESS;     /* no segment this generation */
+    }
+    if ((c = segments_copy_of(g, pool->uid, pool->gid)) != NULL) {
+        what = "filling the user's copy";
+        if ((rv = segments_fill(g, c->fd)) == APR_SUCCESS) {
+            what = "mapping the user's copy";
+            rv = segments_map(g, c->fd);
+        }
+        if (rv == APR_SUCCESS) {
+            what = "replacing OPcache's lock file";
+            rv = segments_take_lock(g, c->fd);
+        }
+    }
+    segments_close_copies(g);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,
+                     PERUID_LOGNO(00078) "worker for uid %ld gid %ld (%s): "
+                     "%s failed; refusing to serve this user rather than "
+                     "with the shared memory (PHP's OPcache) of every user",
+                     (long)pool->uid, (long)pool->gid,
+                     pool->user ? pool->user : "-", what);
+    }
+    return rv;
+}
+
+/* Router (User), drop_privileges: a router keeps no user's copy. */
+int peruid_segments_drop_privileges(apr_pool_t *pchild, server_rec *s)
+{
+    if (segments_now && peruid_self()->role == PERUID_ROLE_ROUTER) {
+        segments_close_copies(segments_now);
+    }
+    return OK;
+}

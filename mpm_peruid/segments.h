@@ -1,0 +1,44 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * segments.h -- a copy per user of the shared segments modules make in
+ * post_config (PHP's OPcache), with OPcache's lock file.
+ *
+ * The master, root, notes its shared mappings and descriptors before the
+ * post_config hooks and again after them; the segments that appeared
+ * (segpick.c chooses them) are copied, for each user/group pair of the
+ * configuration, into a memfd of that user's own, filled by the first
+ * worker of the user in this generation.  Every worker, root, before it
+ * switches, maps its user's copy over the segment, at the same address
+ * and with the same protections, puts its user's copy in place of
+ * OPcache's lock file, and closes every other user's copy.  Routers
+ * close them all.  Retaken every generation (graceful restarts).
+ */
+
+#ifndef PERUID_SEGMENTS_H
+#define PERUID_SEGMENTS_H
+
+#include "peruid.h"
+
+/* Master, root, post_config hooks: before (APR_HOOK_REALLY_FIRST) and
+ * after (APR_HOOK_REALLY_LAST) every module's. */
+int peruid_segments_before(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s);
+int peruid_segments_after(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s);
+
+/* Master, root, check_config hook ("apache2 -t" too): refuse a
+ * configuration that loads mod_php on a kernel without sealed memfds. */
+int peruid_segments_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                                 apr_pool_t *ptemp, server_rec *s);
+
+/* Worker (or preforked worker once bound), root, before the switch:
+ * take pool's own copy of every segment and of OPcache's lock file,
+ * close the other users' copies.  Any failure is logged (PU00078) and
+ * must end the worker: the segment it still maps would be every user's. */
+apr_status_t peruid_segments_enter(const peruid_pool_t *pool);
+
+/* Router (User), drop_privileges hook: close every user's copy. */
+int peruid_segments_drop_privileges(apr_pool_t *pchild, server_rec *s);
+
+#endif /* PERUID_SEGMENTS_H */

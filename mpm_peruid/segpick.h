@@ -1,0 +1,73 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * segpick.h -- which shared mappings the master gives each user a copy
+ * of (segments.c), as pure functions: lines of /proc/self/maps before
+ * and after the post_config hooks in, the segments to copy out.
+ *
+ * A segment is a shared object (device and inode) none of whose lines
+ * was there before the modules' post_config hooks ran, that is writable
+ * in at least one line, and whose first word points inside it: PHP's
+ * OPcache starts its segment with a pointer to its own segment table.
+ * httpd's scoreboard (made later, in pre_mpm), APR's shared memory (its
+ * first word is its size), mutexes, mod_slotmem_shm and mod_ssl's
+ * session cache (offsets, not pointers) are not segments: they stay
+ * shared, as those modules need.
+ *
+ * No system call, no allocation, no httpd header: tests/unit/
+ * test_segpick.c links it alone.
+ */
+
+#ifndef PERUID_SEGPICK_H
+#define PERUID_SEGPICK_H
+
+#include <stddef.h>
+
+#define SEGPICK_READ  1
+#define SEGPICK_WRITE 2
+#define SEGPICK_EXEC  4
+
+/* One line of /proc/self/maps. */
+typedef struct {
+    unsigned long start;
+    unsigned long end;          /* past the last byte                    */
+    unsigned long offset;       /* in the object, bytes                  */
+    unsigned long dev;          /* major << 20 | minor                   */
+    unsigned long inode;
+    int prot;                   /* SEGPICK_READ | _WRITE | _EXEC         */
+    int shared;                 /* 's', else 'p'                         */
+} segpick_map_t;
+
+/* A shared object that appeared: lines first .. first + count - 1 of the
+ * "after" table, contiguous in memory and in the object. */
+typedef struct {
+    unsigned long start;
+    unsigned long end;
+    int first;
+    int count;
+    int writable;               /* some line is writable                 */
+} segpick_obj_t;
+
+/* Split the line p[0..n) (without its newline) into *m.  Returns 0 when
+ * it is not of the kernel's shape. */
+int segpick_parse(const char *p, size_t n, segpick_map_t *m);
+
+/* The shared objects of after[0..na) that have no line in
+ * before[0..nb), in address order, at most max of them into out.  A
+ * shared object whose lines are not contiguous (a part unmapped) counts
+ * as one per contiguous run.  Returns how many were found (may exceed
+ * max: then only max were stored). */
+int segpick_new_objects(const segpick_map_t *before, int nb,
+                        const segpick_map_t *after, int na,
+                        segpick_obj_t *out, int max);
+
+/* Is obj, whose first word (pointer-sized) holds first_word, a segment
+ * to copy per user: writable, and pointing into itself past that word? */
+int segpick_is_segment(const segpick_obj_t *obj, unsigned long first_word);
+
+/* Is target (what readlink gives for a descriptor) OPcache's lock file:
+ * "/tmp/.ZendSem.XXXXXX (deleted)" (any directory, opcache.lockfile_path)
+ * or, in later PHP versions, "/memfd:opcache_lock (deleted)"? */
+int segpick_is_opcache_lock(const char *target);
+
+#endif /* PERUID_SEGPICK_H */

@@ -1,0 +1,174 @@
+# t/shared_memory.t -- PHP's OPcache is one segment per user, not one for
+# every user: the master copies the shared segments modules make in
+# post_config (segments.c), and each user's workers map their own copy
+# and lock file.  With Debian's php.ini (OPcache on), b.test runs a 0600
+# script of its own that holds a password; then, from a.test (another
+# user):
+#   - plain PHP includes that script by its path: before, OPcache gave it
+#     from the shared cache without opening the file (a got b's password);
+#     now the include fails on the file's mode;
+#   - opcache_get_status() lists none of b's scripts;
+#   - an FFI tenant (evil.test, a.test's user, its vhost only) reads every
+#     mapping its worker holds and finds no copy of a string of b's script,
+#     though it finds its own user's cached script the same way.
+# And OPcache still works within a user: its hit counter rises, and a
+# script cached by one worker of the user is a hit in another.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PeruidTest qw(:all);
+use Digest::MD5 qw(md5_hex);
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
+plan tests => 18;
+
+my %started;    # conf file => master pid, for the END block
+END { stop_instances(\%started) }
+
+my $htdocs = root() . '/htdocs';
+my $tag = sprintf('%x%x', $$, int(time));
+my $secret_b = md5_hex("b $tag " . rand());
+my $secret_a = md5_hex("a $tag " . rand());
+my $b_prefix = 'PERUID-B-LITERAL:';
+my $a_prefix = 'PERUID-A-LITERAL:';
+my $b_script = "$htdocs/b/opc_secret_$tag.php";
+
+# write a fixture: owner, mode, and an mtime an hour ago (OPcache does not
+# cache a file younger than opcache.file_update_protection, 2 s)
+sub fixture {
+    my ($path, $user, $mode, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
+    my ($uid, $gid) = ids_of($user);
+    chown $uid, $gid, $path or die "chown $path: $!";
+    chmod $mode, $path or die "chmod $path: $!";
+    my $t = time - 3600;
+    utime $t, $t, $path or die "utime $path: $!";
+}
+
+my $status_php = <<'EOF';
+<?php
+header('Content-Type: text/plain');
+$st = opcache_get_status(true);
+echo "enabled=", $st['opcache_enabled'] ? 1 : 0, "\n";
+echo "hits=", $st['opcache_statistics']['hits'], "\n";
+echo "pid=", getmypid(), "\n";
+foreach (array_keys($st['scripts'] ?? []) as $s) {
+    echo "script=$s\n";
+}
+usleep((int)(1000000 * (float)($_GET['s'] ?? 0)));   // holds the worker
+EOF
+fixture($b_script, 'peruid_tb', 0600, <<"EOF");
+<?php
+\$peruid_b_password = "$b_prefix$secret_b";
+echo "b-secret-script ran\\n";
+EOF
+fixture("$htdocs/b/opc_status.php", 'peruid_tb', 0644, $status_php);
+fixture("$htdocs/a/opc_status.php", 'peruid_ta', 0644, $status_php);
+fixture("$htdocs/a/opc_include.php", 'peruid_ta', 0644, <<'EOF');
+<?php
+header('Content-Type: text/plain');
+$r = @include $_GET['f'];
+echo "include=", $r === false ? "failed" : "ok", "\n";
+echo "password=", $peruid_b_password ?? "none", "\n";
+EOF
+fixture("$htdocs/attack/opc_own_$tag.php", 'peruid_ta', 0600, <<"EOF");
+<?php
+\$peruid_a_value = "$a_prefix$secret_a";
+echo "a-own-script ran\\n";
+EOF
+
+my $port = free_port();
+my ($master, undef, $conf, $dir) = started_instance(\%started, 'shm',
+    port => $port, body => <<"EOF");
+<VirtualHost 127.0.0.1:$port>
+    ServerName evil.test
+    DocumentRoot "$htdocs/attack"
+    AssignUserID peruid_ta peruid_ta
+    php_admin_value ffi.enable 1
+</VirtualHost>
+EOF
+ok($master, 'instance started') or exit;
+my $get = sub { http($_[0], $_[1], port => $port, timeout => 20) };
+
+like(slurp("$dir/logs/error_log") // '', qr/PU00075: .* OPcache/,
+     'the master gives each user its own copy of OPcache\'s segment '
+     . '(PU00075)');
+
+# b.test caches its secret script
+my $r = $get->('b.test', "/opc_secret_$tag.php");
+like($r->{body}, qr/^b-secret-script ran$/m, 'b.test ran its 0600 script');
+$r = $get->('b.test', '/opc_status.php');
+my $bst = kv($r->{body});
+is($bst->{enabled}, 1, 'OPcache is on (b.test)');
+like($r->{body}, qr/^script=\Q$b_script\E$/m,
+     'b.test\'s OPcache holds its secret script');
+
+# plain PHP in a.test: include it by its path
+$r = $get->('a.test', '/opc_include.php?f=' . $b_script);
+is($r->{status}, 200, 'a.test: the include script ran');
+like($r->{body}, qr/^include=failed$/m,
+     'a.test cannot include b.test\'s cached 0600 script');
+unlike($r->{body}, qr/\Q$secret_b\E/, 'a.test got no byte of b\'s password');
+
+# opcache_get_status() in a.test
+$r = $get->('a.test', '/opc_status.php');
+my @scripts = $r->{body} =~ /^script=(.*)$/mg;
+ok(scalar(grep { m{/htdocs/a/} } @scripts),
+   'a.test\'s status lists its own scripts (' . scalar(@scripts) . ')');
+is(join(' ', grep { m{/htdocs/b/} } @scripts), '',
+   'opcache_get_status() in a.test shows none of b.test\'s scripts');
+
+# OPcache works within a.test's user: hits rise, and a script one worker
+# cached is a hit in another worker of the same user
+my $h1 = kv($get->('a.test', '/opc_status.php')->{body});
+my $h2 = kv($get->('a.test', '/opc_status.php')->{body});
+cmp_ok($h2->{hits}, '>', $h1->{hits},
+       "a.test's hit counter rises ($h1->{hits}, then $h2->{hits})");
+# one worker holds a.test's status script for 3 s; another answers it
+pipe(my $rd, my $wr) or die "pipe: $!";
+my $busy = fork // die "fork: $!";
+if (!$busy) {
+    close $rd;
+    print $wr $get->('a.test', '/opc_status.php?s=3')->{body} // '';
+    close $wr;
+    POSIX::_exit(0);
+}
+close $wr;
+sleep 0.5;
+my $w2 = kv($get->('a.test', '/opc_status.php')->{body});
+my $w1 = kv(do { local $/; <$rd> } // '');
+waitpid($busy, 0);
+ok($w1->{pid} && $w2->{pid} && $w1->{pid} != $w2->{pid},
+   "two workers of a.test answered ($w1->{pid}, busy, and $w2->{pid})");
+cmp_ok($w2->{hits} // 0, '>', $w1->{hits} // 0,
+       'the second counts the first one\'s hits: one cache per user '
+       . '(' . ($w1->{hits} // '-') . ', then ' . ($w2->{hits} // '-') . ')');
+
+# the FFI tenant of a.test's user scans its worker's memory
+$r = $get->('evil.test', "/opc_own_$tag.php");
+like($r->{body}, qr/^a-own-script ran$/m, 'evil.test ran a 0600 script '
+     . 'of its own user (cached)');
+my $scan = sub {
+    my ($prefix, $secret) = @_;
+    my $s = $get->('evil.test', "/scan_mem.php?p=$prefix&n="
+                   . length($secret) . '&h=' . md5_hex($secret));
+    diag("scan: $prefix: " . join(' ', split /\n/, $s->{body} // ''));
+    return kv($s->{body});
+};
+my $own = $scan->($a_prefix, $secret_a);
+cmp_ok($own->{prefix_hits} // 0, '>=', 1, 'the scan read its own heap '
+       . '(the prefix of its request)');
+cmp_ok($own->{matches} // 0, '>=', 1, 'the scan finds its own user\'s '
+       . 'cached string (it reads the OPcache segment)');
+my $foreign = $scan->($b_prefix, $secret_b);
+cmp_ok($foreign->{bytes} // 0, '>=', 64 << 20, 'the scan read every '
+       . 'mapping (' . ($foreign->{mappings} // 0) . ' mappings, '
+       . int(($foreign->{bytes} // 0) / 1048576) . ' MiB)');
+is($foreign->{matches}, 0, 'no mapping of a.test\'s worker holds a string '
+   . 'of b.test\'s cached script');
