@@ -8,18 +8,25 @@
 
 #include "gate.h"
 
-/* Router or master (any privilege): a pool's requests in flight, sent
- * less done less adjust (each wraps, so the difference is taken as a
- * signed count), within [0, live]. */
+/* Router (any privilege): a pool's requests in flight, sent less done
+ * less adjust, within [0, live] and no more than sent less done_pass
+ * less adjust: what the kernel showed at the master's last pass plus the
+ * sends since (each counter wraps, so differences are taken as signed
+ * counts). */
 int peruid_gate_inflight(apr_uint32_t sent, apr_uint32_t done,
-                         apr_uint32_t adjust, int live)
+                         apr_uint32_t done_pass, apr_uint32_t adjust,
+                         int live)
 {
     apr_int32_t n = (apr_int32_t)(sent - done - adjust);
+    apr_int32_t most = (apr_int32_t)(sent - done_pass - adjust);
 
-    if (live <= 0 || n <= 0) {
+    if (most > live) {
+        most = live;
+    }
+    if (most <= 0 || n <= 0) {
         return 0;
     }
-    return n > live ? live : (int)n;
+    return n > most ? (int)most : (int)n;
 }
 
 /* Router (any privilege): may this connection go to its pool now?

@@ -13,20 +13,24 @@
  * passes (503).
  *
  * A pool's requests in flight are the connections routers sent it less
- * those its workers finished, less the master's correction, and never
- * more than its live workers nor less than none:
+ * those its workers finished, less the master's correction; never less
+ * than none, never more than its live workers, nor more than the kernel
+ * showed at the master's last pass plus what was sent since:
  *
  *   sent      routers (the routers' page);
  *   done      the pool's workers, on their own pool page: a tenant can
- *             forge it, so it counts only within the next two;
- *   adjust    the master, from the kernel, every pass at
- *             MaxRequestWorkers: idle workers and queued connections
- *             (schedule.c, sched_gate_adjust);
+ *             forge it, so it counts only within the bounds below;
+ *   done_pass the master: done as it read it at its last pass;
+ *   adjust    the master, from the kernel, at every pass that looks at
+ *             the idle workers (each second, and each pass at
+ *             MaxRequestWorkers): sent - done - adjust was then the
+ *             pool's busy workers plus its queued connections
+ *             (schedule.c, sched_gate_publish);
  *   live      the master's child table: the pool's workers.
  *
  * A tenant that forges done can only make its own pool count as fewer
- * requests (the bound loosens, at most to the process bound) or as all
- * its workers busy (no more than slow requests do, within its share).
+ * requests (the bound loosens, at most to the process bound), never as
+ * more than it had at the last pass plus those sent to it since.
  */
 
 #ifndef PERUID_GATE_H
@@ -61,7 +65,8 @@ typedef enum {
 } gate_verdict_e;
 
 int peruid_gate_inflight(apr_uint32_t sent, apr_uint32_t done,
-                         apr_uint32_t adjust, int live);
+                         apr_uint32_t done_pass, apr_uint32_t adjust,
+                         int live);
 gate_verdict_e peruid_gate_decide(const gate_view_t *v);
 apr_uint32_t peruid_gate_adjust(apr_uint32_t sent, apr_uint32_t done,
                                 int live, int idle, int queued);

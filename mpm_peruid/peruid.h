@@ -171,6 +171,13 @@ typedef struct {
                                  * master started) of its last dispatch */
     volatile apr_uint32_t *sent;    /* same page: per pool, connections
                                  * the routers sent it (wraps)           */
+    volatile apr_uint32_t *live;    /* same page: per pool, its workers
+                                 * (master, every pass; gate.h)          */
+    volatile apr_uint32_t *adjust;  /* same page: per pool, the master's
+                                 * correction of its requests in flight  */
+    volatile apr_uint32_t *done_pass;   /* same page: per pool, its done
+                                 * counter as the master read it then    */
+    struct peruid_gate_page_s *gate;    /* same page: the totals         */
     apr_time_t epoch;           /* when the master started               */
     int ctl_send;           /* routers -> master: spawn requests         */
     int ctl_recv;

@@ -26,10 +26,13 @@
 #include "peruid.h"
 #include "channel.h"
 #include "creds.h"
+#include "gate.h"
 
-/* The routers' page: per pool, the second of its last dispatch, then
- * the connections sent to it (peruid_pool_touch). */
-#define POOLS_LRU_SIZE (2 * PERUID_MAX_POOLS * sizeof(apr_uint32_t))
+/* The routers' page: per pool, the second of its last dispatch, the
+ * connections sent to it (peruid_pool_touch), its live workers, the
+ * master's adjust and done_pass (gate.h); then the gate's totals. */
+#define POOLS_LRU_SIZE (5 * PERUID_MAX_POOLS * sizeof(apr_uint32_t) \
+                        + sizeof(peruid_gate_page_t))
 
 /* Master, root, first start: the table, the shared counters, the pools'
  * last-use times and the control channel; all kept for the life of the
@@ -67,6 +70,11 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
     rd->stats = m;
     rd->last_used = lru;
     rd->sent = rd->last_used + PERUID_MAX_POOLS;
+    rd->live = rd->sent + PERUID_MAX_POOLS;
+    rd->adjust = rd->live + PERUID_MAX_POOLS;
+    rd->done_pass = rd->adjust + PERUID_MAX_POOLS;
+    rd->gate = (peruid_gate_page_t *)(void *)(rd->done_pass
+                                              + PERUID_MAX_POOLS);
     rd->epoch = apr_time_now();
     rd->ctl_send = ctl[0];
     rd->ctl_recv = ctl[1];
@@ -320,7 +328,8 @@ apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
     if (munmap((void *)rd->last_used, POOLS_LRU_SIZE) < 0) {
         return errno;
     }
-    rd->last_used = rd->sent = NULL;
+    rd->last_used = rd->sent = rd->live = rd->adjust = rd->done_pass = NULL;
+    rd->gate = NULL;
     if (own > 0 && munmap(base, own) < 0) {
         return errno;
     }
@@ -347,6 +356,7 @@ void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now)
     apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now - rd->epoch);
 
     apr_atomic_inc32(&rd->sent[pool]);
+    apr_atomic_inc32(&rd->gate->sent_total);
     if (rd->last_used[pool] != sec) {
         rd->last_used[pool] = sec;
     }

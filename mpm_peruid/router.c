@@ -42,6 +42,7 @@
 #include "child.h"
 #include "answer.h"
 #include "channel.h"
+#include "gate.h"
 #include "park.h"
 #include "peek.h"
 #include "route.h"
@@ -49,6 +50,7 @@
 
 #define ROUTER_LINGER      apr_time_from_sec(2)
 #define ROUTER_RETRY_MS    10
+#define ROUTER_HOLD_MS     1    /* held at MaxRequestWorkers: look again */
 #define ROUTER_EVENTS      64
 #define ROUTER_ACCEPT_BURST 32
 #define ROUTER_MAX_PEEKS   64   /* a head in more pieces is a slow-drip */
@@ -62,6 +64,7 @@ typedef enum {
     RC_FREE = 0,
     RC_PEEK,                /* waiting for the request head              */
     RC_WAIT,                /* routed; the pool's queue was full         */
+    RC_HOLD,                /* routed; held at MaxRequestWorkers (gate.c) */
     RC_LINGER               /* answered with an error; draining          */
 } router_conn_state_e;
 
@@ -109,7 +112,12 @@ typedef struct {
     int stopping;
     apr_time_t accept_resume;   /* out of descriptors: accept again then */
     apr_time_t last_fd_log;
-    router_list_t peeking, waiting, lingering;
+    router_list_t peeking, waiting, held, lingering;
+    int gate_estimate;      /* requests in flight at the last count ...  */
+    apr_uint32_t gate_sent; /* ... and the sends over every router then  */
+    apr_time_t gate_counted;    /* when that count was made              */
+    apr_time_t hold_logged; /* when we last logged PU00057               */
+    int hold_503s;          /* held connections answered 503 since then  */
     apr_time_t *spawn_asked;    /* per pool: when we last sent SPAWN     */
     apr_time_t *full_logged;    /* per pool: when we last logged PU00053 */
     int *full_503s;             /* per pool: 503s since then             */
@@ -160,6 +168,8 @@ static router_list_t *router_list_of(peruid_router_t *r,
         return &r->peeking;
     case RC_WAIT:
         return &r->waiting;
+    case RC_HOLD:
+        return &r->held;
     default:
         return &r->lingering;
     }
@@ -289,6 +299,71 @@ static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
     return APR_SUCCESS;
 }
 
+/* Router: count the requests in flight over every pool with workers
+ * (gate.h), and remember the count with the sends it includes. */
+static void router_gate_count(peruid_router_t *r)
+{
+    peruid_retained_t *rd = r->rd;
+    int i, n = 0;
+
+    r->gate_sent = apr_atomic_read32(&rd->gate->sent_total);
+    for (i = 0; i < rd->npools; i++) {
+        int live = (int)apr_atomic_read32(&rd->live[i]);
+
+        if (live > 0) {
+            n += peruid_gate_inflight(
+                apr_atomic_read32(&rd->sent[i]),
+                apr_atomic_read32(&peruid_pool_stat(rd, i)->done),
+                apr_atomic_read32(&rd->done_pass[i]),
+                apr_atomic_read32(&rd->adjust[i]), live);
+        }
+    }
+    r->gate_estimate = n;
+    r->gate_counted = r->now;
+}
+
+/* Router: may c go to its pool now, or must it wait for a request to
+ * end (MaxRequestWorkers, gate.c)?  Counts the requests in flight at
+ * most once per pass of the event loop. */
+static gate_verdict_e router_gate(peruid_router_t *r, router_conn_t *c)
+{
+    peruid_retained_t *rd = r->rd;
+    gate_view_t v;
+    gate_verdict_e verdict;
+
+    v.max_workers = peruid_settings()->max_workers;
+    v.live_total = apr_atomic_read32(&rd->gate->live_total);
+    v.pool_live = (int)apr_atomic_read32(&rd->live[c->pool]);
+    v.pool_inflight = peruid_gate_inflight(
+        apr_atomic_read32(&rd->sent[c->pool]),
+        apr_atomic_read32(&peruid_pool_stat(rd, c->pool)->done),
+        apr_atomic_read32(&rd->done_pass[c->pool]),
+        apr_atomic_read32(&rd->adjust[c->pool]), v.pool_live);
+    for (;;) {
+        v.exact = r->gate_counted == r->now;
+        v.estimate = r->gate_estimate
+                     + (int)(apr_atomic_read32(&rd->gate->sent_total)
+                             - r->gate_sent);
+        verdict = peruid_gate_decide(&v);
+        if (verdict != GATE_COUNT) {
+            return verdict;
+        }
+        router_gate_count(r);
+    }
+}
+
+/* Router: c is held at MaxRequestWorkers.  Ask the master for a pass
+ * (router_ask_spawn's record, as often): the pass rewrites every pool's
+ * adjust from the kernel, so a count that a tenant's forged done or a
+ * worker killed mid-request made too high holds c no longer than that. */
+static void router_hold(peruid_router_t *r, router_conn_t *c)
+{
+    if (c->state != RC_HOLD) {
+        router_set_state(r, c, RC_HOLD, c->deadline);
+    }
+    router_ask_spawn(r, c->pool);
+}
+
 /* Router: dispatch, or park c until its pool's queue has room. */
 static void router_dispatch_or_wait(peruid_router_t *r, router_conn_t *c)
 {
@@ -307,6 +382,8 @@ static void router_dispatch_or_wait(peruid_router_t *r, router_conn_t *c)
         router_answer(r, c, 503);
     }
 }
+
+static void router_held(peruid_router_t *r);
 
 /* Router: the head is complete; route it or answer the error. */
 static void router_route(peruid_router_t *r, router_conn_t *c,
@@ -328,6 +405,13 @@ static void router_route(peruid_router_t *r, router_conn_t *c,
         return;
     }
     c->pool = pool;
+    if (r->held.head) {
+        router_held(r);         /* the older ones first */
+    }
+    if (router_gate(r, c) == GATE_HOLD) {
+        router_hold(r, c);
+        return;
+    }
     router_dispatch_or_wait(r, c);
 }
 
@@ -472,7 +556,8 @@ static void router_event(peruid_router_t *r, struct epoll_event *ev)
     else if (c->state == RC_LINGER) {
         router_drain(r, c);
     }
-    else if (c->state == RC_WAIT && (ev->events & (EPOLLHUP | EPOLLERR))) {
+    else if ((c->state == RC_WAIT || c->state == RC_HOLD)
+             && (ev->events & (EPOLLHUP | EPOLLERR))) {
         router_release(r, c);
     }
 }
@@ -502,6 +587,52 @@ static void router_log_full(peruid_router_t *r, router_conn_t *c)
     r->full_503s[c->pool] = 0;
 }
 
+/* Router: a connection held at MaxRequestWorkers reached its deadline
+ * and is answered 503: say so, at most once a second, with the count
+ * since the last line (prefork's AH00161 in its own words). */
+static void router_log_hold(peruid_router_t *r, router_conn_t *c)
+{
+    server_rec *s = c->server ? c->server : ap_server_conf;
+
+    r->hold_503s++;
+    if (r->hold_logged && r->now - r->hold_logged < apr_time_from_sec(1)) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                 PERUID_LOGNO(00057) "router: MaxRequestWorkers (%d) "
+                 "requests in flight: no request ended within "
+                 "PeruidPeekTimeout for a connection to virtual host %s "
+                 "(%s:%d, uid %ld); answering 503 (%d since the last such "
+                 "line), consider raising MaxRequestWorkers",
+                 peruid_settings()->max_workers,
+                 s->server_hostname ? s->server_hostname : "-",
+                 s->defn_name ? s->defn_name : "-", s->defn_line_number,
+                 (long)r->rd->pools[c->pool].uid, r->hold_503s);
+    r->hold_logged = r->now;
+    r->hold_503s = 0;
+}
+
+/* Router: the connections held at MaxRequestWorkers, oldest first: send
+ * those the gate lets through now, answer 503 past the deadline. */
+static void router_held(peruid_router_t *r)
+{
+    router_conn_t *c, *next;
+
+    for (c = r->held.head; c; c = next) {
+        next = c->next;
+        if (c->deadline <= r->now) {
+            router_log_hold(r, c);
+            router_answer(r, c, 503);
+        }
+        else if (router_gate(r, c) == GATE_SEND) {
+            router_dispatch_or_wait(r, c);
+        }
+        else {
+            router_hold(r, c);
+        }
+    }
+}
+
 /* Router: expire slow heads (408), retry parked dispatches, end
  * lingering closes.  The lists are ordered by deadline. */
 static void router_timers(peruid_router_t *r)
@@ -523,6 +654,7 @@ static void router_timers(peruid_router_t *r)
             router_listen(r, 1);
         }
     }
+    router_held(r);
     /* one pass over the parked connections, each pool's channel tried
      * once while full (park.c) */
     peruid_park_begin(&r->parked);
@@ -550,6 +682,9 @@ static int router_timeout_ms(peruid_router_t *r)
 {
     apr_time_t next = 0;
 
+    if (r->held.head) {
+        return ROUTER_HOLD_MS;
+    }
     if (r->waiting.head) {
         return ROUTER_RETRY_MS;
     }

@@ -22,6 +22,10 @@
  *   last_used                 the routers' page;
  *   backing_off               the master (children.c).
  *
+ * After the plan is carried out, the pass writes the gate's facts on the
+ * routers' page: each pool's live workers and, from the idle workers and
+ * the queue, the adjust of its requests in flight (gate.h).
+ *
  * Workers write none of them: the pools' counter pages and the
  * scoreboard, which workers can write, only hint routers when to ask for
  * a pass, and show mod_status what happens.
@@ -41,6 +45,7 @@
 #include "master.h"
 #include "channel.h"
 #include "planner.h"
+#include "gate.h"
 
 /* How long a pool whose workers are all busy must stay short of workers
  * before it gets more (planner.c, plan_confirm). */
@@ -215,6 +220,49 @@ static void sched_reconcile(peruid_master_t *m, const plan_facts_t *f)
     }
 }
 
+/* Master: the gate's facts on the routers' page (gate.h).  Each pool's
+ * adjust is rewritten from the kernel when this pass looked at its idle
+ * workers; then every pool's live workers, counted after the plan was
+ * carried out, and their total. */
+static void sched_gate_publish(peruid_master_t *m, const plan_facts_t *f)
+{
+    peruid_retained_t *rd = m->rd;
+    apr_uint32_t total = 0;
+    int i;
+
+    for (i = 0; i < f->npools; i++) {
+        const plan_pool_t *p = &f->pools[i];
+
+        if (p->idle >= 0) {
+            apr_uint32_t done
+                = apr_atomic_read32(&peruid_pool_stat(rd, i)->done);
+
+            /* both before the routers use either: they may see the old
+             * adjust with the new done_pass for a moment, a count that
+             * is then off by the connections finished since the last
+             * pass, and only for as long */
+            apr_atomic_set32(&rd->adjust[i], peruid_gate_adjust(
+                peruid_pool_sent(rd, i), done, p->live, p->idle,
+                p->queued));
+            apr_atomic_set32(&rd->done_pass[i], done);
+        }
+        m->plan_work[i].live = 0;
+    }
+    for (i = 0; i < peruid_settings()->server_limit; i++) {
+        const peruid_slot_t *sl = &rd->slots[i];
+
+        if (sl->role == PERUID_ROLE_WORKER && sl->pool >= 0
+            && sl->pool < f->npools) {
+            m->plan_work[sl->pool].live++;
+        }
+    }
+    for (i = 0; i < f->npools; i++) {
+        apr_atomic_set32(&rd->live[i], (apr_uint32_t)m->plan_work[i].live);
+        total += (apr_uint32_t)m->plan_work[i].live;
+    }
+    apr_atomic_set32(&rd->gate->live_total, total);
+}
+
 /* Master: carry out one action of the plan. */
 static void sched_do(peruid_master_t *m, const plan_action_t *a,
                      apr_time_t now)
@@ -262,6 +310,7 @@ void peruid_schedule(peruid_master_t *m, int periodic)
     for (i = 0; i < plan.nactions; i++) {
         sched_do(m, &plan.actions[i], f.now);
     }
+    sched_gate_publish(m, &f);
     if (periodic) {
         sched_reconcile(m, &f);
     }

@@ -213,10 +213,11 @@ EOF
 # docs/directives.md (PeruidWarmWorkers): idle workers are kept beyond
 # MaxRequestWorkers, up to PeruidWarmWorkers more; MaxRequestWorkers
 # bounds the busy ones: no worker is started for a waiting connection
-# while that many are busy.
+# while that many are busy, and no idle worker takes one (the routers'
+# gate, gate.c).
 subtest 'MaxRequestWorkers 1, PeruidWarmWorkers 1: idle workers beyond it, '
     . 'busy ones bounded' => sub {
-    Test::More::plan(tests => 7);
+    Test::More::plan(tests => 8);
     my ($master, $port, $conf, $dir)
         = started_instance(\%started, 'cfg-warm', mpm => <<'EOF');
 StartServers 0
@@ -242,13 +243,19 @@ EOF
     ok(pid_alive($pid{'a.test'}) && pid_alive($pid{'b.test'}),
        'both workers stay, idle, beyond MaxRequestWorkers 1');
     # a.test's worker busy for 2 s: the one busy slot is taken, so the
-    # cold default.test waits for it although a process slot is free
+    # cold default.test waits for it although a process slot is free, and
+    # b.test although its own worker is idle (the routers hold both)
     my $kids = spawn_requests($port, ['a.test', '/sleep.php?s=2']);
     sleep 0.5;
-    my $k2 = spawn_requests($port, ['default.test', '/whoami.php']);
+    my $k2 = spawn_requests($port, ['default.test', '/whoami.php'],
+                            ['b.test', '/whoami.php']);
     my ($slow) = reap($kids);
-    my ($cold) = reap($k2);
+    my ($cold, $warm) = reap($k2);
     is("$slow->[1] $slow->[4]", '200 DONE', 'the busy request completed');
+    ok($warm->[1] == 200 && $warm->[2] == $tb_uid && $warm->[3] >= 1.0,
+       "b.test served as peruid_tb once the busy slot was free, not by "
+       . "its idle worker at once (status $warm->[1], uid $warm->[2], "
+       . "after $warm->[3] s)");
     ok($cold->[1] == 200 && $cold->[2] == $td_uid && $cold->[3] >= 1.0,
        "default.test served as peruid_td once the busy slot was free "
        . "(status $cold->[1], uid $cold->[2], after $cold->[3] s)");

@@ -19,20 +19,25 @@
 
 typedef struct {
     const char *name;
-    apr_uint32_t sent, done, adjust;
+    apr_uint32_t sent, done, done_pass, adjust;
     int live, want;
 } inflight_row_t;
 
 static const inflight_row_t inflight_rows[] = {
-    { "nothing sent", 0, 0, 0, 3, 0 },
-    { "two of five in flight", 5, 3, 0, 3, 2 },
-    { "more than its workers: queued ones do not count", 9, 1, 0, 3, 3 },
-    { "no workers: none in flight", 9, 1, 0, 0, 0 },
-    { "done forged above sent: none, never negative", 5, 900, 0, 3, 0 },
-    { "done forged far below: at most its workers", 5, 0xfffff000u, 0, 4, 4 },
-    { "sent wrapped past done", 2, 0xfffffffeu, 0, 8, 4 },
-    { "the master's adjust takes lost ones out", 10, 4, 5, 8, 1 },
-    { "adjust wrapped (negative): adds", 3, 3, 0xffffffffu, 8, 1 },
+    { "nothing sent", 0, 0, 0, 0, 3, 0 },
+    { "two of five in flight", 5, 3, 3, 0, 3, 2 },
+    { "two of five, one of them ended since the pass", 5, 3, 2, 0, 3, 2 },
+    { "more than its workers: queued ones do not count", 9, 1, 1, 0, 3, 3 },
+    { "no workers: none in flight", 9, 1, 1, 0, 0, 0 },
+    { "done forged above sent: none, never negative", 5, 900, 3, 0, 3, 0 },
+    { "done forged far below: no more than at the pass", 5, 0xfffff000u, 3,
+      0, 4, 2 },
+    { "done forged below, nothing at the pass: none", 5, 0, 5, 0, 4, 0 },
+    { "done forged below after the pass: plus the sends since", 8, 0, 5, 0,
+      4, 3 },
+    { "sent wrapped past done", 2, 0xfffffffeu, 0xfffffffeu, 0, 8, 4 },
+    { "the master's adjust takes lost ones out", 10, 4, 4, 5, 8, 1 },
+    { "adjust wrapped (negative): adds", 3, 3, 3, 0xffffffffu, 8, 1 },
 };
 
 static void test_inflight(void)
@@ -41,7 +46,8 @@ static void test_inflight(void)
 
     for (i = 0; i < sizeof(inflight_rows) / sizeof(inflight_rows[0]); i++) {
         const inflight_row_t *r = &inflight_rows[i];
-        int got = peruid_gate_inflight(r->sent, r->done, r->adjust, r->live);
+        int got = peruid_gate_inflight(r->sent, r->done, r->done_pass,
+                                       r->adjust, r->live);
 
         CHECK(got == r->want);
         if (got != r->want) {
@@ -125,7 +131,8 @@ static void test_adjust(void)
         const adjust_row_t *r = &adjust_rows[i];
         apr_uint32_t adj = peruid_gate_adjust(r->sent, r->done, r->live,
                                               r->idle, r->queued);
-        int got = peruid_gate_inflight(r->sent, r->done, adj, r->live);
+        int got = peruid_gate_inflight(r->sent, r->done, r->done, adj,
+                                       r->live);
 
         CHECK(got == r->want);
         if (got != r->want) {
@@ -134,8 +141,8 @@ static void test_adjust(void)
         }
         /* a connection sent after the adjust counts, one done does not */
         if (r->live - r->want > 0 && r->queued == 0) {
-            CHECK(peruid_gate_inflight(r->sent + 1, r->done, adj, r->live)
-                  == r->want + 1);
+            CHECK(peruid_gate_inflight(r->sent + 1, r->done, r->done, adj,
+                                       r->live) == r->want + 1);
         }
     }
 }
@@ -174,7 +181,8 @@ typedef struct {
 } run_row_t;
 
 typedef struct {
-    apr_uint32_t sent[NPOOLS], done[NPOOLS], adjust[NPOOLS];
+    apr_uint32_t sent[NPOOLS], done[NPOOLS], done_pass[NPOOLS];
+    apr_uint32_t adjust[NPOOLS];
     apr_uint32_t sent_total;
     int live[NPOOLS], busy[NPOOLS], queued[NPOOLS];
     int forged[NPOOLS];
@@ -189,8 +197,8 @@ static int sim_count(const sim_t *s)
     int i, n = 0;
 
     for (i = 0; i < NPOOLS; i++) {
-        n += peruid_gate_inflight(s->sent[i], s->done[i], s->adjust[i],
-                                  s->live[i]);
+        n += peruid_gate_inflight(s->sent[i], s->done[i], s->done_pass[i],
+                                  s->adjust[i], s->live[i]);
     }
     return n;
 }
@@ -209,6 +217,7 @@ static gate_verdict_e sim_gate(sim_t *s, int max_workers, int pool)
     }
     v.pool_live = s->live[pool];
     v.pool_inflight = peruid_gate_inflight(s->sent[pool], s->done[pool],
+                                           s->done_pass[pool],
                                            s->adjust[pool], s->live[pool]);
     for (;;) {
         v.exact = s->counted_now;
@@ -282,6 +291,7 @@ static void sim_step(sim_t *s, const run_row_t *r, const step_t *st)
                                               s->live[i],
                                               s->live[i] - s->busy[i],
                                               s->queued[i]);
+            s->done_pass[i] = s->done[i];
         }
         break;
     case FORGE:
@@ -322,9 +332,17 @@ static const run_row_t run_rows[] = {
       4, { 3, 3, 3 }, 10, { A(0), A(0), A(0), F(0, 1000), A(1), ADJ, A(1),
                             A(2), A(2), R },
       { 3, 1, 0 }, 3 },
-    { "tenant 0 forges done down: its idle workers count as busy, no more",
-      4, { 2, 3, 3 }, 7, { F(0, -50), A(1), A(1), A(2), A(2), A(2), R },
+    { "tenant 0 forges done down: its idle workers do not count as busy",
+      5, { 2, 3, 3 }, 6, { F(0, -50), A(1), A(1), A(2), A(2), A(2) },
+      { 0, 2, 3 }, 0 },
+    { "... nor after requests that ended and a pass",
+      4, { 2, 3, 3 }, 11, { A(0), A(0), E(0), E(0), ADJ, F(0, -2), A(1),
+                            A(1), A(2), A(2), A(2) },
       { 0, 2, 2 }, 1 },
+    { "... only the requests sent to it since the pass count",
+      4, { 2, 3, 3 }, 8, { ADJ, F(0, -9), A(0), E(0), A(1), A(1), A(2),
+                           A(2) },
+      { 0, 2, 1 }, 1 },
     { "a worker killed mid-request: its lost done is adjusted away",
       4, { 3, 3, 3 }, 9, { A(0), A(1), A(1), A(1), A(2), K(1), R, ADJ, R },
       { 1, 2, 1 }, 0 },

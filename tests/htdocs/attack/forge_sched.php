@@ -3,7 +3,9 @@
 // (PHP's FFI, enabled for its vhost only) forges every counter its worker
 // can write that the master once scheduled by: its pool's shared page
 // (idle = -1000, starting = 0: "a thousand connections wait, no worker
-// comes"), again and again for the seconds given (?s=N), as fast as the
+// comes"; and done, the connections its workers finished, which routers
+// weigh against MaxRequestWorkers, set 100000 below what it was: "every
+// worker of mine is busy", gate.h), again and again for the seconds given (?s=N), as fast as the
 // master could correct it.  Prints how many pages it wrote.
 header('Content-Type: text/plain');
 $seconds = min(10.0, max(0.1, (float)($_GET['s'] ?? 3)));
@@ -18,12 +20,17 @@ foreach (file('/proc/self/maps') as $line) {
         $pages[] = [$a, FFI::cast('uint32_t *', $a)];
     }
 }
+$done0 = [];
+foreach ($pages as $i => [$a, $p]) {
+    $done0[$i] = $p[3];
+}
 $end = microtime(true) + $seconds;
 $writes = 0;
 do {
-    foreach ($pages as [$a, $p]) {
+    foreach ($pages as $i => [$a, $p]) {
         $p[0] = 0xFFFFFC18;     // idle = -1000
         $p[1] = 0;              // starting = 0
+        $p[3] = ($done0[$i] - 100000) & 0xFFFFFFFF;     // done
         $writes++;
     }
     usleep(10000);
