@@ -14,6 +14,7 @@
 
 #include "httpd.h"
 #include "apr_signal.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "http_main.h"
 #include "mpm_common.h"
@@ -192,6 +193,29 @@ static apr_status_t child_bind_to_master(peruid_retained_t *rd, server_rec *s)
     return APR_SUCCESS;
 }
 
+/* Worker, root: the RLIMIT_NPROC of the worker of pool, folded from the
+ * RLimitNPROC of every server its pool serves (each vhost's own, or the
+ * main server's, which core merges into the vhosts without one); returns
+ * 0 if none sets one.  Only the servers' own settings count: an
+ * RLimitNPROC in a <Directory> still applies to CGI programs there
+ * (mod_cgi), not to the worker.  RLimitCPU and RLimitMEM are never set
+ * on a worker (CPU time would add up over its requests); mod_cgi sets
+ * them on CGI programs, as under prefork. */
+static int child_nproc(server_rec *main_s, int pool, struct rlimit *acc)
+{
+    server_rec *s;
+    int n = 0;
+
+    for (s = main_s; s; s = s->next) {
+        core_dir_config *dconf = ap_get_core_module_config(s->lookup_defaults);
+
+        if (peruid_server_pool(s) == pool) {
+            peruid_creds_nproc_fold(acc, &n, dconf->limit_nproc);
+        }
+    }
+    return n;
+}
+
 /* Child, root until it returns: switch for good to who's ids (creds.c),
  * then let other modules' drop_privileges hooks run (they find us no
  * longer root).  Any failure is fatal to the child. */
@@ -199,6 +223,7 @@ apr_status_t peruid_child_become(peruid_retained_t *rd,
                                  const peruid_pool_t *who, server_rec *s)
 {
     const char *call = "";
+    struct rlimit nproc;
     peruid_ids_t ids;
     apr_status_t rv;
 
@@ -206,6 +231,11 @@ apr_status_t peruid_child_become(peruid_retained_t *rd,
     ids.gid = who->gid;
     ids.groups = who->groups;
     ids.ngroups = who->ngroups;
+    ids.nproc = NULL;
+    if (peruid_self()->role == PERUID_ROLE_WORKER
+        && child_nproc(s, peruid_self()->pool, &nproc) > 0) {
+        ids.nproc = &nproc;
+    }
     rv = peruid_creds_switch(&ids, &call);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00006)

@@ -8,9 +8,16 @@
  * has touched any connection: a router switches to User/Group, a worker to
  * its pool's AssignUserID user.  The switch is one-way and checked: the
  * old ids cannot be regained, the supplementary groups are exactly the
- * target's, and every capability set is empty.  Any failure is returned;
- * the caller exits the child (fail closed, never serve as the wrong user).
+ * target's, and every capability set is empty.  A worker's bound on the
+ * processes of its user (RLimitNPROC) is set with it, while still root.
+ * Any failure is returned; the caller exits the child (fail closed, never
+ * serve as the wrong user).
  */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* setresuid and the like (httpd's build
+                                 * defines it; tests/unit's does not) */
+#endif
 
 #include <errno.h>
 #include <grp.h>
@@ -82,6 +89,57 @@ apr_status_t peruid_creds_groups(const char *user, gid_t gid,
     *groups = g;
     *ngroups = n;
     return APR_SUCCESS;
+}
+
+/* Any process: see creds.h. */
+void peruid_creds_nproc_fold(struct rlimit *acc, int *n,
+                             const struct rlimit *one)
+{
+    rlim_t cur;
+
+    if (!one) {
+        return;
+    }
+    cur = one->rlim_cur < one->rlim_max ? one->rlim_cur : one->rlim_max;
+    if (*n == 0 || cur < acc->rlim_cur) {
+        acc->rlim_cur = cur;
+    }
+    if (*n == 0 || one->rlim_max > acc->rlim_max) {
+        acc->rlim_max = one->rlim_max;
+    }
+    (*n)++;
+}
+
+/* Child, root: the bound on the processes of the user we become.  Set
+ * as root, which may raise the hard limit too (mod_cgi sets the
+ * configured pair on CGI programs); the kernel counts every process whose
+ * real uid is the user's at each fork() of the user's processes. */
+static apr_status_t creds_set_nproc(const peruid_ids_t *ids,
+                                    const char **call)
+{
+    *call = "setrlimit(RLIMIT_NPROC)";
+    if (ids->nproc && setrlimit(RLIMIT_NPROC, ids->nproc) < 0) {
+        return errno;
+    }
+    return APR_SUCCESS;
+}
+
+/* Child, after the switch: the process bound is the one asked for. */
+static apr_status_t creds_check_nproc(const peruid_ids_t *ids,
+                                      const char **call)
+{
+    struct rlimit rl;
+
+    *call = "RLIMIT_NPROC differs";
+    if (!ids->nproc) {
+        return APR_SUCCESS;
+    }
+    if (getrlimit(RLIMIT_NPROC, &rl) < 0) {
+        return errno;
+    }
+    return rl.rlim_cur == ids->nproc->rlim_cur
+           && rl.rlim_max == ids->nproc->rlim_max ? APR_SUCCESS
+                                                   : APR_EGENERAL;
 }
 
 /* Child, root: the supplementary groups, gid and uid, in that order. */
@@ -210,7 +268,8 @@ apr_status_t peruid_creds_verify(const peruid_ids_t *ids, const char **call)
 
     if ((rv = creds_check_ids(ids->uid, ids->gid, call)) != APR_SUCCESS
         || (rv = creds_check_groups(ids, call)) != APR_SUCCESS
-        || (rv = creds_check_caps(call)) != APR_SUCCESS) {
+        || (rv = creds_check_caps(call)) != APR_SUCCESS
+        || (rv = creds_check_nproc(ids, call)) != APR_SUCCESS) {
         return rv;
     }
     return APR_SUCCESS;
@@ -227,6 +286,7 @@ apr_status_t peruid_creds_switch(const peruid_ids_t *ids, const char **call)
         return APR_EINVAL;
     }
     if ((rv = creds_clear_caps_pre(call)) != APR_SUCCESS
+        || (rv = creds_set_nproc(ids, call)) != APR_SUCCESS
         || (rv = creds_set_ids(ids, call)) != APR_SUCCESS) {
         return rv;
     }
