@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 
 #include "httpd.h"
 #include "apr_hash.h"
@@ -250,34 +251,53 @@ static int segments_zero_page(const unsigned char *p, size_t page)
     return i == page;
 }
 
+/* Master, root: is any swap space in use?  (Then a page not in memory
+ * may hold data; otherwise it is a hole.) */
+static int segments_swap_used(void)
+{
+    struct sysinfo si;
+
+    return sysinfo(&si) < 0 || si.totalswap != si.freeswap;
+}
+
+/* Master, root: is the page at p, not in memory, data?  Reading it
+ * brings it in (from swap, or a new zero page); a zero page is given
+ * back (MADV_REMOVE), so that the look does not fill the segment. */
+static int segments_probe(unsigned char *p, size_t page)
+{
+    if (segments_zero_page(p, page)) {
+        madvise(p, page, MADV_REMOVE);
+        return 0;
+    }
+    return 1;
+}
+
 /* Master, root: the data runs of seg, page by page, where map_files
- * cannot be opened: a page that holds anything but zeros is data.  A page
- * that was not in memory before the look (a hole, or swapped out) is
- * given back when it is zero (MADV_REMOVE), so the look does not fill
- * the segment with pages.  Needs every part readable. */
-static apr_status_t segments_data_scan(segments_seg_t *seg)
+ * cannot be opened: a page in memory that holds anything but zeros is
+ * data; a page not in memory is a hole unless swap space is in use, and
+ * then it is read (segments_probe).  Needs every part readable. */
+static apr_status_t segments_data_scan(segments_seg_t *seg, apr_pool_t *p)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    unsigned long at;
-    unsigned char in_core;
+    size_t i, n = (seg->end - seg->start) / page;
+    unsigned char *in_core = apr_palloc(p, n);
+    int probe = segments_swap_used();
     segments_range_t *run = NULL;
 
-    for (at = seg->start; at < seg->end; at += page) {
-        unsigned char *p = (unsigned char *)at;
+    if (mincore((void *)seg->start, seg->end - seg->start, in_core) < 0) {
+        return errno;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char *pg = (unsigned char *)seg->start + i * page;
 
-        if (mincore(p, page, &in_core) < 0) {
-            return errno;
-        }
-        if (segments_zero_page(p, page)) {
-            if (!(in_core & 1)) {
-                madvise(p, page, MADV_REMOVE);
-            }
+        if ((in_core[i] & 1) ? segments_zero_page(pg, page)
+                             : !probe || !segments_probe(pg, page)) {
             run = NULL;
             continue;
         }
         if (!run) {
             run = apr_array_push(seg->data);
-            run->off = at - seg->start;
+            run->off = i * page;
             run->len = 0;
         }
         run->len += page;
@@ -300,7 +320,7 @@ static apr_status_t segments_data(segments_seg_t *seg, apr_pool_t *p)
             return APR_EACCES;      /* neither way to find its data */
         }
     }
-    return segments_data_scan(seg);
+    return segments_data_scan(seg, p);
 }
 
 /* Master, root: an empty memfd for each user/group pair that serves a
@@ -468,6 +488,23 @@ static apr_status_t segments_pick(segments_gen_t *g, apr_pool_t *pconf,
     return n > 64 ? APR_ENOSPC : rv;
 }
 
+/* Master, root: the bytes of data the first worker of a user copies. */
+static unsigned long segments_data_size(const segments_gen_t *g)
+{
+    unsigned long n = 0;
+    int i, j;
+
+    for (i = 0; i < g->nsegs; i++) {
+        const segments_range_t *r =
+            (const segments_range_t *)g->segs[i].data->elts;
+
+        for (j = 0; j < g->segs[i].data->nelts; j++) {
+            n += r[j].len;
+        }
+    }
+    return n;
+}
+
 /* Master, root: post_config, after every module's: the segments to copy
  * per user, OPcache's lock file, one empty memfd per user.  A failure
  * refuses the start (or the restart): no worker may run with a segment
@@ -476,6 +513,7 @@ int peruid_segments_after(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
     segments_gen_t *g = segments_now;
+    apr_time_t t0 = apr_time_now();
     const char *what = "";
     apr_status_t rv;
 
@@ -505,10 +543,13 @@ int peruid_segments_after(apr_pool_t *pconf, apr_pool_t *plog,
         segments_now = g;
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PERUID_LOGNO(00075)
                      "%d shared segment(s) made in post_config (%lx-%lx, "
-                     "%lu KiB in all; PHP's OPcache) and OPcache's lock file "
-                     "are given to each of the %d users apart",
+                     "%lu KiB in all, %lu KiB of data; PHP's OPcache) and "
+                     "OPcache's lock file are given to each of the %d users "
+                     "apart (noted in %ld ms)",
                      g->nsegs, g->segs[0].start, g->segs[0].end,
-                     (unsigned long)(g->size / 1024), g->ncopies);
+                     (unsigned long)(g->size / 1024),
+                     (unsigned long)(segments_data_size(g) / 1024),
+                     g->ncopies, (long)apr_time_msec(apr_time_now() - t0));
     }
     return OK;
 }

@@ -12,7 +12,9 @@
 #     mapping its worker holds and finds no copy of a string of b's script,
 #     though it finds its own user's cached script the same way.
 # And OPcache still works within a user: its hit counter rises, and a
-# script cached by one worker of the user is a hit in another.
+# script cached by one worker of the user is a hit in another.  The same
+# holds after a graceful restart (the copies are taken again) and for
+# preforked workers bound to a user later (PeruidPreforkedWorkers).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -24,7 +26,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 18;
+plan tests => 29;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -172,3 +174,55 @@ cmp_ok($foreign->{bytes} // 0, '>=', 64 << 20, 'the scan read every '
        . int(($foreign->{bytes} // 0) / 1048576) . ' MiB)');
 is($foreign->{matches}, 0, 'no mapping of a.test\'s worker holds a string '
    . 'of b.test\'s cached script');
+
+# the checks of a server where b.test has run its secret script: a.test
+# neither includes it nor lists b's scripts; returns a.test's status
+sub check_apart {
+    my ($label, $port) = @_;
+    my $get = sub { http($_[0], $_[1], port => $port, timeout => 20) };
+    my $r = $get->('b.test', "/opc_secret_$tag.php");
+    like($r->{body}, qr/^b-secret-script ran$/m, "$label: b.test ran its "
+         . '0600 script');
+    $r = $get->('a.test', '/opc_include.php?f=' . $b_script);
+    ok($r->{body} =~ /^include=failed$/m && $r->{body} !~ /\Q$secret_b\E/,
+       "$label: a.test cannot include b.test's cached 0600 script");
+    $r = $get->('a.test', '/opc_status.php');
+    my $st = kv($r->{body});
+    my @b = grep { m{/htdocs/b/} } $r->{body} =~ /^script=(.*)$/mg;
+    ok($st->{enabled} && !@b, "$label: a.test's OPcache is on and lists "
+       . 'none of b.test\'s scripts');
+    return $st;
+}
+
+# a graceful restart: the next generation's segment, copied again
+my $log = "$dir/logs/error_log";
+system(vars('httpd') || '/usr/sbin/apache2', '-d', $dir, '-f', $conf,
+       '-k', 'graceful');
+ok(wait_for(sub { my @n = (slurp($log) // '') =~ /PU00075:/g; @n >= 2 },
+            15), 'after a graceful restart the master copied the new '
+   . 'segment again (PU00075)');
+sleep 1;
+my $g1 = check_apart('after a graceful restart', $port);
+my $g2 = kv($get->('a.test', '/opc_status.php')->{body});
+cmp_ok($g2->{hits} // 0, '>', $g1->{hits} // 0, 'after a graceful restart '
+       . "a.test's hit counter rises ($g1->{hits}, then $g2->{hits})");
+
+# preforked workers, bound to a.test's and b.test's users later
+my ($pmaster, $pport, undef, $pdir) = started_instance(\%started,
+    'shm-preforked', mpm => <<'EOF');
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 4
+ServerLimit 16
+MaxRequestWorkers 8
+PeruidRouters 1
+PeruidPreforkedWorkers 3
+EOF
+ok($pmaster, 'instance with preforked workers started') or exit;
+sleep 1;    # the preforked worker default.test took is replaced
+my %before = map { $_ => 1 } children_of($pmaster);
+my $pst = check_apart('preforked', $pport);
+ok($pst->{pid} && $before{$pst->{pid}}, 'a.test was served by a worker '
+   . "forked before it was bound to a.test's user ($pst->{pid})");
+unlike(slurp("$pdir/logs/error_log") // '', qr/PU00078/,
+       'no worker was refused its user\'s copy (PU00078)');
