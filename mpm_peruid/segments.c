@@ -431,8 +431,8 @@ static void segments_log_shared(const segpick_obj_t *o, server_rec *s)
 }
 
 /* Master, root: add obj, one of the mappings after post_config (lines
- * in after), as a segment of g when it is one, else say it stays
- * shared.  Returns APR_ENOSPC past SEGMENTS_MAX segments. */
+ * in after), as a segment of g when it is one, else say it stays shared
+ * if it is writable.  Returns APR_ENOSPC past SEGMENTS_MAX segments. */
 static apr_status_t segments_add(segments_gen_t *g, const segpick_obj_t *o,
                                  segpick_map_t *after, apr_pool_t *p,
                                  server_rec *s)
@@ -440,6 +440,9 @@ static apr_status_t segments_add(segments_gen_t *g, const segpick_obj_t *o,
     unsigned long w = 0;
     segments_seg_t *seg;
 
+    if (!o->writable) {
+        return APR_SUCCESS;     /* read-only: a file such as gconv's cache */
+    }
     if (after[o->first].prot & SEGPICK_READ) {
         w = *(const unsigned long *)o->start;
     }
