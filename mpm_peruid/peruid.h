@@ -177,6 +177,9 @@ typedef struct {
                                  * correction of its requests in flight  */
     volatile apr_uint32_t *done_pass;   /* same page: per pool, its done
                                  * counter as the master read it then    */
+    volatile apr_uint32_t *held_at;     /* same page: per pool, the second
+                                 * a router last held a connection for it
+                                 * at MaxRequestWorkers                  */
     struct peruid_gate_page_s *gate;    /* same page: the totals         */
     apr_time_t epoch;           /* when the master started               */
     int ctl_send;           /* routers -> master: spawn requests         */
@@ -236,6 +239,9 @@ apr_int32_t peruid_stat_get(volatile apr_uint32_t *v);
 void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now);
 apr_uint32_t peruid_pool_last_used(peruid_retained_t *rd, int pool);
 apr_uint32_t peruid_pool_sent(peruid_retained_t *rd, int pool);
+void peruid_pool_held(peruid_retained_t *rd, int pool, apr_time_t now);
+int peruid_pool_was_held(peruid_retained_t *rd, int pool,
+                         apr_uint32_t now_sec);
 
 
 

@@ -16,6 +16,8 @@
  *               fork, while fewer than MaxRequestWorkers are busy, the
  *               workers stay within MaxRequestWorkers plus
  *               PeruidWarmWorkers, and slots are free;
+ *   2b. held    with MaxRequestWorkers busy, a pool whose connections
+ *               the routers hold at that bound (gate.h) lacks one slot;
  *   3. room     at a bound: workers already leaving cover the rest first;
  *               then the least recently used pool that has nothing
  *               queued gives a worker up (pools with more than one
@@ -215,8 +217,9 @@ static int plan_grant(const plan_facts_t *f, plan_t *out, int *busy)
     return workers;
 }
 
-/* Planner: the pool other than except with nothing queued and more than
- * keep workers not leaving, used least recently; with busy_only, one of
+/* Planner: the pool other than except with nothing queued or held and
+ * more than keep workers not leaving, used least recently; with
+ * busy_only, one of
  * them busy (its connection ends soon, and nothing waits for it); -1 if
  * none. */
 static int plan_lru(const plan_facts_t *f, const plan_t *out, int except,
@@ -228,7 +231,7 @@ static int plan_lru(const plan_facts_t *f, const plan_t *out, int except,
         const plan_work_t *w = &out->work[i];
         int idle = f->pools[i].idle > 0 ? f->pools[i].idle : 0;
 
-        if (i == except || f->pools[i].queued > 0
+        if (i == except || f->pools[i].queued > 0 || f->pools[i].held
             || w->live - w->leaving <= keep
             || (busy_only && w->live - w->leaving - idle <= 0)) {
             continue;
@@ -277,6 +280,25 @@ static int plan_make_room(const plan_facts_t *f, plan_t *out, int pool,
     }
     out->work[victim].leaving++;
     return 1;
+}
+
+/* Planner: step 2b.  With MaxRequestWorkers busy, a pool whose
+ * connections the routers hold (gate.h) lacks a busy slot, not a worker:
+ * one, for step 3 to make room for as for a queued connection, within
+ * its cap. */
+static void plan_held(const plan_facts_t *f, plan_t *out, int busy)
+{
+    int i;
+
+    if (busy < f->max_workers) {
+        return;
+    }
+    for (i = 0; i < f->npools; i++) {
+        if (f->pools[i].held && out->work[i].need <= 0
+            && plan_headroom(f, i) > 0 && !f->pools[i].backing_off) {
+            out->work[i].need = 1;
+        }
+    }
 }
 
 /* Planner: step 3, for the need step 2 left, with busy workers busy.
@@ -471,6 +493,7 @@ void peruid_plan(const plan_facts_t *f, plan_t *out)
     plan_grace(f, out);
     busy = plan_busy(f);
     workers = plan_grant(f, out, &busy);
+    plan_held(f, out, busy);
     out->unmet = plan_room(f, out, busy);
     if (!out->unmet) {
         plan_spares(f, out, workers);

@@ -60,6 +60,9 @@ typedef struct {
                              * wraps)                                    */
     apr_uint32_t last_used; /* routers: the second of its last dispatch
                              * (0: never)                                */
+    int held;               /* routers: a connection for it was held at
+                             * MaxRequestWorkers within the last second
+                             * (gate.h): it waits for a busy slot        */
     int backing_off;        /* master: its workers kept dying; no fork
                              * for it now                                */
 } plan_pool_t;

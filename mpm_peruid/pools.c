@@ -30,8 +30,9 @@
 
 /* The routers' page: per pool, the second of its last dispatch, the
  * connections sent to it (peruid_pool_touch), its live workers, the
- * master's adjust and done_pass (gate.h); then the gate's totals. */
-#define POOLS_LRU_SIZE (5 * PERUID_MAX_POOLS * sizeof(apr_uint32_t) \
+ * master's adjust and done_pass (gate.h), the second a router last held
+ * a connection for it (peruid_pool_held); then the gate's totals. */
+#define POOLS_LRU_SIZE (6 * PERUID_MAX_POOLS * sizeof(apr_uint32_t) \
                         + sizeof(peruid_gate_page_t))
 
 /* Master, root, first start: the table, the shared counters, the pools'
@@ -73,7 +74,8 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
     rd->live = rd->sent + PERUID_MAX_POOLS;
     rd->adjust = rd->live + PERUID_MAX_POOLS;
     rd->done_pass = rd->adjust + PERUID_MAX_POOLS;
-    rd->gate = (peruid_gate_page_t *)(void *)(rd->done_pass
+    rd->held_at = rd->done_pass + PERUID_MAX_POOLS;
+    rd->gate = (peruid_gate_page_t *)(void *)(rd->held_at
                                               + PERUID_MAX_POOLS);
     rd->epoch = apr_time_now();
     rd->ctl_send = ctl[0];
@@ -329,6 +331,7 @@ apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
         return errno;
     }
     rd->last_used = rd->sent = rd->live = rd->adjust = rd->done_pass = NULL;
+    rd->held_at = NULL;
     rd->gate = NULL;
     if (own > 0 && munmap(base, own) < 0) {
         return errno;
@@ -360,6 +363,29 @@ void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now)
     if (rd->last_used[pool] != sec) {
         rd->last_used[pool] = sec;
     }
+}
+
+/* Router (User): a connection for pool is held at MaxRequestWorkers
+ * (router.c, router_hold): note the second, for the master's planner,
+ * which makes room for pools held within the last second (a plain
+ * store, as last_used; a router that dies leaves nothing that lasts). */
+void peruid_pool_held(peruid_retained_t *rd, int pool, apr_time_t now)
+{
+    apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now - rd->epoch);
+
+    if (rd->held_at[pool] != sec) {
+        rd->held_at[pool] = sec;
+    }
+}
+
+/* Master: was a connection for pool held at MaxRequestWorkers within the
+ * second before now_sec? */
+int peruid_pool_was_held(peruid_retained_t *rd, int pool,
+                         apr_uint32_t now_sec)
+{
+    apr_uint32_t at = rd->held_at[pool];
+
+    return at != 0 && now_sec - at <= 1;
 }
 
 /* Master: the connections routers have sent to pool so far (wraps). */

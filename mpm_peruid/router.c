@@ -352,15 +352,18 @@ static gate_verdict_e router_gate(peruid_router_t *r, router_conn_t *c)
     }
 }
 
-/* Router: c is held at MaxRequestWorkers.  Ask the master for a pass
- * (router_ask_spawn's record, as often): the pass rewrites every pool's
- * adjust from the kernel, so a count that a tenant's forged done or a
- * worker killed mid-request made too high holds c no longer than that. */
+/* Router: c is held at MaxRequestWorkers.  Note it for the planner,
+ * which asks a busy worker of another user to leave for it as it would
+ * for a queued connection, and ask the master for a pass
+ * (router_ask_spawn's record, as often): the pass also rewrites every
+ * pool's adjust from the kernel, so a count that a tenant's forged done
+ * or a worker killed mid-request made too high holds c no longer. */
 static void router_hold(peruid_router_t *r, router_conn_t *c)
 {
     if (c->state != RC_HOLD) {
         router_set_state(r, c, RC_HOLD, c->deadline);
     }
+    peruid_pool_held(r->rd, c->pool, r->now);
     router_ask_spawn(r, c->pool);
 }
 

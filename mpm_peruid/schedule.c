@@ -19,7 +19,7 @@
  *                             receive end, which it never reads);
  *   took                      the routers' count of connections sent to
  *                             the pool, less those still queued;
- *   last_used                 the routers' page;
+ *   last_used, held           the routers' page;
  *   backing_off               the master (children.c).
  *
  * After the plan is carried out, the pass writes the gate's facts on the
@@ -140,6 +140,8 @@ static void sched_pool_facts(peruid_master_t *m, int i, apr_time_t now)
     }
     p->took = peruid_pool_sent(rd, i) - (apr_uint32_t)p->queued;
     p->last_used = peruid_pool_last_used(rd, i);
+    p->held = peruid_pool_was_held(rd, i, (apr_uint32_t)apr_time_sec(
+                                              now - rd->epoch));
     p->in_config = rd->pools[i].in_config;
     p->backing_off = now < rd->pools[i].next_spawn;
 }
