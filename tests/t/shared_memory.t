@@ -26,7 +26,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 29;
+plan tests => 32;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -86,6 +86,13 @@ echo "a-own-script ran\\n";
 EOF
 
 my $port = free_port();
+my $new_php = <<'EOF';
+<?php
+echo "ran_at=", sprintf('%.6f', microtime(true)), "\n";
+EOF
+fixture("$htdocs/b/opc_new_$tag.php", 'peruid_tb', 0644, $new_php);
+fixture("$htdocs/a/opc_new_$tag.php", 'peruid_ta', 0644, $new_php);
+
 my ($master, undef, $conf, $dir) = started_instance(\%started, 'shm',
     port => $port, body => <<"EOF");
 <VirtualHost 127.0.0.1:$port>
@@ -174,6 +181,35 @@ cmp_ok($foreign->{bytes} // 0, '>=', 64 << 20, 'the scan read every '
        . int(($foreign->{bytes} // 0) / 1048576) . ' MiB)');
 is($foreign->{matches}, 0, 'no mapping of a.test\'s worker holds a string '
    . 'of b.test\'s cached script');
+
+# OPcache's lock: a.test's tenant holds the write lock of the lock file
+# its worker has (OPcache takes it to store a script it compiled) for 4 s;
+# meanwhile b.test and a.test each run a script not yet cached
+pipe(my $lrd, my $lwr) or die "pipe: $!";
+my $holder = fork // die "fork: $!";
+if (!$holder) {
+    close $lrd;
+    print $lwr $get->('evil.test', '/hold_lock.php?s=4')->{body} // '';
+    close $lwr;
+    POSIX::_exit(0);
+}
+close $lwr;
+sleep 1;
+my ($b_new, $a_new) = in_parallel(
+    sub { kv($get->('b.test', "/opc_new_$tag.php")->{body})->{ran_at} },
+    sub { kv($get->('a.test', "/opc_new_$tag.php")->{body})->{ran_at} });
+my $hold = kv(do { local $/; <$lrd> } // '');
+waitpid($holder, 0);
+diag("lock held from $hold->{locked_at} to $hold->{released_at}; b.test's "
+     . "new script ran at $b_new, a.test's at $a_new") if $hold->{locked};
+ok($hold->{locked}, 'a.test\'s tenant held the write lock of its OPcache '
+   . 'lock file (' . ($hold->{target} // 'none found') . ')');
+ok($b_new && $hold->{released_at} && $b_new < $hold->{released_at},
+   'b.test compiled and ran a new script while it was held: its workers '
+   . 'have a lock file of their own');
+ok($a_new && $hold->{released_at} && $a_new >= $hold->{released_at},
+   'a.test\'s new script waited for its own user\'s lock (the lock held '
+   . 'is OPcache\'s)');
 
 # the checks of a server where b.test has run its secret script: a.test
 # neither includes it nor lists b's scripts; returns a.test's status
