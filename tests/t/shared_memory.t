@@ -139,20 +139,31 @@ my $h1 = kv($get->('a.test', '/opc_status.php')->{body});
 my $h2 = kv($get->('a.test', '/opc_status.php')->{body});
 cmp_ok($h2->{hits}, '>', $h1->{hits},
        "a.test's hit counter rises ($h1->{hits}, then $h2->{hits})");
-# one worker holds a.test's status script for 3 s; another answers it
-pipe(my $rd, my $wr) or die "pipe: $!";
-my $busy = fork // die "fork: $!";
-if (!$busy) {
-    close $rd;
-    print $wr $get->('a.test', '/opc_status.php?s=3')->{body} // '';
+# GET $path from $host in a child process; returns a sub that waits for
+# it and returns the response's body
+sub in_background {
+    my ($host, $path) = @_;
+    pipe(my $rd, my $wr) or die "pipe: $!";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        close $rd;
+        print $wr $get->($host, $path)->{body} // '';
+        close $wr;
+        POSIX::_exit(0);
+    }
     close $wr;
-    POSIX::_exit(0);
+    return sub {
+        my $body = do { local $/; <$rd> } // '';
+        waitpid($pid, 0);
+        return $body;
+    };
 }
-close $wr;
+
+# one worker holds a.test's status script for 3 s; another answers it
+my $busy = in_background('a.test', '/opc_status.php?s=3');
 sleep 0.5;
 my $w2 = kv($get->('a.test', '/opc_status.php')->{body});
-my $w1 = kv(do { local $/; <$rd> } // '');
-waitpid($busy, 0);
+my $w1 = kv($busy->());
 ok($w1->{pid} && $w2->{pid} && $w1->{pid} != $w2->{pid},
    "two workers of a.test answered ($w1->{pid}, busy, and $w2->{pid})");
 cmp_ok($w2->{hits} // 0, '>', $w1->{hits} // 0,
@@ -185,21 +196,12 @@ is($foreign->{matches}, 0, 'no mapping of a.test\'s worker holds a string '
 # OPcache's lock: a.test's tenant holds the write lock of the lock file
 # its worker has (OPcache takes it to store a script it compiled) for 4 s;
 # meanwhile b.test and a.test each run a script not yet cached
-pipe(my $lrd, my $lwr) or die "pipe: $!";
-my $holder = fork // die "fork: $!";
-if (!$holder) {
-    close $lrd;
-    print $lwr $get->('evil.test', '/hold_lock.php?s=4')->{body} // '';
-    close $lwr;
-    POSIX::_exit(0);
-}
-close $lwr;
+my $holder = in_background('evil.test', '/hold_lock.php?s=4');
 sleep 1;
 my ($b_new, $a_new) = in_parallel(
     sub { kv($get->('b.test', "/opc_new_$tag.php")->{body})->{ran_at} },
     sub { kv($get->('a.test', "/opc_new_$tag.php")->{body})->{ran_at} });
-my $hold = kv(do { local $/; <$lrd> } // '');
-waitpid($holder, 0);
+my $hold = kv($holder->());
 diag("lock held from $hold->{locked_at} to $hold->{released_at}; b.test's "
      . "new script ran at $b_new, a.test's at $a_new") if $hold->{locked};
 ok($hold->{locked}, 'a.test\'s tenant held the write lock of its OPcache '
