@@ -430,6 +430,22 @@ static void segments_log_shared(const segpick_obj_t *o, server_rec *s)
                  (o->end - o->start) / 1024);
 }
 
+/* Master, root: how many segments OPcache says it made, when o is its
+ * first: the int after the pointer to its segment table (its
+ * zend_smm_shared_globals: shared_segments, shared_segments_count).  1
+ * with the mmap memory model; more with SysV shm where SHMMAX is below
+ * memory_consumption; a value past 64 means o is not OPcache's. */
+static unsigned int segments_opcache_parts(const segpick_obj_t *o)
+{
+    unsigned int n;
+
+    if (o->end - o->start < sizeof(void *) + sizeof(n)) {
+        return 0;
+    }
+    memcpy(&n, (const char *)o->start + sizeof(void *), sizeof(n));
+    return n <= 64 ? n : 0;
+}
+
 /* Master, root: add obj, one of the mappings after post_config (lines
  * in after), as a segment of g when it is one, else say it stays shared
  * if it is writable.  Returns APR_ENOSPC past SEGMENTS_MAX segments. */
@@ -452,6 +468,9 @@ static apr_status_t segments_add(segments_gen_t *g, const segpick_obj_t *o,
     }
     if (g->nsegs == SEGMENTS_MAX) {
         return APR_ENOSPC;
+    }
+    if (segments_opcache_parts(o) > 1) {
+        return APR_ENOTIMPL;    /* the others start with no such pointer */
     }
     seg = &g->segs[g->nsegs++];
     seg->start = o->start;
@@ -487,6 +506,11 @@ static apr_status_t segments_pick(segments_gen_t *g, apr_pool_t *pconf,
     for (i = 0; i < n && i < 64 && rv == APR_SUCCESS; i++) {
         rv = segments_add(g, &objs[i], (segpick_map_t *)after->elts, pconf,
                           s);
+    }
+    if (rv == APR_ENOTIMPL) {
+        *what = "taking OPcache's memory in several segments (its SysV shm "
+                "memory model with SHMMAX below memory_consumption; set "
+                "opcache.memory_model=mmap)";
     }
     return n > 64 ? APR_ENOSPC : rv;
 }
