@@ -26,7 +26,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 32;
+plan tests => 34;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -92,6 +92,12 @@ echo "ran_at=", sprintf('%.6f', microtime(true)), "\n";
 EOF
 fixture("$htdocs/b/opc_new_$tag.php", 'peruid_tb', 0644, $new_php);
 fixture("$htdocs/a/opc_new_$tag.php", 'peruid_ta', 0644, $new_php);
+
+fixture("$htdocs/a/opc_reset.php", 'peruid_ta', 0644, <<'EOF');
+<?php
+header('Content-Type: text/plain');
+echo "reset=", opcache_reset() ? 1 : 0, "\n";
+EOF
 
 my ($master, undef, $conf, $dir) = started_instance(\%started, 'shm',
     port => $port, body => <<"EOF");
@@ -212,6 +218,13 @@ ok($b_new && $hold->{released_at} && $b_new < $hold->{released_at},
 ok($a_new && $hold->{released_at} && $a_new >= $hold->{released_at},
    'a.test\'s new script waited for its own user\'s lock (the lock held '
    . 'is OPcache\'s)');
+
+# opcache_reset() in a.test empties its own user's cache only
+is(kv($get->('a.test', '/opc_reset.php')->{body})->{reset}, 1,
+   'a.test reset OPcache');
+$r = $get->('b.test', '/opc_status.php');
+like($r->{body}, qr/^script=\Q$b_script\E$/m, 'b.test\'s cache still holds '
+     . 'its secret script after a.test\'s opcache_reset()');
 
 # the checks of a server where b.test has run its secret script: a.test
 # neither includes it nor lists b's scripts; returns a.test's status
