@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "httpd.h"
@@ -773,4 +775,115 @@ int peruid_children_reap(peruid_master_t *m)
     }
     ap_update_global_status();
     return n;
+}
+
+/* Master: qsort and bsearch order of socket inodes. */
+static int children_ino_cmp(const void *a, const void *b)
+{
+    ino_t x = *(const ino_t *)a, y = *(const ino_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Master, root: the sorted inodes of every pool channel's receive end,
+ * malloc'd; *n of them. */
+static ino_t *children_channel_inodes(peruid_retained_t *rd, int *n)
+{
+    ino_t *ino = malloc(((size_t)rd->npools + 1) * sizeof(*ino));
+    struct stat st;
+    int i;
+
+    *n = 0;
+    for (i = 0; ino && i < rd->npools; i++) {
+        if (rd->pools[i].chan_recv >= 0
+            && fstat(rd->pools[i].chan_recv, &st) == 0) {
+            ino[(*n)++] = st.st_ino;
+        }
+    }
+    if (ino) {
+        qsort(ino, *n, sizeof(*ino), children_ino_cmp);
+    }
+    return ino;
+}
+
+/* Master, root: does process pid hold one of the sockets ino[0..n-1]?
+ * (its /proc/PID/fd entries read "socket:[INODE]"; a process whose
+ * descriptors root may not read, without CAP_SYS_PTRACE, holds none) */
+static int children_holds(pid_t pid, const ino_t *ino, int n)
+{
+    char path[64], link[64];
+    struct dirent *e;
+    DIR *d;
+    int found = 0;
+
+    snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+    if (!(d = opendir(path))) {
+        return 0;
+    }
+    while (!found && (e = readdir(d)) != NULL) {
+        unsigned long long v;
+        ssize_t len = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+        ino_t key;
+
+        if (len <= 0) {
+            continue;
+        }
+        link[len] = '\0';
+        if (sscanf(link, "socket:[%llu]", &v) == 1) {
+            key = (ino_t)v;
+            found = bsearch(&key, ino, n, sizeof(*ino),
+                            children_ino_cmp) != NULL;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Master, root: kill every process that holds the receive end of a
+ * user pool's channel and is neither the master nor a child of its
+ * table: a copy of a worker that the worker forked (its user's native
+ * code can), which the master never signals, and which otherwise went on
+ * taking its user's connections after a restart, with the old
+ * configuration (the pool channels outlive generations).  Returns how
+ * many were killed; one log line names them (PU00072). */
+int peruid_children_kill_strays(peruid_retained_t *rd)
+{
+    const char *list = "";
+    struct dirent *e;
+    apr_pool_t *p;
+    ino_t *ino;
+    DIR *d;
+    int n, killed = 0;
+
+    if (!(ino = children_channel_inodes(rd, &n)) || n == 0
+        || !(d = opendir("/proc"))) {
+        free(ino);
+        return 0;
+    }
+    apr_pool_create(&p, NULL);
+    while ((e = readdir(d)) != NULL) {
+        pid_t pid = (pid_t)atol(e->d_name);
+
+        if (pid <= 0 || pid == getpid() || children_find(rd, pid) >= 0
+            || !children_holds(pid, ino, n)
+            || kill(pid, SIGKILL) != 0) {
+            continue;
+        }
+        if (killed++ < CHILDREN_RECLAIM_NAMED) {
+            list = apr_psprintf(p, "%s%s%ld", list, *list ? ", " : "",
+                                (long)pid);
+        }
+    }
+    closedir(d);
+    free(ino);
+    if (killed) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                     PERUID_LOGNO(00072) "killed %d %s that held a user "
+                     "pool's channel and that the master did not fork (a "
+                     "worker's copy of itself): %s%s", killed,
+                     killed == 1 ? "process" : "processes", list,
+                     killed > CHILDREN_RECLAIM_NAMED ? ", ..." : "");
+    }
+    apr_pool_destroy(p);
+    return killed;
 }

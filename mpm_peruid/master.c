@@ -265,6 +265,7 @@ static int master_finish(peruid_master_t *m)
         else {
             master_hard_stop(m);
         }
+        peruid_children_kill_strays(m->rd);
         ap_remove_pid(m->pconf, ap_pid_fname);
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PERUID_LOGNO(00032)
                      "%s, shutting down", m->fatal ? "a router failed fatally"
@@ -283,6 +284,9 @@ static int master_finish(peruid_master_t *m)
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PERUID_LOGNO(00034)
                      "SIGHUP received, attempting to restart");
     }
+    /* the pool channels outlive the generation: no process the master
+     * did not fork may keep taking connections from them */
+    peruid_children_kill_strays(m->rd);
     return OK;
 }
 

@@ -54,6 +54,7 @@ int peruid_children_count(peruid_retained_t *rd, int role, int pool);
 apr_status_t peruid_children_send(peruid_retained_t *rd, int slot, int sig);
 int peruid_children_signal(peruid_retained_t *rd, int role, int sig);
 void peruid_children_reclaim(peruid_retained_t *rd, int sig);
+int peruid_children_kill_strays(peruid_retained_t *rd);
 int peruid_children_reap(peruid_master_t *m);
 int peruid_children_ask_to_leave(peruid_retained_t *rd, int pool,
                                  int busy_only, apr_time_t now);

@@ -19,7 +19,7 @@ use PeruidTest qw(:all);
 use Time::HiRes qw(time sleep);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 4;
+plan tests => 5;
 
 my %started;    # conf file => master pid, for the END block
 my %attackers;  # pids of the attackers, killed at the end if still there
@@ -140,6 +140,35 @@ subtest '-k restart: the attacker and every old child are gone' => sub {
     ok($log =~ /PU00070: .*\b$pid\b/ && $log !~ /still did not exit/,
        'the kill is logged once (PU00070), naming the attacker');
     close $c->{sock};
+};
+
+# The copy of a worker that its PHP forked is no child the master forked:
+# it holds the pool's channel and, after a restart, took its user's
+# connections with the old configuration.  The master looks for such
+# holders at every restart (children.c) and kills them.
+subtest '-k restart: a copy of a worker forked by PHP is gone' => sub {
+    Test::More::plan(tests => 6);
+    my $i = start('attack-fork');
+    ok($i->{master}, 'attack-fork: instance started') or return;
+    my $r = http('evil.test', '/fork.php', port => $i->{port}, timeout => 10);
+    my ($copy) = ($r->{raw} // '') =~ /forked copy=(\d+)/;
+    $attackers{$copy} = 1 if $copy;
+    ok($copy && wait_for(sub { pid_alive($copy) }, 2)
+       && (proc_uid($copy) // -1) == $ta_uid,
+       'a worker of peruid_ta forked a copy of itself ('
+       . ($copy // 'none') . ')') or return;
+    my $mark = error_log_mark($i->{elog});
+    ok(ctl($i, 'restart'), 'apache2 -k restart');
+    ok(wait_for(sub { !pid_alive($copy) }, 15),
+       "the copy (pid $copy) is gone after the restart");
+    my @by = map {
+        kv(http('a.test', '/whoami.php', port => $i->{port},
+                timeout => 10)->{body})->{pid} // '-'
+    } 1 .. 10;
+    ok(!grep({ $_ eq $copy } @by),
+       "a.test's next 10 requests were served by the new workers (@by)");
+    like(error_log_since($mark, $i->{elog}), qr/PU00072: .*\b$copy\b/,
+         'the kill is logged (PU00072), naming the copy');
 };
 
 subtest '-k graceful: the attacker is killed after Timeout' => sub {
