@@ -608,19 +608,21 @@ int peruid_segments_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return !OK;
 }
 
-/* Worker, root: the copy of uid/gid, NULL if the master made none. */
-static segments_copy_t *segments_copy_of(segments_gen_t *g, uid_t uid,
-                                         gid_t gid)
+/* Worker, root: a descriptor of pool's copy: the master's memfd for its
+ * user/group pair, or, for a pair the configuration no longer names (a
+ * pool kept across a graceful restart for the connections queued in it),
+ * a new memfd of this worker's own.  -1 with errno on failure. */
+static int segments_user_fd(segments_gen_t *g, const peruid_pool_t *pool)
 {
     int i;
 
     for (i = 0; i < g->ncopies; i++) {
-        if (g->copies[i].uid == uid && g->copies[i].gid == gid
+        if (g->copies[i].uid == pool->uid && g->copies[i].gid == pool->gid
             && g->copies[i].fd >= 0) {
-            return &g->copies[i];
+            return dup(g->copies[i].fd);
         }
     }
-    return NULL;
+    return memfd_create("peruid-segments", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 }
 
 /* Worker, root: take (F_WRLCK) or give back (F_UNLCK) the filler's
@@ -758,23 +760,30 @@ static apr_status_t segments_take_lock(segments_gen_t *g, int fd)
 apr_status_t peruid_segments_enter(const peruid_pool_t *pool)
 {
     segments_gen_t *g = segments_now;
-    segments_copy_t *c;
-    const char *what = "finding the user's copy";
-    apr_status_t rv = APR_ENOENT;
+    const char *what = "opening the user's copy";
+    apr_status_t rv = APR_SUCCESS;
+    int fd;
 
     if (!g) {
         return APR_SUCCESS;     /* no segment this generation */
     }
-    if ((c = segments_copy_of(g, pool->uid, pool->gid)) != NULL) {
+    if ((fd = segments_user_fd(g, pool)) < 0) {
+        rv = errno;
+    }
+    if (rv == APR_SUCCESS) {
         what = "filling the user's copy";
-        if ((rv = segments_fill(g, c->fd)) == APR_SUCCESS) {
-            what = "mapping the user's copy";
-            rv = segments_map(g, c->fd);
-        }
-        if (rv == APR_SUCCESS) {
-            what = "replacing OPcache's lock file";
-            rv = segments_take_lock(g, c->fd);
-        }
+        rv = segments_fill(g, fd);
+    }
+    if (rv == APR_SUCCESS) {
+        what = "mapping the user's copy";
+        rv = segments_map(g, fd);
+    }
+    if (rv == APR_SUCCESS) {
+        what = "replacing OPcache's lock file";
+        rv = segments_take_lock(g, fd);
+    }
+    if (fd >= 0) {
+        close(fd);              /* the mappings and the lock file stay */
     }
     segments_close_copies(g);
     if (rv != APR_SUCCESS) {
