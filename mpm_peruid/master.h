@@ -20,6 +20,8 @@ typedef struct {
     server_rec *s;
     apr_time_t next_tick;
     apr_time_t next_pass;   /* schedule.c: look again then (0: no need)  */
+    apr_time_t idle_looked; /* schedule.c: the last pass that read every
+                             * worker's state from the kernel            */
     apr_time_t refill_at;   /* schedule.c: pass for preforked replacements
                              * then (0: none due)                        */
     int no_routers;         /* stopping: routers are not replaced        */

@@ -12,8 +12,9 @@
  *                             starting ends when the kernel shows the
  *                             worker waiting for a connection;
  *   idle                      the kernel: workers blocked in recvmsg() on
- *                             their channel (once a second, and in every
- *                             pass at MaxRequestWorkers);
+ *                             their channel (once a second, and at
+ *                             MaxRequestWorkers when a connection waits,
+ *                             queued or held, at most every 100 ms);
  *   queued                    the kernel: records in the pool's channel
  *                             (FIONREAD on the master's copy of its
  *                             receive end, which it never reads);
@@ -56,6 +57,12 @@
  * would compete for the CPU with the first request the bound worker
  * serves (docs/benchmarks.md, 815eb3d). */
 #define SCHED_REFILL_DELAY apr_time_from_msec(100)
+
+/* At MaxRequestWorkers, how often a pass reads every worker's state
+ * from the kernel (/proc/PID/syscall, some 40 us a worker); the passes
+ * routers ask for in between wait for it.  Every pass did, and with 200
+ * users and MaxRequestWorkers 64 that took a quarter of a CPU. */
+#define SCHED_IDLE_GAP apr_time_from_msec(100)
 
 /* How long a worker asked to leave counts as a slot about to come free
  * for another pool (planner.c, plan_room). */
@@ -164,12 +171,13 @@ static int sched_user_cap(peruid_retained_t *rd)
     return cap > 0 ? cap : 1;
 }
 
-/* Master: step 1, every fact of this pass into f. */
-static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
+/* Master: step 1, every fact of this pass into f.  Returns 0 when the
+ * pass must wait for SCHED_IDLE_GAP (see there; m->next_pass is set). */
+static int sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
 {
     peruid_retained_t *rd = m->rd;
     const peruid_settings_t *cfg = peruid_settings();
-    int i, look_idle;
+    int i, look_idle, waiting;
 
     memset(f, 0, sizeof(*f));
     f->now = apr_time_now();
@@ -193,14 +201,28 @@ static void sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
     if (periodic) {
         sched_poll_queues(m);
     }
-    /* at MaxRequestWorkers, only the idle workers tell whether another
-     * may be forked (planner.c, plan_busy): look at them in every pass */
-    look_idle = periodic || peruid_children_count(rd, PERUID_ROLE_WORKER, -1)
-                            >= peruid_settings()->max_workers;
-    peruid_children_observe(rd, f, m->plan_pools, m->leavers, look_idle);
+    waiting = 0;
     for (i = 0; i < rd->npools; i++) {
         sched_pool_facts(m, i, f->now);
+        waiting |= m->plan_pools[i].queued > 0 || m->plan_pools[i].held;
     }
+    /* at MaxRequestWorkers, only the idle workers tell whether another
+     * may be forked (planner.c, plan_busy), or a busy slot made: look at
+     * them when a connection waits, at most every SCHED_IDLE_GAP; a pass
+     * before then would decide without them, so it waits */
+    look_idle = periodic
+                || (waiting && peruid_children_count(rd, PERUID_ROLE_WORKER,
+                                                     -1)
+                               >= cfg->max_workers);
+    if (look_idle && !periodic && f->now < m->idle_looked + SCHED_IDLE_GAP) {
+        m->next_pass = m->idle_looked + SCHED_IDLE_GAP;
+        return 0;
+    }
+    if (look_idle) {
+        m->idle_looked = f->now;
+    }
+    peruid_children_observe(rd, f, m->plan_pools, m->leavers, look_idle);
+    return 1;
 }
 
 /* Master, once a second: bring a pool's shared counters, the routers'
@@ -303,7 +325,9 @@ void peruid_schedule(peruid_master_t *m, int periodic)
         m->next_pass = 0;
         return;
     }
-    sched_facts(m, &f, periodic);
+    if (!sched_facts(m, &f, periodic)) {
+        return;
+    }
     plan.actions = m->actions;
     plan.max_actions = m->max_actions;
     plan.memory = m->plan_memory;
