@@ -13,7 +13,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 use File::Path ();
 
-plan tests => 11;
+plan tests => 12;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -261,6 +261,48 @@ EOF
        . "(status $cold->[1], uid $cold->[2], after $cold->[3] s)");
     ok(pid_alive($pid{'b.test'}), "b.test's idle worker was left alone "
        . '(its leaving would free no busy slot)');
+    instance_stop($master, 10);
+};
+
+# docs/directives.md (MaxRequestWorkers): a connection held at the bound
+# that no request end lets through within PeruidPeekTimeout gets 503 from
+# the router, and PU00057 says why, naming the vhost.
+subtest 'MaxRequestWorkers 1 held past PeruidPeekTimeout: 503, PU00057'
+    => sub {
+    Test::More::plan(tests => 5);
+    my ($master, $port, $conf, $dir)
+        = started_instance(\%started, 'cfg-held', mpm => <<'EOF');
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 4
+ServerLimit 4
+MaxRequestWorkers 1
+PeruidWarmWorkers 2
+PeruidRouters 1
+PeruidIdleTimeout 60
+PeruidPeekTimeout 1
+EOF
+    ok($master, 'instance started') or return;
+    my $b = http('b.test', '/whoami.php', port => $port);
+    sleep 1.1;
+    my $a = http('a.test', '/whoami.php', port => $port);
+    is(($a->{status} // 0) . ' ' . ($b->{status} // 0), '200 200',
+       'a.test and b.test served, each keeps an idle worker');
+    # a.test busy for 3 s holds the one slot; b.test's idle worker may
+    # not take its connection, which waits past its 1 s deadline
+    my $kids = spawn_requests($port, ['a.test', '/sleep.php?s=3']);
+    sleep 0.5;
+    my $t0 = time;
+    my $r = http('b.test', '/whoami.php', port => $port, timeout => 10);
+    my $took = time - $t0;
+    my ($slow) = reap($kids);
+    ok(($r->{status} // 0) == 503 && $took < 2.5,
+       sprintf('b.test answered 503 at its deadline (status %s after '
+               . '%.2f s)', $r->{status} // '-', $took));
+    is("$slow->[1] $slow->[4]", '200 DONE', 'the busy request completed');
+    my $log = slurp("$dir/logs/error_log") // '';
+    like($log, qr/PU00057: router: MaxRequestWorkers \(1\) requests in flight.*virtual host b\.test/,
+         'PU00057 names MaxRequestWorkers and the vhost');
     instance_stop($master, 10);
 };
 
