@@ -33,11 +33,17 @@ SERVERS="prefork itk fpm peruid"
 # (b2), mass hosting with prefork's limits: prefork and itk restarted, and
 # peruid with exactly prefork's limits (server D2, peruid-limits)
 SERVERS_B2="prefork itk peruid-limits"
+# (b3), mass hosting with the MaxRequestWorkers gate at work: prefork with
+# MaxRequestWorkers and ServerLimit $B3_WORKERS (A3, prefork-64) and D2
+# with the same (D3, peruid-64), whose warm workers then outnumber
+# MaxRequestWorkers, so that its routers hold connections at the bound
+SERVERS_B3="prefork-64 peruid-64"
+B3_WORKERS=64
 # (f), start time with 2,000 vhosts under 2,000 users: the same config
 # but for the MPM, one server at a time
 SERVERS_F="prefork-2k peruid-2k"
 # every server a run may start (what "stop" stops)
-ALL_SERVERS="$SERVERS peruid-limits $SERVERS_F"
+ALL_SERVERS="$SERVERS peruid-limits $SERVERS_B3 $SERVERS_F"
 # 200 site users (pub000..pub199 for s000.bench..s199.bench) and 40
 # cold-start users (puc00..puc39 for c00.cold..c39.cold)
 N_SITES=200
@@ -64,7 +70,8 @@ die() { printf '[bench] FATAL: %s\n' "$*" >&2; exit 1; }
 # letter, port and directory of a server
 server_letter() {
     case $1 in prefork) echo A;; itk) echo B;; fpm) echo C;; peruid) echo D;;
-        peruid-limits) echo D2;; prefork-2k|peruid-2k) echo F;;
+        peruid-limits) echo D2;; prefork-64) echo A3;; peruid-64) echo D3;;
+        prefork-2k|peruid-2k) echo F;;
         *) die "unknown server $1";; esac
 }
 server_port() {
@@ -75,6 +82,8 @@ server_port() {
         peruid-limits) echo $((BENCH_PORT_BASE + 5));;
         prefork-2k) echo $((BENCH_PORT_BASE + 6));;
         peruid-2k) echo $((BENCH_PORT_BASE + 7));;
+        prefork-64) echo $((BENCH_PORT_BASE + 8));;
+        peruid-64) echo $((BENCH_PORT_BASE + 9));;
         *) die "unknown server $1";; esac
 }
 server_dir() { echo "$BENCH_DIR/$(server_letter "$1")-$1"; }

@@ -7,12 +7,14 @@
 # chart.dat (written by bench/report.py): a "#" header line, then
 # "scenario" prefork itk fpm peruid, tab-separated; in the row of (b2),
 # "mass, prefork's limits", the fourth bar is D2 (peruid with prefork's
-# limits) and fpm's is NaN (not run).
+# limits) and fpm's is NaN (not run); in the row of (b3), "mass,
+# 64 workers", the first is A3 and the fourth D3 (prefork and
+# peruid with MaxRequestWorkers 64), itk's and fpm's NaN.
 
 if (!exists("datafile")) datafile = '/var/tmp/peruid-bench/chart.dat'
 if (!exists("outfile")) outfile = 'benchmarks.png'
 
-set terminal pngcairo size 1000,560 enhanced font 'DejaVu Sans,11'
+set terminal pngcairo size 1200,560 enhanced font 'DejaVu Sans,11'
 set output outfile
 set datafile separator "\t"
 set datafile missing "NaN"

@@ -5,7 +5,7 @@
 
 Reads what bench/run.sh recorded in BENCH_DIR (results.tsv: one row per wrk
 run; cold.tsv: one row per cold-start request; memory.tsv; procs.tsv and
-procs_end.tsv: processes through and after (b) and (b2); start.tsv: (f);
+procs_end.tsv: processes through and after (b), (b2) and (b3); start.tsv: (f);
 meta.tsv; the servers' error logs) and
 
   * rewrites the part of benchmarks.md between the markers
@@ -15,9 +15,9 @@ meta.tsv; the servers' error logs) and
   * writes BENCH_DIR/chart.dat for bench/plot.gp;
   * prints the medians, ratios, errors and targets to stdout.
 
-Data of a run older than (b2) and (f) (no procs_end.tsv, no start.tsv, no
-b2-zipf rows) still renders: those parts say that they need a new run and
-their targets are "not measured".
+Data of a run older than (b2), (b3) and (f) (no procs_end.tsv, no
+start.tsv, no b2-zipf or b3-zipf rows) still renders: those parts say that
+they need a new run and their targets are "not measured".
 
 Only the Python standard library is used.
 """
@@ -42,6 +42,12 @@ SC_LONG = {k: v for k, v, _ in SCENARIOS}
 SERVERS_B2 = ['prefork', 'itk', 'peruid-limits']
 LETTER['peruid-limits'] = 'D2'
 B2_LONG = "(b2) 200 vhosts Zipf, hello.php, new connection, peruid with prefork's limits"
+# (b3): prefork and D2 with MaxRequestWorkers 64 (meta b3_workers), started
+# afresh: peruid's warm workers outnumber MaxRequestWorkers, its routers'
+# gate holds connections at the bound
+SERVERS_B3 = ['prefork-64', 'peruid-64']
+LETTER['prefork-64'] = 'A3'
+LETTER['peruid-64'] = 'D3'
 # (f): the same 2,000 vhosts under prefork and under peruid
 SERVERS_F = ['prefork-2k', 'peruid-2k']
 # (b) must end with fewer workers than this share of the bound
@@ -232,7 +238,7 @@ def scan_logs(bench_dir, meta):
     """label -> {phase: (Counter level -> n, Counter (level, message) -> n)}
     with phase 'run' (up to the byte offset bench/run.sh recorded right
     before it stopped the servers) and 'stop' (the rest).  Labels: the four
-    servers of the main run, then the servers of (b2) and (f) whose logs
+    servers of the main run, then the servers of (b2), (b3) and (f) whose logs
     exist ((f): all its starts and stops, as 'run')."""
     out = {}
     for s in SERVERS:
@@ -242,8 +248,9 @@ def scan_logs(bench_dir, meta):
         if s == 'fpm':
             scan_file(out[s], 'php-fpm', os.path.join(d, 'php-fpm.log'),
                       meta.get('log_bytes_php-fpm'))
-    extra = [(f'{LETTER[s]} {s} (b2)', f'{LETTER[s]}-{s}', 'error_log.b2', f'log_bytes_b2_{s}')
-             for s in SERVERS_B2]
+    extra = [(f'{LETTER[s]} {s} ({tag})', f'{LETTER[s]}-{s}', f'error_log.{tag}',
+              f'log_bytes_{tag}_{s}')
+             for tag, servers in (('b2', SERVERS_B2), ('b3', SERVERS_B3)) for s in servers]
     extra += [(f'F {s} (f)', f'F-{s}', 'error_log', None) for s in SERVERS_F]
     for label, d, name, key in extra:
         path = os.path.join(bench_dir, d, 'logs', name)
@@ -285,6 +292,9 @@ def targets(run):
          'mass hosting (b), the documented tuning: peruid ≥ 0.7 × prefork'),
         ('b2-zipf', 'prefork', 'peruid-limits', 0.5,
          "mass hosting (b2), prefork's limits: peruid ≥ 0.5 × prefork"),
+        ('b3-zipf', 'prefork-64', 'peruid-64', 0.7,
+         'mass hosting (b3), the gate at work: peruid ≥ 0.7 × prefork with the same '
+         'MaxRequestWorkers'),
     ]:
         v = r(sc, s, d)
         if not run.has(sc):
@@ -362,7 +372,7 @@ def markdown(run, logs):
              f'wrk -t{m.get("BENCH_THREADS", "?")} -c{m.get("BENCH_CONNS", "?")} --latency, '
              f'warm-up {m.get("BENCH_WARMUP_START", "?")} per server at the start and '
              f'{m.get("BENCH_WARMUP", "?")} per server and scenario '
-             f'({m.get("BENCH_WARMUP_B", "?")} for (b)). '
+             f'({m.get("BENCH_WARMUP_B", "?")} for (b), (b2) and (b3)). '
              'Medians over the rounds.')
     L.append('')
     L.append('### Machine and versions')
@@ -438,6 +448,14 @@ def markdown(run, logs):
              'tuning, the numbers the issue measured with: StartServers 8, MinSpareServers 8, '
              'MaxSpareServers 32, MaxRequestWorkers 256, ServerLimit 256, '
              'PeruidWarmWorkers and PeruidPreforkedWorkers at their defaults.')
+    b3w = m.get('b3_workers', '64')
+    L.append(f'* **A3 prefork-64, D3 peruid-64** (scenario b3 only) — A and D2 with '
+             f'MaxRequestWorkers and ServerLimit {b3w} instead of 256 (A3: StartServers 8, '
+             f'MinSpareServers 5, MaxSpareServers {m.get("max_spare", "?")}; D3: StartServers 8, '
+             'MinSpareServers 8, MaxSpareServers 32, PeruidWarmWorkers and PeruidPreforkedWorkers '
+             'at their defaults). D3 keeps a warm worker for each user it served, more workers '
+             f'than MaxRequestWorkers, so its routers hold a connection for an idle worker while '
+             f'{b3w} requests are in flight (the gate); A3\'s {b3w} children are the bound itself.')
     L.append(f'* **F prefork-2k, peruid-2k** (scenario f only) — {int(m.get("n_start_users", 2000)):,} '
              'vhosts, each under a user of its own (`AssignUserID` inside '
              '`<IfModule mpm_peruid_module>`, so prefork reads the very same vhosts), one document '
@@ -580,6 +598,7 @@ def markdown(run, logs):
         L.append('')
 
     L.extend(b2_section(run))
+    L.extend(b3_section(run))
     L.extend(f_section(run))
 
     L.append('### Targets')
@@ -620,38 +639,95 @@ def procs_section(run, sc, servers, name, target):
                      rows), '']
 
 
+def fresh_table(run, sc, servers):
+    """lines: the ramp and the steady state of a scenario run against
+    servers started afresh, (b2) or (b3)"""
+    rows = []
+    for s in servers:
+        lo, hi = run.rps_range(sc, s)
+        e = sum(run.errors(sc, s).values())
+        rows.append([f'{LETTER[s]} {s}', fmt(run.warmup_rps(sc, s)),
+                     f'**{fmt(run.rps(sc, s))}** ({fmt(lo)}–{fmt(hi)})',
+                     f'{fmt_ms(run.lat(sc, s, "p50_ms"))} / {fmt_ms(run.lat(sc, s, "p99_ms"))}',
+                     f'{e:,} of {run.requests(sc, s):,}'])
+    return [md_table(['server', 'ramp req/s (warm-up)', 'steady req/s, median (min–max)',
+                      'p50 / p99 ms', 'errors'], rows), '']
+
+
+def fresh_ratio(run, sc, d, s):
+    """text: server d against server s in scenario sc, steady and ramp"""
+    return (f'{LETTER[d]} {d} / {LETTER[s]} {s}: '
+            f'{fmt_ratio(ratio(run.rps(sc, d), run.rps(sc, s)))} steady, '
+            f'{fmt_ratio(ratio(run.warmup_rps(sc, d), run.warmup_rps(sc, s)))} over the ramp')
+
+
+def fresh_intro(run):
+    return ('The ramp is the warm-up, from a fresh start of each server (requests/s over '
+            f'{run.meta.get("BENCH_WARMUP_B", "?")}, not in the medians); the steady state is '
+            'the median of the rounds that follow.')
+
+
 def b2_section(run):
     """lines: scenario (b2), mass hosting with prefork's limits"""
     L = ["### (b2) Mass hosting with prefork's limits", '']
     L.append('Scenario (b) again (same wrk parameters, Zipf over the 200 vhosts, hello.php, '
              'a new connection per request), after the four servers of the run are stopped: '
-             "prefork and itk started afresh, and D2, peruid with prefork's limits. The ramp is "
-             'the warm-up, from a fresh start of each server (requests/s over '
-             f'{run.meta.get("BENCH_WARMUP_B", "?")}, not in the medians); the steady state is '
-             'the median of the rounds that follow.')
+             "prefork and itk started afresh, and D2, peruid with prefork's limits. "
+             + fresh_intro(run))
     L.append('')
     if not run.has('b2-zipf'):
         L += [f'(b2): {NEEDS_RUN}.', '']
         return L
-    rows = []
-    for s in SERVERS_B2:
-        lo, hi = run.rps_range('b2-zipf', s)
-        e = sum(run.errors('b2-zipf', s).values())
-        rows.append([f'{LETTER[s]} {s}', fmt(run.warmup_rps('b2-zipf', s)),
-                     f'**{fmt(run.rps("b2-zipf", s))}** ({fmt(lo)}–{fmt(hi)})',
-                     f'{fmt_ms(run.lat("b2-zipf", s, "p50_ms"))} / '
-                     f'{fmt_ms(run.lat("b2-zipf", s, "p99_ms"))}',
-                     f'{e:,} of {run.requests("b2-zipf", s):,}'])
-    L.append(md_table(['server', 'ramp req/s (warm-up)', 'steady req/s, median (min–max)',
-                       'p50 / p99 ms', 'errors'], rows))
-    L.append('')
+    L.extend(fresh_table(run, 'b2-zipf', SERVERS_B2))
     d = run.rps('b2-zipf', 'peruid-limits')
-    L.append('D2 peruid-limits / A prefork: '
-             f'{fmt_ratio(ratio(d, run.rps("b2-zipf", "prefork")))} steady, '
-             f'{fmt_ratio(ratio(run.warmup_rps("b2-zipf", "peruid-limits"), run.warmup_rps("b2-zipf", "prefork")))} '
-             f'over the ramp; / B itk: {fmt_ratio(ratio(d, run.rps("b2-zipf", "itk")))} steady.')
+    L.append(fresh_ratio(run, 'b2-zipf', 'peruid-limits', 'prefork')
+             + f'; / B itk: {fmt_ratio(ratio(d, run.rps("b2-zipf", "itk")))} steady.')
     L.append('')
     L.extend(procs_section(run, 'b2-zipf', SERVERS_B2, '(b2)', False))
+    return L
+
+
+def b3_gate_note(run, mrw):
+    """text: whether peruid's workers outnumbered MaxRequestWorkers, which
+    is what puts the gate to work"""
+    end = run.end_procs('b3-zipf', 'peruid-64')
+    if end is None:
+        return []
+    w, _, _ = end
+    if w > mrw:
+        return [f'D3 ended (b3) with {w} workers for MaxRequestWorkers {mrw}: more workers '
+                'than requests it may serve at once, so the gate was at work.', '']
+    return [f'**Warning:** D3 ended (b3) with {w} workers, not more than MaxRequestWorkers '
+            f'{mrw}: the gate had nothing to hold, and this run does not measure it.', '']
+
+
+def b3_section(run):
+    """lines: scenario (b3), mass hosting with the MaxRequestWorkers gate at work"""
+    mrw = int(run.meta.get('b3_workers', '64'))
+    L = ['### (b3) Mass hosting with the MaxRequestWorkers gate at work', '']
+    L.append('Scenario (b) again (same wrk parameters, Zipf over the 200 vhosts, hello.php, '
+             'a new connection per request), after (b2): A3, prefork with MaxRequestWorkers and '
+             f'ServerLimit {mrw}, and D3, peruid with D2\'s configuration but MaxRequestWorkers '
+             f'and ServerLimit {mrw}, both started afresh. D3 keeps a warm worker per user '
+             '(PeruidWarmWorkers at its default), so its workers outnumber MaxRequestWorkers: '
+             'before a router hands a connection to an idle worker it counts the requests in '
+             f'flight over all users, and holds the connection while {mrw} are in flight '
+             '(mpm_peruid/gate.h); the master then reads every worker\'s state from the kernel '
+             'while connections wait. (b3) measures what that bound costs against prefork\'s, '
+             f'whose {mrw} children are the bound itself. ' + fresh_intro(run))
+    L.append('')
+    if run.meta.get('b3_alone'):
+        L.append(f'(b3) was run alone (`bench/run.sh b3`) on {run.meta["b3_alone"]}, '
+                 'not with the rest of this run.')
+        L.append('')
+    if not run.has('b3-zipf'):
+        L += [f'(b3): {NEEDS_RUN}.', '']
+        return L
+    L.extend(fresh_table(run, 'b3-zipf', SERVERS_B3))
+    L.append(fresh_ratio(run, 'b3-zipf', 'peruid-64', 'prefork-64') + '.')
+    L.append('')
+    L.extend(b3_gate_note(run, mrw))
+    L.extend(procs_section(run, 'b3-zipf', SERVERS_B3, '(b3)', False))
     return L
 
 
@@ -723,6 +799,10 @@ def write_chart(run, path):
             # D's bar is D2, peruid with prefork's limits; no fpm
             f.write('"mass, prefork\'s limits"\t' + '\t'.join(
                 cell('b2-zipf', s) for s in ('prefork', 'itk', 'none', 'peruid-limits')) + '\n')
+        if run.has('b3-zipf'):
+            # A's bar is A3, D's D3 (MaxRequestWorkers 64 both); no itk, no fpm
+            f.write(f'"mass, {run.meta.get("b3_workers", "64")} workers"\t' + '\t'.join(
+                cell('b3-zipf', s) for s in ('prefork-64', 'none', 'none', 'peruid-64')) + '\n')
 
 
 # --- stdout ----------------------------------------------------------------------
@@ -762,20 +842,25 @@ def print_summary(run, logs):
             print(f'  {s:<10}{r["procs"]:>6} procs  PSS {mib(int(r["pss_kb"])):>12}  '
                   f'RSS {mib(int(r["rss_kb"])):>12}  per worker ({r["workers"]}) '
                   f'PSS {mib(int(r["worker_pss_kb"]))} RSS {mib(int(r["worker_rss_kb"]))}')
-    for sc, servers in (('b-zipf', SERVERS), ('b2-zipf', SERVERS_B2)):
+    for sc, servers in (('b-zipf', SERVERS), ('b2-zipf', SERVERS_B2), ('b3-zipf', SERVERS_B3)):
         for s in servers:
             end = run.end_procs(sc, s)
             if end:
                 print(f'processes {sc} {s:<14} peak {run.peak_children(sc, s)} children, '
                       f'{end[0]} workers (+{end[1]} routers) at the end, bound {end[2]}')
     print()
-    if run.has('b2-zipf'):
-        print("(b2) mass hosting with prefork's limits: ramp (warm-up) / steady (median)")
-        for s in SERVERS_B2:
-            print(f'  {s:<14}{fmt(run.warmup_rps("b2-zipf", s)):>10} /{fmt(run.rps("b2-zipf", s)):>10}'
-                  f'   errors {sum(run.errors("b2-zipf", s).values()):,}')
-    else:
-        print(f'(b2): {NEEDS_RUN}')
+    for sc, servers, what in (
+            ('b2-zipf', SERVERS_B2, "mass hosting with prefork's limits"),
+            ('b3-zipf', SERVERS_B3, f'mass hosting with MaxRequestWorkers '
+                                    f'{run.meta.get("b3_workers", "64")}, the gate at work')):
+        tag = sc.split('-')[0]
+        if not run.has(sc):
+            print(f'({tag}): {NEEDS_RUN}')
+            continue
+        print(f'({tag}) {what}: ramp (warm-up) / steady (median)')
+        for s in servers:
+            print(f'  {s:<14}{fmt(run.warmup_rps(sc, s)):>10} /{fmt(run.rps(sc, s)):>10}'
+                  f'   errors {sum(run.errors(sc, s).values()):,}')
     if run.start:
         print('(f) start time, median ms: apache2 -t, start to first answer')
         for s in SERVERS_F:
@@ -785,9 +870,11 @@ def print_summary(run, logs):
         print(f'(f): {NEEDS_RUN}')
     print()
     print('targets')
-    for t, v, met, e in targets(run):
+    rows = targets(run)
+    w = max(len(t) for t, _, _, _ in rows)
+    for t, v, met, e in rows:
         mark = '?' if met is None else 'x' if met else ' '
-        print(f'  [{mark}] {t:<66} {v:<24} {target_status(met, e)}')
+        print(f'  [{mark}] {t:<{w}} {v:<24} {target_status(met, e)}')
     print()
 
 

@@ -4,6 +4,8 @@
 # Run as root on Debian 12 ("make bench" runs it after building the module).
 #
 #   bench/run.sh          install, set up, start, measure, stop, report
+#   bench/run.sh b3       (b3) alone, into the last run's data in $BENCH_DIR
+#                         (its earlier (b3) data replaced), then the report
 #   bench/run.sh report   regenerate docs/benchmarks.{md,png} from $BENCH_DIR
 #   bench/run.sh clean    stop leftover servers, remove the bench users and
 #                         $BENCH_DIR
@@ -15,7 +17,9 @@
 # rounds A B C D A B C D ... after a warm-up; (e) cold start; (b) like (a);
 # (c) memory right after (b) (bench/mem.py); stop everything; (b2) mass
 # hosting again from a fresh start of A, B and D2 (peruid with prefork's
-# limits); (f) -t and start time with 2,000 vhosts, prefork and peruid
+# limits); (b3) the same from a fresh start of A3 and D3 (prefork and D2
+# with MaxRequestWorkers 64: peruid's warm workers outnumber it, so its
+# routers' gate works); (f) -t and start time with 2,000 vhosts, prefork and peruid
 # (bench/start_time.py); write $BENCH_DIR/*.tsv, docs/benchmarks.md and
 # docs/benchmarks.png (bench/report.py, bench/plot.gp).  See bench/README.
 set -eu -o pipefail
@@ -27,7 +31,7 @@ RESULTS=$BENCH_DIR/results.tsv
 COLD=$BENCH_DIR/cold.tsv
 MEMORY=$BENCH_DIR/memory.tsv
 META=$BENCH_DIR/meta.tsv
-# processes per server once a second through (b) and (b2), and at the end
+# processes per server once a second through (b), (b2) and (b3), and at the end
 PROCS=$BENCH_DIR/procs.tsv
 PROCS_END=$BENCH_DIR/procs_end.tsv
 # (f): one row per start-time measurement
@@ -146,7 +150,7 @@ run_wrk() {
         a-static-close) set -- "$@" -H 'Host: s000.bench' -H 'Connection: close' "$url/index.html";;
         a-php-ka)       set -- "$@" -H 'Host: s000.bench' "$url/hello.php";;
         a-php-close)    set -- "$@" -H 'Host: s000.bench' -H 'Connection: close' "$url/hello.php";;
-        b-zipf|b2-zipf) set -- "$@" -s "$BENCH_SRC/zipf.lua" "$url/";;
+        b-zipf|b2-zipf|b3-zipf) set -- "$@" -s "$BENCH_SRC/zipf.lua" "$url/";;
         *) die "unknown scenario $sc";;
     esac
     out=$RAW/$sc-$s-$round.txt
@@ -169,7 +173,7 @@ run_scenario() {
     # shellcheck disable=SC2086
     [ $# -gt 0 ] || set -- $SERVERS
     w=$BENCH_WARMUP
-    case $sc in b-zipf|b2-zipf) w=$BENCH_WARMUP_B;; esac
+    case $sc in b-zipf|b2-zipf|b3-zipf) w=$BENCH_WARMUP_B;; esac
     log "scenario $sc: warm-up ($w per server)"
     for s in "$@"; do run_wrk "$sc" "$s" warmup "$w"; done
     r=1
@@ -179,7 +183,7 @@ run_scenario() {
     done
 }
 
-# --- processes: growth through (b) and (b2), and the bound -----------------------
+# --- processes: growth through (b), (b2) and (b3), and the bound -----------------
 
 # children of process $1 (all its threads'), from /proc without a fork
 # (the file has no newline at its end: read fails but fills _k)
@@ -348,26 +352,39 @@ measure_memory() {
     done
 }
 
-# --- (b2) mass hosting with prefork's limits ------------------------------------
+# --- (b2) and (b3): mass hosting from a fresh start --------------------------------
 
-# prefork, itk and D2 started afresh (logging to error_log.b2, so that A's
-# and B's logs of the main run stay as they were), so that the warm-up of
-# (b2) is each server's ramp from its start, then (b)'s rounds; the
-# servers of the main run are stopped by then
+# run_fresh b2|b3 SERVER...: (b) against servers started afresh, logging
+# to logs/error_log.b2 (.b3), so that A's and B's logs of the main run
+# stay as they were: the warm-up is each server's ramp from its start,
+# then (b)'s rounds; the servers of the main run are stopped by then
+run_fresh() {
+    tag=$1; shift
+    BENCH_LOG_SUFFIX=.$tag "$BENCH_SRC/servers.sh" start "$@"
+    sleep 2
+    BENCH_LOG_SUFFIX=.$tag "$BENCH_SRC/servers.sh" check "$@"
+    run_scenario_counted "$tag-zipf" "$@"
+    for s in "$@"; do
+        meta "log_bytes_${tag}_$s" "$(stat -c %s "$(server_dir "$s")/logs/error_log.$tag" 2>/dev/null || echo 0)"
+    done
+    "$BENCH_SRC/servers.sh" stop "$@"
+}
+
+# (b2): prefork and itk again, and D2, peruid with prefork's limits
 run_b2() {
     log "(b2) mass hosting with prefork's limits: fresh $SERVERS_B2"
     # shellcheck disable=SC2086
-    BENCH_LOG_SUFFIX=.b2 "$BENCH_SRC/servers.sh" start $SERVERS_B2
-    sleep 2
+    run_fresh b2 $SERVERS_B2
+}
+
+# (b3): A3 and D3, prefork and D2 with MaxRequestWorkers $B3_WORKERS, so
+# that peruid's idle workers outnumber MaxRequestWorkers and its routers
+# hold connections at the bound (the gate, mpm_peruid/gate.h)
+run_b3() {
+    log "(b3) mass hosting, MaxRequestWorkers $B3_WORKERS (the gate at work): fresh $SERVERS_B3"
+    meta b3_workers "$B3_WORKERS"
     # shellcheck disable=SC2086
-    "$BENCH_SRC/servers.sh" check $SERVERS_B2
-    # shellcheck disable=SC2086
-    run_scenario_counted b2-zipf $SERVERS_B2
-    for s in $SERVERS_B2; do
-        meta "log_bytes_b2_$s" "$(stat -c %s "$(server_dir "$s")/logs/error_log.b2" 2>/dev/null || echo 0)"
-    done
-    # shellcheck disable=SC2086
-    "$BENCH_SRC/servers.sh" stop $SERVERS_B2
+    run_fresh b3 $SERVERS_B3
 }
 
 # --- (f) start time with 2,000 vhosts ------------------------------------------------
@@ -418,6 +435,14 @@ on_exit() {
     exit $rc
 }
 
+# from here on, an exit (also on error or a signal) stops every server
+stop_on_exit() {
+    STARTED=1
+    trap on_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
 run() {
     t0=$(date +%s)
     install_deps
@@ -441,10 +466,7 @@ run() {
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     write_meta
 
-    STARTED=1
-    trap on_exit EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
+    stop_on_exit
     # shellcheck disable=SC2086
     "$BENCH_SRC/servers.sh" start $SERVERS
     sleep 2        # let prefork reach its spares, peruid its StartServers
@@ -481,8 +503,9 @@ run() {
     meta log_bytes_php-fpm "$(stat -c %s "$(server_dir fpm)/logs/php-fpm.log" 2>/dev/null || echo 0)"
     # shellcheck disable=SC2086
     "$BENCH_SRC/servers.sh" stop $SERVERS
-    # on a machine without the four servers' processes: (b2), then (f)
+    # on a machine without the four servers' processes: (b2), (b3), then (f)
     run_b2
+    run_b3
     run_start_time
     STARTED=
     t1=$(date +%s)
@@ -491,14 +514,43 @@ run() {
     log "done in $((t1 - t0)) s"
 }
 
+# "bench/run.sh b3": (b3) alone against the module of this call (PERUID_SO
+# or a tests/build.sh build), into the data of the last run in $BENCH_DIR,
+# whose users and docroots it needs: the run's (b3) rows, samples, meta
+# lines and wrk output are replaced, the rest is kept; then the report,
+# which says that (b3) was run alone, when and with which module
+run_b3_alone() {
+    [ -s "$RESULTS" ] || die "no $RESULTS: (b3) alone adds to a run's data; run the benchmark first"
+    [ -d "$WWW/pub000" ] || die "no docroots under $WWW: run the benchmark first"
+    install_deps
+    # shellcheck disable=SC2086
+    "$BENCH_SRC/servers.sh" stop $SERVERS_B3
+    take_module
+    "$BENCH_SRC/setup.sh" configs
+    for f in "$RESULTS" "$PROCS" "$PROCS_END" "$META"; do
+        [ -f "$f" ] || continue
+        grep -v -e '^b3[-_]' -e '^log_bytes_b3_' "$f" > "$f.new" || true
+        mv -f "$f.new" "$f"
+    done
+    mkdir -p "$RAW"
+    rm -f "$RAW"/b3-zipf-*
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    meta b3_alone "$(date -u '+%Y-%m-%d %H:%M UTC'), $BENCH_ROUNDS rounds of $BENCH_DURATION after a warm-up of $BENCH_WARMUP_B, wrk -t$BENCH_THREADS -c$BENCH_CONNS, module sha256 $(sha256sum "$BENCH_DIR/mod_mpm_peruid.so" | cut -c1-16)"
+    stop_on_exit
+    run_b3
+    STARTED=
+    report
+}
+
 [ "$(id -u)" = 0 ] || die "run as root"
 case ${1:-run} in
     run) run;;
+    b3) run_b3_alone;;
     report) report;;
     clean)
         if [ -d "$BENCH_DIR" ]; then "$BENCH_SRC/servers.sh" stop; fi
         "$BENCH_SRC/setup.sh" remove-users
         rm -rf "$BENCH_DIR"
         log "removed $BENCH_DIR";;
-    *) echo "usage: $0 [run|report|clean]" >&2; exit 2;;
+    *) echo "usage: $0 [run|b3|report|clean]" >&2; exit 2;;
 esac

@@ -4,7 +4,8 @@
 # under $BENCH_DIR and stopped by the pid in its own pid file.
 #
 #   bench/servers.sh start SERVER...   SERVER: prefork itk fpm peruid
-#                                      peruid-limits (check works for these)
+#                                      peruid-limits prefork-64 peruid-64
+#                                      (check works for these)
 #                                      prefork-2k peruid-2k
 #   bench/servers.sh check SERVER...   fail loudly unless each answers right
 #   bench/servers.sh stop  [SERVER...] (default: every server of lib.sh)
@@ -12,7 +13,7 @@
 #
 # BENCH_LOG_SUFFIX=.b2 (start): the server logs to logs/error_log.b2
 # instead of logs/error_log (a second start of a server in the same run
-# keeps the first one's log for the report).
+# keeps the first one's log for the report); check shows that log's tail.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -119,7 +120,7 @@ check_one() {
     s=$1; sd=$(server_dir "$s"); bad=0
     for i in 0 $((N_SITES - 1)); do
         u=$(site_user $i); h=$(site_host $i)
-        case $s in prefork) want=$(id -u www-data);; *) want=$(id -u "$u");; esac
+        case $s in prefork*) want=$(id -u www-data);; *) want=$(id -u "$u");; esac
         got=$(get "$s" "$h" /hello.php) || { log "$s: $h/hello.php: $got"; bad=1; continue; }
         if [ "$got" != "hello $want" ]; then
             log "$s: $h/hello.php answered '$got', want 'hello $want'"; bad=1
@@ -133,8 +134,9 @@ check_one() {
           -H "Host: default.bench" "http://127.0.0.1:$(server_port "$s")/index.html") || true
     [ "$got" = "200 1024" ] || { log "$s: default.bench/index.html: '$got', want '200 1024'"; bad=1; }
     if [ $bad != 0 ]; then
-        echo "---- $sd/logs/error_log (last 20 lines)" >&2
-        tail -n 20 "$sd/logs/error_log" >&2
+        el=$sd/logs/error_log${BENCH_LOG_SUFFIX:-}
+        echo "---- $el (last 20 lines)" >&2
+        tail -n 20 "$el" >&2
         [ "$s" = fpm ] && { echo "---- php-fpm.log" >&2; tail -n 20 "$sd/logs/php-fpm.log" >&2; }
         die "$s does not answer its vhosts correctly"
     fi

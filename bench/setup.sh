@@ -14,8 +14,11 @@
 #   B itk      mpm_prefork + mpm_itk + mod_php, AssignUserID per vhost
 #   C fpm      mpm_event + mod_proxy_fcgi, one php-fpm pool per user
 #   D peruid   the project's MPM + mod_php, AssignUserID per vhost
-# and for (b2) and (f):
+# and for (b2), (b3) and (f):
 #   D2 peruid-limits  D with prefork's limits of the issue (8/8/32/256/256)
+#   A3 prefork-64     A with MaxRequestWorkers and ServerLimit 64
+#   D3 peruid-64      D2 with MaxRequestWorkers and ServerLimit 64 (its
+#                     warm workers outnumber them: the routers' gate works)
 #   F  prefork-2k, peruid-2k  2,000 vhosts under 2,000 users, one config
 #                     for both but for the MPM (AssignUserID inside
 #                     <IfModule mpm_peruid_module>)
@@ -181,14 +184,15 @@ CONF
 MAX_SPARE=$((BENCH_CONNS + 4))
 [ $MAX_SPARE -lt 10 ] && MAX_SPARE=10
 
-# prefork's limits; itk and peruid use the same numbers
-conf_prefork_limits() {
+# prefork's limits; itk and peruid use the same numbers.  $1: its
+# MaxRequestWorkers and ServerLimit (default 256)
+conf_prefork_limits() {    # [workers]
     cat <<CONF
 StartServers 8
 MinSpareServers 5
 MaxSpareServers $MAX_SPARE
-ServerLimit 256
-MaxRequestWorkers 256
+ServerLimit ${1:-256}
+MaxRequestWorkers ${1:-256}
 MaxConnectionsPerChild 0
 CONF
 }
@@ -223,14 +227,18 @@ CONF
     done
 }
 
-conf_prefork() {
-    conf_common prefork
+# A, and A3 (scenario b3): A with MaxRequestWorkers and ServerLimit
+# $B3_WORKERS
+conf_prefork_server() {    # server workers
+    conf_common "$1"
     echo "LoadModule mpm_prefork_module $MODS/mod_mpm_prefork.so"
     conf_modules_tail
     conf_modphp
-    conf_prefork_limits
-    conf_vhosts prefork none
+    conf_prefork_limits "$2"
+    conf_vhosts "$1" none
 }
+conf_prefork() { conf_prefork_server prefork 256; }
+conf_prefork_64() { conf_prefork_server prefork-64 "$B3_WORKERS"; }
 
 conf_itk() {
     conf_common itk
@@ -293,9 +301,13 @@ CONF
 
 # D2 (scenario b2): D with prefork's limits instead of its tuning, the
 # numbers of the issue's measurement (peruid "given the same limits as the
-# prefork it replaces"); PeruidWarmWorkers at its default
-conf_peruid_limits() {
-    conf_common peruid-limits
+# prefork it replaces"); PeruidWarmWorkers at its default.  D3 (scenario
+# b3): D2 with MaxRequestWorkers and ServerLimit $B3_WORKERS; its default
+# PeruidWarmWorkers (one per user plus MaxSpareServers, 273 here) keeps
+# more idle workers than that, so the routers' gate holds connections
+# whenever $B3_WORKERS requests are in flight
+conf_peruid_limits_server() {    # server workers
+    conf_common "$1"
     echo "LoadModule mpm_peruid_module $BENCH_DIR/mod_mpm_peruid.so"
     conf_modules_tail
     conf_modphp
@@ -303,12 +315,14 @@ conf_peruid_limits() {
 StartServers 8
 MinSpareServers 8
 MaxSpareServers 32
-ServerLimit 256
-MaxRequestWorkers 256
+ServerLimit $2
+MaxRequestWorkers $2
 MaxConnectionsPerChild 0
 CONF
-    conf_vhosts peruid-limits assign
+    conf_vhosts "$1" assign
 }
+conf_peruid_limits() { conf_peruid_limits_server peruid-limits 256; }
+conf_peruid_64() { conf_peruid_limits_server peruid-64 "$B3_WORKERS"; }
 
 # F (scenario f): 2,000 vhosts under 2,000 users, each with AssignUserID
 # inside <IfModule mpm_peruid_module>, so that prefork reads the very same
