@@ -36,7 +36,8 @@ SERVERS_B2="prefork itk peruid-limits"
 # (b3), mass hosting with the MaxRequestWorkers gate at work: prefork with
 # MaxRequestWorkers and ServerLimit $B3_WORKERS (A3, prefork-64) and D2
 # with the same (D3, peruid-64), whose warm workers then outnumber
-# MaxRequestWorkers, so that its routers hold connections at the bound
+# MaxRequestWorkers, so that its routers weigh the requests in flight
+# before each hand-off (the gate, mpm_peruid/gate.h)
 SERVERS_B3="prefork-64 peruid-64"
 B3_WORKERS=64
 # (f), start time with 2,000 vhosts under 2,000 users: the same config

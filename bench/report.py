@@ -454,8 +454,9 @@ def markdown(run, logs):
              f'MinSpareServers 5, MaxSpareServers {m.get("max_spare", "?")}; D3: StartServers 8, '
              'MinSpareServers 8, MaxSpareServers 32, PeruidWarmWorkers and PeruidPreforkedWorkers '
              'at their defaults). D3 keeps a warm worker for each user it served, more workers '
-             f'than MaxRequestWorkers, so its routers hold a connection for an idle worker while '
-             f'{b3w} requests are in flight (the gate); A3\'s {b3w} children are the bound itself.')
+             'than MaxRequestWorkers, so before its routers hand a connection to an idle worker '
+             f'they weigh the requests in flight, and hold it while {b3w} are (the gate); '
+             f'A3\'s {b3w} children are the bound itself.')
     L.append(f'* **F prefork-2k, peruid-2k** (scenario f only) — {int(m.get("n_start_users", 2000)):,} '
              'vhosts, each under a user of its own (`AssignUserID` inside '
              '`<IfModule mpm_peruid_module>`, so prefork reads the very same vhosts), one document '
@@ -661,10 +662,11 @@ def fresh_ratio(run, sc, d, s):
             f'{fmt_ratio(ratio(run.warmup_rps(sc, d), run.warmup_rps(sc, s)))} over the ramp')
 
 
-def fresh_intro(run):
+def fresh_intro(run, warmup=None):
+    """warmup: the warm-up of the scenario if not the run's BENCH_WARMUP_B"""
     return ('The ramp is the warm-up, from a fresh start of each server (requests/s over '
-            f'{run.meta.get("BENCH_WARMUP_B", "?")}, not in the medians); the steady state is '
-            'the median of the rounds that follow.')
+            f'{warmup or run.meta.get("BENCH_WARMUP_B", "?")}, not in the medians); the steady '
+            'state is the median of the rounds that follow.')
 
 
 def b2_section(run):
@@ -696,7 +698,8 @@ def b3_gate_note(run, mrw):
     w, _, _ = end
     if w > mrw:
         return [f'D3 ended (b3) with {w} workers for MaxRequestWorkers {mrw}: more workers '
-                'than requests it may serve at once, so the gate was at work.', '']
+                'than requests it may serve at once, so its routers weighed the requests in '
+                'flight before handing connections to them (the gate at work).', '']
     return [f'**Warning:** D3 ended (b3) with {w} workers, not more than MaxRequestWorkers '
             f'{mrw}: the gate had nothing to hold, and this run does not measure it.', '']
 
@@ -709,12 +712,16 @@ def b3_section(run):
              'a new connection per request), after (b2): A3, prefork with MaxRequestWorkers and '
              f'ServerLimit {mrw}, and D3, peruid with D2\'s configuration but MaxRequestWorkers '
              f'and ServerLimit {mrw}, both started afresh. D3 keeps a warm worker per user '
-             '(PeruidWarmWorkers at its default), so its workers outnumber MaxRequestWorkers: '
-             'before a router hands a connection to an idle worker it counts the requests in '
-             f'flight over all users, and holds the connection while {mrw} are in flight '
-             '(mpm_peruid/gate.h); the master then reads every worker\'s state from the kernel '
-             'while connections wait. (b3) measures what that bound costs against prefork\'s, '
-             f'whose {mrw} children are the bound itself. ' + fresh_intro(run))
+             '(PeruidWarmWorkers at its default), so its workers outnumber MaxRequestWorkers and '
+             'the gate of mpm_peruid/gate.h works: before a router hands a connection to an idle '
+             'worker it weighs the requests in flight over all users (counting them again '
+             f'whenever its estimate reaches {mrw}), and it holds the connection while {mrw} are '
+             'in flight; the master corrects the counts from the kernel at its passes. With '
+             f'wrk\'s {run.meta.get("BENCH_CONNS", "?")} connections fewer than {mrw} requests are '
+             'normally in flight, so it seldom holds one: (b3) measures what that bookkeeping '
+             'costs on every connection, against prefork with the same MaxRequestWorkers, '
+             f'whose children are the bound itself. '
+             + fresh_intro(run, run.meta.get('b3_warmup_b')))
     L.append('')
     if run.meta.get('b3_alone'):
         L.append(f'(b3) was run alone (`bench/run.sh b3`) on {run.meta["b3_alone"]}, '

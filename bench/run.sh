@@ -379,7 +379,8 @@ run_b2() {
 
 # (b3): A3 and D3, prefork and D2 with MaxRequestWorkers $B3_WORKERS, so
 # that peruid's idle workers outnumber MaxRequestWorkers and its routers
-# hold connections at the bound (the gate, mpm_peruid/gate.h)
+# weigh the requests in flight before each hand-off, holding connections
+# at the bound (the gate, mpm_peruid/gate.h)
 run_b3() {
     log "(b3) mass hosting, MaxRequestWorkers $B3_WORKERS (the gate at work): fresh $SERVERS_B3"
     meta b3_workers "$B3_WORKERS"
@@ -535,7 +536,8 @@ run_b3_alone() {
     mkdir -p "$RAW"
     rm -f "$RAW"/b3-zipf-*
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-    meta b3_alone "$(date -u '+%Y-%m-%d %H:%M UTC'), $BENCH_ROUNDS rounds of $BENCH_DURATION after a warm-up of $BENCH_WARMUP_B, wrk -t$BENCH_THREADS -c$BENCH_CONNS, module sha256 $(sha256sum "$BENCH_DIR/mod_mpm_peruid.so" | cut -c1-16)"
+    meta b3_alone "$(date -u '+%Y-%m-%d %H:%M UTC'), $BENCH_ROUNDS round(s) of $BENCH_DURATION, wrk -t$BENCH_THREADS -c$BENCH_CONNS, module sha256 $(sha256sum "$BENCH_DIR/mod_mpm_peruid.so" | cut -c1-16)"
+    meta b3_warmup_b "$BENCH_WARMUP_B"
     stop_on_exit
     run_b3
     STARTED=
