@@ -176,7 +176,8 @@ void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
 /* Child, after the switch: die with the master (the switch cleared any
  * earlier parent-death signal), and keep routers out of reach of ptrace
  * and /proc/<pid>/mem even where CoreDumpDirectory made children dumpable:
- * vhosts without AssignUserID run as the routers' user. */
+ * they hold every request head.  Their uid (PeruidRouterUser) is one no
+ * tenant runs as; this is the second guard. */
 static apr_status_t child_bind_to_master(peruid_retained_t *rd, server_rec *s)
 {
     if (!peruid_settings()->one_process

@@ -754,6 +754,9 @@ static void children_reaped(peruid_master_t *m, apr_proc_t *proc,
         && sl->generation == rd->mpm->my_generation) {
         m->fatal = 1;
     }
+    if (sl->role == PERUID_ROLE_ROUTER && !sl->leaving) {
+        peruid_watch_router_died(m, proc->pid, why, status);
+    }
     if (sl->role == PERUID_ROLE_WORKER && sl->pool >= 0) {
         children_pool_backoff(rd, sl->pool,
                               why == APR_PROC_EXIT && status == 0);

@@ -26,6 +26,7 @@
 
 #include "peruid.h"
 #include "names.h"
+#include "routeruser.h"
 
 /* Master, root, config read: the vhost's empty AssignUserID. */
 void *peruid_create_server_conf(apr_pool_t *p, server_rec *s)
@@ -292,6 +293,9 @@ const command_rec peruid_cmds[] = {
                   (void *)APR_OFFSETOF(peruid_settings_t, routers),
                   RSRC_CONF, "Number of router processes (0: one per 4 "
                   "CPUs, at least 1)"),
+    AP_INIT_TAKE12("PeruidRouterUser", peruid_router_user_cmd, NULL,
+                   RSRC_CONF, "User (and group) the routers run as; no "
+                   "virtual host may run as it"),
     AP_INIT_TAKE1("PeruidPeekMaxBytes", set_peek_max, NULL, RSRC_CONF,
                   "Largest request head a router reads before routing"),
     AP_INIT_TAKE1("PeruidPeekTimeout", set_time_setting,
@@ -335,6 +339,7 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
     cfg->idle_timeout = PERUID_DEFAULT_IDLE_TIMEOUT;
     cfg->preforked = 0;
     cfg->user_share = PERUID_DEFAULT_USER_SHARE;
+    peruid_router_user_defaults();
 }
 
 /* Master, root: how many routers.  PeruidRouters 0: one per
@@ -530,8 +535,9 @@ int peruid_config_check_suexec(apr_pool_t *ptemp, server_rec *main_s)
 }
 
 /* Master, root, check_config: every server's user and group (its
- * AssignUserID, or User/Group) is not root, and the distinct pairs fit
- * the pool table -- refused at "apache2 -t", not at start. */
+ * AssignUserID, or User/Group) is not root, the distinct pairs fit the
+ * pool table, and none is the routers' user (routeruser.c) -- refused at
+ * "apache2 -t", not at start. */
 int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s)
 {
     apr_hash_t *pairs = apr_hash_make(ptemp);
@@ -567,7 +573,7 @@ int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s)
                      apr_hash_count(pairs), PERUID_MAX_POOLS);
         return !OK;
     }
-    return OK;
+    return peruid_router_user_check(ptemp, main_s);
 }
 
 /* Master, root: PeruidWarmWorkers when not set: an idle worker for every

@@ -175,6 +175,8 @@ static void master_periodic(peruid_master_t *m)
     apr_proc_other_child_refresh_all(APR_OC_REASON_RUNNING);
 #endif
     master_check_routers(m);
+    peruid_watch_routers(m);
+    peruid_watch_log_pending(m);
     master_start_routers(m);
     peruid_schedule(m, 1);
 }
@@ -189,6 +191,11 @@ static void master_tick(peruid_master_t *m)
     apr_time_t wake = m->next_pass && m->next_pass < m->next_tick
                       ? m->next_pass : m->next_tick;
     int ms = wake > now ? (int)apr_time_as_msec(wake - now) + 1 : 0;
+
+    if (master_child_exited) {
+        ms = 0;     /* a SIGCHLD came before the wait (e.g. a router the
+                     * once-a-second work killed): reap it now */
+    }
 
     pfd.fd = m->rd->ctl_recv;
     pfd.events = POLLIN;
@@ -363,7 +370,8 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
     rd->master_pid = getpid();
     ap_log_pid(pconf, ap_pid_fname);
     if ((rv = master_setup(rd, pconf, s)) != APR_SUCCESS
-        || (rv = peruid_schedule_init(&m)) != APR_SUCCESS) {
+        || (rv = peruid_schedule_init(&m)) != APR_SUCCESS
+        || (rv = peruid_watch_init(&m)) != APR_SUCCESS) {
         return master_abort(&m, rv);
     }
     ap_unixd_mpm_set_signals(pconf, peruid_settings()->one_process);

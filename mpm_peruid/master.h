@@ -2,7 +2,8 @@
 
 /*
  * master.h -- the master's state of one generation and its functions
- * (master.c, schedule.c, children.c).  Only the master (root) runs them.
+ * (master.c, schedule.c, children.c, watch.c).  Only the master (root)
+ * runs them.
  */
 
 #ifndef PERUID_MASTER_H
@@ -37,6 +38,8 @@ typedef struct {
     char *watch;                /* per pool: look at its queue in every
                                  * pass (a router asked, or it was short) */
     struct pollfd *pfd;         /* one entry per pool                    */
+    struct peruid_watch_s *rwatch;  /* watch.c: the routers' accepts and
+                                 * deaths                                */
 } peruid_master_t;
 
 /* master.c */
@@ -47,6 +50,14 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
 apr_status_t peruid_schedule_init(peruid_master_t *m);
 void peruid_schedule(peruid_master_t *m, int periodic);
 void peruid_schedule_watch(peruid_master_t *m, int pool);
+
+/* watch.c -- a router that stops accepting is replaced; router deaths
+ * are logged */
+apr_status_t peruid_watch_init(peruid_master_t *m);
+void peruid_watch_routers(peruid_master_t *m);
+void peruid_watch_router_died(peruid_master_t *m, pid_t pid,
+                              apr_exit_why_e why, int status);
+void peruid_watch_log_pending(peruid_master_t *m);
 
 /* children.c -- the master's table of its children */
 apr_status_t peruid_children_init(peruid_retained_t *rd);

@@ -22,6 +22,7 @@
 #include "master.h"
 #include "child.h"
 #include "segments.h"
+#include "logs.h"
 
 /* The retained context, looked up once per process image. */
 static peruid_retained_t *retained;
@@ -181,9 +182,14 @@ static int peruid_run(apr_pool_t *pconf, apr_pool_t *plog, server_rec *s)
 static void peruid_hooks(apr_pool_t *p)
 {
     static const char *const core_after[] = { "core.c", NULL };
+    static const char *const log_config[] = { "mod_log_config.c", NULL };
 
     ap_hook_open_logs(peruid_open_logs, NULL, core_after,
                       APR_HOOK_REALLY_FIRST);
+    /* which descriptors are whose access logs (logs.c) */
+    ap_hook_open_logs(peruid_logs_wrap, NULL, log_config, APR_HOOK_FIRST);
+    ap_hook_open_logs(peruid_logs_check, log_config, NULL,
+                      APR_HOOK_REALLY_LAST);
     ap_hook_pre_config(peruid_pre_config, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_config(peruid_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* each user's own copy of the segments modules make (segments.c) */

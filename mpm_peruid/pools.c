@@ -27,6 +27,7 @@
 #include "channel.h"
 #include "creds.h"
 #include "gate.h"
+#include "routeruser.h"
 
 /* The routers' page: per pool, the second of its last dispatch, the
  * connections sent to it (peruid_pool_touch), its live workers, the
@@ -233,13 +234,25 @@ void peruid_pools_lookup(peruid_retained_t *rd, int pool, server_rec *s)
     }
 }
 
-/* Master, root: the routers' identity, User and Group, looked up now. */
-static apr_status_t pools_set_router(peruid_retained_t *rd, server_rec *s)
+/* Master, root: the routers' identity, PeruidRouterUser (created now if
+ * it is the default and missing, routeruser.c), looked up now.  With -X
+ * there is no router: nothing is created. */
+static apr_status_t pools_set_router(peruid_retained_t *rd, apr_pool_t *p,
+                                     server_rec *s)
 {
-    rd->router.uid = ap_unixd_config.user_id;
-    rd->router.gid = ap_unixd_config.group_id;
+    const char *name = NULL;
+    apr_status_t rv;
+
     rd->router.chan_send = rd->router.chan_recv = -1;
-    pools_note_user(&rd->router, NULL);
+    if (peruid_settings()->one_process) {
+        return APR_SUCCESS;
+    }
+    rv = peruid_router_user_ready(p, s, &rd->router.uid, &rd->router.gid,
+                                  &name);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    pools_note_user(&rd->router, name);
     return pools_look_up(&rd->router, s);
 }
 
@@ -302,7 +315,7 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
     }
     /* the main server's now: the one-process mode (-X) serves it */
     peruid_pools_lookup(rd, peruid_server_pool(main_s), main_s);
-    return pools_set_router(rd, main_s);
+    return pools_set_router(rd, p, main_s);
 }
 
 /* Any process: the pool that serves server s. */

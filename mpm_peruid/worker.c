@@ -46,6 +46,7 @@
 #include "answer.h"
 #include "channel.h"
 #include "segments.h"
+#include "logs.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
  * stop flag again (worker_wait). */
@@ -661,6 +662,10 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
         || (rv = worker_setup(&w, rd, pchild, slot, pool)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,
                      PERUID_LOGNO(00011) "worker: setup failed");
+        peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
+    }
+    if (peruid_logs_enter(pl, pool, pchild) != APR_SUCCESS) {
+        /* logged; never serve holding other users' logs */
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
     if (peruid_segments_enter(pl) != APR_SUCCESS) {

@@ -1,6 +1,8 @@
 # t/credentials.t -- the kernel's view of the processes (/proc/<pid>/status,
 # read as root): workers carry exactly their vhost user's ids and groups,
-# routers exactly User/Group's, and no child keeps any capability.
+# routers exactly PeruidRouterUser's (peruid-router, not User: no tenant
+# code runs as the routers' uid; t/router_user.t), and no child keeps any
+# capability.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -75,15 +77,18 @@ subtest 'workers: ids, groups and capabilities of their vhost user' => sub {
 };
 
 my @routers = routers($master);
-subtest 'routers: User/Group ids, no capabilities, system call filter' => sub {
+subtest 'routers: peruid-router ids, no capabilities, system call filter'
+    => sub {
     my $n = vars('peruid_routers') || 2;    # PeruidRouters in httpd.conf.in
     Test::More::plan(tests => 2 + 11 * @routers);
     is(scalar(@routers), $n, "$n routers (children holding the listener)");
     my %w = map { $_ => 1 } values %workers;
     ok(!grep({ $w{$_} } @routers), 'no worker holds the listening socket');
-    my $groups = join ',', groups_of('peruid_td');
+    my ($ru_uid, $ru_gid) = ids_of('peruid-router');
+    my $groups = join ',', groups_of('peruid-router');
     for my $pid (@routers) {
-        check_creds("router $pid", $pid, $td_uid, $td_gid, $groups);
+        check_creds("router $pid", $pid, $ru_uid // '-', $ru_gid // '-',
+                    $groups);
         my $st = proc_status($pid);
         is($st->{Seccomp}, 2, "router $pid: seccomp filter mode");
         is($st->{NoNewPrivs}, 1, "router $pid: no_new_privs (required by "
@@ -166,10 +171,10 @@ subtest 'a worker cannot get root back' => sub {
     is($v->{euid}, $ta_uid, 'still peruid_ta afterwards');
 };
 
-# The routers run as User, like the vhosts without AssignUserID: the
-# kernel must keep those vhosts' code out of the routers (which see every
-# request head of every vhost).  A setuid() from root leaves a process
-# non-dumpable, so no ptrace, no /proc/<pid>/environ or mem.
+# The routers see every request head of every vhost: the kernel must keep
+# the vhosts' code out of them.  They run as a uid of their own, and are
+# non-dumpable besides (a setuid() from root leaves a process so: no
+# ptrace, no /proc/<pid>/environ or mem), even for their own uid.
 #
 # The control: a dumpable process of peruid_td (sleep, started here with
 # setpriv) IS readable by default.test's PHP, so a READ-FAILED below is
@@ -201,8 +206,8 @@ subtest 'User\'s vhosts cannot look into the routers' => sub {
 };
 
 # kill(pid, 0) tells whether a process may be signalled: vhost code may
-# signal its own user's processes only (and User's vhosts the routers,
-# which share User -- see t/restart.t).
+# signal its own user's processes only (the routers have a uid of their
+# own: t/router_user.t).
 subtest 'vhost code cannot signal the master or other users\' workers' => sub {
     Test::More::plan(tests => 5);
     my $sig0 = sub {
