@@ -12,7 +12,7 @@ peruid_objects="$peruid_objects preforked.lo maps.lo double_check.lo"
 peruid_objects="$peruid_objects channel.lo creds.lo peruid_seccomp.lo"
 peruid_objects="$peruid_objects schedule.lo planner.lo prefork_placeholder.lo"
 peruid_objects="$peruid_objects answer.lo park.lo procsys.lo names.lo gate.lo"
-peruid_objects="$peruid_objects segments.lo segpick.lo"
+peruid_objects="$peruid_objects segments.lo segpick.lo logs.lo logpick.lo"
 peruid_objects="$peruid_objects routeruser.lo stall.lo watch.lo"
 
 APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [
