@@ -29,6 +29,23 @@ int peruid_gate_inflight(apr_uint32_t sent, apr_uint32_t done,
     return n > most ? (int)most : (int)n;
 }
 
+/* Router (any privilege): the requests in flight at least: the last
+ * count plus every send since (sent_now - sent_then, unsigned: the total
+ * wraps).  Never below the bound once the sends since reach it, however
+ * many: a router that has not counted for 2^31 sends, or that never
+ * counted (its first count is forced by starting with counted at the
+ * bound), must count before it sends. */
+int peruid_gate_estimate(int counted, apr_uint32_t sent_then,
+                         apr_uint32_t sent_now, int max_workers)
+{
+    apr_uint32_t since = sent_now - sent_then;
+
+    if (counted >= max_workers || since >= (apr_uint32_t)max_workers) {
+        return max_workers;
+    }
+    return counted + (int)since;
+}
+
 /* Router (any privilege): may this connection go to its pool now?
  * - While the pools' workers are no more than MaxRequestWorkers, they
  *   cannot serve more requests at once: send.

@@ -22,15 +22,20 @@
  *             forge it, so it counts only within the bounds below;
  *   done_pass the master: done as it read it at its last pass;
  *   adjust    the master, from the kernel, at every pass that looks at
- *             the idle workers (each second, and each pass at
- *             MaxRequestWorkers): sent - done - adjust was then the
- *             pool's busy workers plus its queued connections
- *             (schedule.c, sched_gate_publish);
+ *             the idle workers (each second, and at MaxRequestWorkers
+ *             when a connection waits or is held, at most every 100 ms):
+ *             sent - done - adjust was then the pool's busy workers plus
+ *             its queued connections, or more, never fewer (schedule.c,
+ *             sched_facts and sched_gate_publish);
  *   live      the master's child table: the pool's workers.
  *
- * A tenant that forges done can only make its own pool count as fewer
- * requests (the bound loosens, at most to the process bound), never as
- * more than it had at the last pass plus those sent to it since.
+ * A tenant that forges done can make its own pool count as fewer
+ * requests (the bound loosens, by at most its own workers), or as more
+ * than it has, but never more than it had at the last pass plus those
+ * sent to it since, nor more than its workers: what slow requests of its
+ * own would hold, within its share.  When the kernel will not show the
+ * idle workers (PU00056), the master cannot correct the counts and the
+ * gate is off (live_total 0).
  */
 
 #ifndef PERUID_GATE_H
@@ -64,6 +69,8 @@ typedef enum {
     GATE_HOLD               /* at MaxRequestWorkers: hold it             */
 } gate_verdict_e;
 
+int peruid_gate_estimate(int counted, apr_uint32_t sent_then,
+                         apr_uint32_t sent_now, int max_workers);
 int peruid_gate_inflight(apr_uint32_t sent, apr_uint32_t done,
                          apr_uint32_t done_pass, apr_uint32_t adjust,
                          int live);

@@ -22,7 +22,14 @@ typedef struct {
     apr_time_t next_tick;
     apr_time_t next_pass;   /* schedule.c: look again then (0: no need)  */
     apr_time_t idle_looked; /* schedule.c: the last pass that read every
-                             * worker's state from the kernel            */
+                             * worker's state from the kernel
+                             * (peruid_chan_clock, monotonic)            */
+    apr_uint32_t *gate_sent;    /* schedule.c, per pool: sent, read before
+                                 * the kernel was asked in this pass ... */
+    apr_uint32_t *gate_done;    /* ... and done, read after it           */
+    int gate_looked;        /* schedule.c: this pass asked the kernel    */
+    int gate_off;           /* schedule.c: the kernel would not show idle
+                             * workers: the routers' gate is off         */
     apr_time_t refill_at;   /* schedule.c: pass for preforked replacements
                              * then (0: none due)                        */
     int no_routers;         /* stopping: routers are not replaced        */

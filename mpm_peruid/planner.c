@@ -16,8 +16,6 @@
  *               fork, while fewer than MaxRequestWorkers are busy, the
  *               workers stay within MaxRequestWorkers plus
  *               PeruidWarmWorkers, and slots are free;
- *   2b. held    with MaxRequestWorkers busy, a pool whose connections
- *               the routers hold at that bound (gate.h) lacks one slot;
  *   3. room     at a bound: workers already leaving cover the rest first;
  *               then the least recently used pool that has nothing
  *               queued gives a worker up (pools with more than one
@@ -282,25 +280,6 @@ static int plan_make_room(const plan_facts_t *f, plan_t *out, int pool,
     return 1;
 }
 
-/* Planner: step 2b.  With MaxRequestWorkers busy, a pool whose
- * connections the routers hold (gate.h) lacks a busy slot, not a worker:
- * one, for step 3 to make room for as for a queued connection, within
- * its cap. */
-static void plan_held(const plan_facts_t *f, plan_t *out, int busy)
-{
-    int i;
-
-    if (busy < f->max_workers) {
-        return;
-    }
-    for (i = 0; i < f->npools; i++) {
-        if (f->pools[i].held && out->work[i].need <= 0
-            && plan_headroom(f, i) > 0 && !f->pools[i].backing_off) {
-            out->work[i].need = 1;
-        }
-    }
-}
-
 /* Planner: step 3, for the need step 2 left, with busy workers busy.
  * Returns the workers still lacking. */
 static int plan_room(const plan_facts_t *f, plan_t *out, int busy)
@@ -493,7 +472,6 @@ void peruid_plan(const plan_facts_t *f, plan_t *out)
     plan_grace(f, out);
     busy = plan_busy(f);
     workers = plan_grant(f, out, &busy);
-    plan_held(f, out, busy);
     out->unmet = plan_room(f, out, busy);
     if (!out->unmet) {
         plan_spares(f, out, workers);

@@ -62,7 +62,8 @@ typedef struct {
                              * (0: never)                                */
     int held;               /* routers: a connection for it was held at
                              * MaxRequestWorkers within the last second
-                             * (gate.h): it waits for a busy slot        */
+                             * (gate.h): it waits for a request to end,
+                             * so none of its workers leaves for others  */
     int backing_off;        /* master: its workers kept dying; no fork
                              * for it now                                */
 } plan_pool_t;

@@ -116,6 +116,7 @@ typedef struct {
     int gate_estimate;      /* requests in flight at the last count ...  */
     apr_uint32_t gate_sent; /* ... and the sends over every router then  */
     apr_time_t gate_counted;    /* when that count was made              */
+    apr_time_t gate_asked;  /* when we last asked for a pass for held ones */
     apr_time_t hold_logged; /* when we last logged PU00057               */
     int hold_503s;          /* held connections answered 503 since then  */
     apr_time_t *spawn_asked;    /* per pool: when we last sent SPAWN     */
@@ -341,9 +342,9 @@ static gate_verdict_e router_gate(peruid_router_t *r, router_conn_t *c)
         apr_atomic_read32(&rd->adjust[c->pool]), v.pool_live);
     for (;;) {
         v.exact = r->gate_counted == r->now;
-        v.estimate = r->gate_estimate
-                     + (int)(apr_atomic_read32(&rd->gate->sent_total)
-                             - r->gate_sent);
+        v.estimate = peruid_gate_estimate(
+            r->gate_estimate, r->gate_sent,
+            apr_atomic_read32(&rd->gate->sent_total), v.max_workers);
         verdict = peruid_gate_decide(&v);
         if (verdict != GATE_COUNT) {
             return verdict;
@@ -352,11 +353,11 @@ static gate_verdict_e router_gate(peruid_router_t *r, router_conn_t *c)
     }
 }
 
-/* Router: c is held at MaxRequestWorkers.  Note it for the planner,
- * which asks a busy worker of another user to leave for it as it would
- * for a queued connection, and ask the master for a pass
- * (router_ask_spawn's record, as often): the pass also rewrites every
- * pool's adjust from the kernel, so a count that a tenant's forged done
+/* Router: c is held at MaxRequestWorkers (appended to the held list,
+ * which is retried oldest first).  Note it on the routers' page, and ask
+ * the master for a pass, at most once per ROUTER_SPAWN_GAP for all the
+ * held ones: a pass where connections are held reads the kernel and
+ * rewrites every pool's adjust, so a count that a tenant's forged done
  * or a worker killed mid-request made too high holds c no longer. */
 static void router_hold(peruid_router_t *r, router_conn_t *c)
 {
@@ -364,7 +365,12 @@ static void router_hold(peruid_router_t *r, router_conn_t *c)
         router_set_state(r, c, RC_HOLD, c->deadline);
     }
     peruid_pool_held(r->rd, c->pool, r->now);
-    router_ask_spawn(r, c->pool);
+    if (r->now - r->gate_asked >= ROUTER_SPAWN_GAP) {
+        r->gate_asked = r->now;
+        peruid_chan_send(r->rd->ctl_send, PERUID_MSG_SPAWN,
+                         (apr_uint32_t)c->pool,
+                         (apr_uint32_t)r->rd->mpm->my_generation, -1);
+    }
 }
 
 /* Router: dispatch, or park c until its pool's queue has room. */
@@ -386,8 +392,6 @@ static void router_dispatch_or_wait(peruid_router_t *r, router_conn_t *c)
     }
 }
 
-static void router_held(peruid_router_t *r);
-
 /* Router: the head is complete; route it or answer the error. */
 static void router_route(peruid_router_t *r, router_conn_t *c,
                          const peek_head_t *h)
@@ -408,10 +412,9 @@ static void router_route(peruid_router_t *r, router_conn_t *c,
         return;
     }
     c->pool = pool;
-    if (r->held.head) {
-        router_held(r);         /* the older ones first */
-    }
-    if (router_gate(r, c) == GATE_HOLD) {
+    /* behind the connections already held, which the timer retries
+     * oldest first; else the gate decides */
+    if (r->held.head || router_gate(r, c) == GATE_HOLD) {
         router_hold(r, c);
         return;
     }
@@ -616,10 +619,13 @@ static void router_log_hold(peruid_router_t *r, router_conn_t *c)
 }
 
 /* Router: the connections held at MaxRequestWorkers, oldest first: send
- * those the gate lets through now, answer 503 past the deadline. */
+ * those the gate lets through now, until it holds one (the count is then
+ * exact for this turn, and the younger ones wait behind it), and answer
+ * 503 past the deadline, wherever it is in the list. */
 static void router_held(peruid_router_t *r)
 {
     router_conn_t *c, *next;
+    int blocked = 0;
 
     for (c = r->held.head; c; c = next) {
         next = c->next;
@@ -627,10 +633,14 @@ static void router_held(peruid_router_t *r)
             router_log_hold(r, c);
             router_answer(r, c, 503);
         }
+        else if (blocked) {
+            peruid_pool_held(r->rd, c->pool, r->now);
+        }
         else if (router_gate(r, c) == GATE_SEND) {
             router_dispatch_or_wait(r, c);
         }
         else {
+            blocked = 1;
             router_hold(r, c);
         }
     }
@@ -755,6 +765,7 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
     int i;
 
     memset(r, 0, sizeof(*r));
+    r->gate_estimate = peruid_settings()->max_workers;  /* count first */
     r->rd = rd;
     r->pchild = pchild;
     apr_pool_create(&r->scratch, pchild);

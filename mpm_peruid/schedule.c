@@ -84,6 +84,8 @@ apr_status_t peruid_schedule_init(peruid_master_t *m)
     m->actions = apr_pcalloc(m->pconf, m->max_actions * sizeof(*m->actions));
     m->watch = apr_pcalloc(m->pconf, n);
     m->pfd = apr_pcalloc(m->pconf, n * sizeof(*m->pfd));
+    m->gate_sent = apr_pcalloc(m->pconf, n * sizeof(*m->gate_sent));
+    m->gate_done = apr_pcalloc(m->pconf, n * sizeof(*m->gate_done));
     return APR_SUCCESS;
 }
 
@@ -178,6 +180,7 @@ static int sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
     peruid_retained_t *rd = m->rd;
     const peruid_settings_t *cfg = peruid_settings();
     int i, look_idle, waiting;
+    apr_time_t mono;
 
     memset(f, 0, sizeof(*f));
     f->now = apr_time_now();
@@ -201,6 +204,12 @@ static int sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
     if (periodic) {
         sched_poll_queues(m);
     }
+    /* the gate's counts (sched_gate_publish): sent before the queues and
+     * the workers are read, done after, so that a connection sent or
+     * finished meanwhile is counted as in flight, never as not */
+    for (i = 0; i < rd->npools; i++) {
+        m->gate_sent[i] = peruid_pool_sent(rd, i);
+    }
     waiting = 0;
     for (i = 0; i < rd->npools; i++) {
         sched_pool_facts(m, i, f->now);
@@ -214,14 +223,19 @@ static int sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
                 || (waiting && peruid_children_count(rd, PERUID_ROLE_WORKER,
                                                      -1)
                                >= cfg->max_workers);
-    if (look_idle && !periodic && f->now < m->idle_looked + SCHED_IDLE_GAP) {
-        m->next_pass = m->idle_looked + SCHED_IDLE_GAP;
+    mono = peruid_chan_clock();
+    if (look_idle && !periodic && mono < m->idle_looked + SCHED_IDLE_GAP) {
+        m->next_pass = f->now + (m->idle_looked + SCHED_IDLE_GAP - mono);
         return 0;
     }
     if (look_idle) {
-        m->idle_looked = f->now;
+        m->idle_looked = mono;
     }
+    m->gate_looked = look_idle;
     peruid_children_observe(rd, f, m->plan_pools, m->leavers, look_idle);
+    for (i = 0; look_idle && i < rd->npools; i++) {
+        m->gate_done[i] = apr_atomic_read32(&peruid_pool_stat(rd, i)->done);
+    }
     return 1;
 }
 
@@ -254,21 +268,27 @@ static void sched_gate_publish(peruid_master_t *m, const plan_facts_t *f)
     apr_uint32_t total = 0;
     int i;
 
+    int known = 1;
+
+    /* a pass that asked the kernel and was refused (PU00056) leaves the
+     * adjusts as they are, and a count it cannot correct must not hold
+     * connections: the gate is off until the kernel answers again */
+    if (m->gate_looked) {
+        for (i = 0; i < f->npools; i++) {
+            known &= f->pools[i].idle >= 0;
+        }
+        m->gate_off = !known;
+    }
     for (i = 0; i < f->npools; i++) {
         const plan_pool_t *p = &f->pools[i];
 
         if (p->idle >= 0) {
-            apr_uint32_t done
-                = apr_atomic_read32(&peruid_pool_stat(rd, i)->done);
-
-            /* both before the routers use either: they may see the old
-             * adjust with the new done_pass for a moment, a count that
-             * is then off by the connections finished since the last
-             * pass, and only for as long */
+            /* a router may see the old adjust with the new done_pass for
+             * a moment: a count too high, never too low */
             apr_atomic_set32(&rd->adjust[i], peruid_gate_adjust(
-                peruid_pool_sent(rd, i), done, p->live, p->idle,
+                m->gate_sent[i], m->gate_done[i], p->live, p->idle,
                 p->queued));
-            apr_atomic_set32(&rd->done_pass[i], done);
+            apr_atomic_set32(&rd->done_pass[i], m->gate_done[i]);
         }
         m->plan_work[i].live = 0;
     }
@@ -284,7 +304,7 @@ static void sched_gate_publish(peruid_master_t *m, const plan_facts_t *f)
         apr_atomic_set32(&rd->live[i], (apr_uint32_t)m->plan_work[i].live);
         total += (apr_uint32_t)m->plan_work[i].live;
     }
-    apr_atomic_set32(&rd->gate->live_total, total);
+    apr_atomic_set32(&rd->gate->live_total, m->gate_off ? 0 : total);
 }
 
 /* Master: carry out one action of the plan. */

@@ -57,6 +57,42 @@ static void test_inflight(void)
     }
 }
 
+/* --- peruid_gate_estimate ------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    int counted;
+    apr_uint32_t then, now;
+    int max, want;
+} estimate_row_t;
+
+static const estimate_row_t estimate_rows[] = {
+    { "a count plus the sends since", 10, 100, 120, 64, 30 },
+    { "no send since", 10, 100, 100, 64, 10 },
+    { "the sends since reach the bound", 10, 100, 164, 64, 64 },
+    { "the total wrapped", 10, 0xfffffff0u, 0x10, 64, 42 },
+    { "a new router (counted at the bound): count first", 64, 0, 5, 64, 64 },
+    { "2^31 sends without a count: at the bound, never negative", 0, 0,
+      0x80000010u, 64, 64 },
+    { "2^32 - 1 sends since: at the bound", 3, 1, 0, 64, 64 },
+};
+
+static void test_estimate(void)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(estimate_rows) / sizeof(estimate_rows[0]); i++) {
+        const estimate_row_t *r = &estimate_rows[i];
+        int got = peruid_gate_estimate(r->counted, r->then, r->now, r->max);
+
+        CHECK(got == r->want);
+        if (got != r->want) {
+            fprintf(stderr, "    row \"%s\": %d, want %d\n", r->name, got,
+                    r->want);
+        }
+    }
+}
+
 /* --- peruid_gate_decide --------------------------------------------- */
 
 typedef struct {
@@ -178,6 +214,7 @@ typedef struct {
     step_t steps[24];
     int want_busy[NPOOLS];  /* real requests in flight at the end        */
     int want_held;          /* connections still held at the end         */
+    apr_uint32_t start_total;   /* the counters' start (0: a new server) */
 } run_row_t;
 
 typedef struct {
@@ -221,7 +258,8 @@ static gate_verdict_e sim_gate(sim_t *s, int max_workers, int pool)
                                            s->adjust[pool], s->live[pool]);
     for (;;) {
         v.exact = s->counted_now;
-        v.estimate = s->estimate + (int)(s->sent_total - s->counted_sent);
+        v.estimate = peruid_gate_estimate(s->estimate, s->counted_sent,
+                                          s->sent_total, max_workers);
         g = peruid_gate_decide(&v);
         if (g != GATE_COUNT) {
             return g;
@@ -311,45 +349,48 @@ static void sim_step(sim_t *s, const run_row_t *r, const step_t *st)
 static const run_row_t run_rows[] = {
     { "warm workers of three users, MaxRequestWorkers 4: the fifth waits",
       4, { 3, 3, 3 }, 6, { A(0), A(1), A(2), A(0), A(1), A(2) },
-      { 2, 1, 1 }, 2 },
+      { 2, 1, 1 }, 2, 0 },
     { "a request ends: the oldest held one goes at the next retry",
       4, { 3, 3, 3 }, 9, { A(0), A(1), A(2), A(0), A(2), A(1), E(0), R, R },
-      { 1, 1, 2 }, 1 },
+      { 1, 1, 2 }, 1, 0 },
     { "a new arrival waits behind held ones",
       4, { 3, 3, 3 }, 8, { A(0), A(0), A(0), A(1), A(2), E(1), A(1), R },
-      { 3, 0, 1 }, 1 },
+      { 3, 0, 1 }, 1, 0 },
     { "a pool with every worker busy queues, it starts nothing",
       4, { 2, 3, 3 }, 6, { A(0), A(0), A(1), A(1), A(0), A(0) },
-      { 2, 2, 0 }, 0 },
+      { 2, 2, 0 }, 0, 0 },
     { "queued ones start as their pool's requests end; still 4",
       4, { 2, 3, 3 }, 8, { A(0), A(0), A(0), A(1), A(1), E(0), A(2), R },
-      { 2, 2, 0 }, 1 },
+      { 2, 2, 0 }, 1, 0 },
     { "tenant 0 forges done up: only its own requests go uncounted",
       4, { 3, 3, 3 }, 9, { A(0), A(0), A(0), F(0, 1000), A(1), A(1), A(1),
                            A(1), A(2) },
-      { 3, 3, 1 }, 0 },
+      { 3, 3, 1 }, 0, 0 },
     { "the master's adjust undoes the forgery",
       4, { 3, 3, 3 }, 10, { A(0), A(0), A(0), F(0, 1000), A(1), ADJ, A(1),
                             A(2), A(2), R },
-      { 3, 1, 0 }, 3 },
+      { 3, 1, 0 }, 3, 0 },
     { "tenant 0 forges done down: its idle workers do not count as busy",
       5, { 2, 3, 3 }, 6, { F(0, -50), A(1), A(1), A(2), A(2), A(2) },
-      { 0, 2, 3 }, 0 },
+      { 0, 2, 3 }, 0, 0 },
     { "... nor after requests that ended and a pass",
       4, { 2, 3, 3 }, 11, { A(0), A(0), E(0), E(0), ADJ, F(0, -2), A(1),
                             A(1), A(2), A(2), A(2) },
-      { 0, 2, 2 }, 1 },
+      { 0, 2, 2 }, 1, 0 },
     { "... only the requests sent to it since the pass count",
       4, { 2, 3, 3 }, 8, { ADJ, F(0, -9), A(0), E(0), A(1), A(1), A(2),
                            A(2) },
-      { 0, 2, 1 }, 1 },
+      { 0, 2, 1 }, 1, 0 },
     { "a worker killed mid-request: its lost done is adjusted away",
       4, { 3, 3, 3 }, 9, { A(0), A(1), A(1), A(1), A(2), K(1), R, ADJ, R },
-      { 1, 2, 1 }, 0 },
+      { 1, 2, 1 }, 0, 0 },
+    { "a router new after 2^31 connections still counts",
+      4, { 3, 3, 3 }, 6, { A(0), A(1), A(2), A(0), A(1), A(2) },
+      { 2, 1, 1 }, 2, 0x80000010u },
     { "no more workers than MaxRequestWorkers: no gate",
       9, { 3, 3, 3 }, 9, { A(0), A(0), A(0), A(1), A(1), A(1), A(2), A(2),
                            A(2) },
-      { 3, 3, 3 }, 0 },
+      { 3, 3, 3 }, 0, 0 },
 };
 
 static void run_one(const run_row_t *r)
@@ -359,6 +400,13 @@ static void run_one(const run_row_t *r)
 
     memset(&s, 0, sizeof(s));
     memcpy(s.live, r->live, sizeof(s.live));
+    s.estimate = r->max_workers;    /* a new router counts first */
+    if (r->start_total) {           /* the server ran long before */
+        for (i = 0; i < NPOOLS; i++) {
+            s.sent[i] = s.done[i] = s.done_pass[i] = r->start_total;
+        }
+        s.sent_total = r->start_total;
+    }
     for (i = 0; i < r->nsteps; i++) {
         sim_step(&s, r, &r->steps[i]);
         for (p = real = 0; p < NPOOLS; p++) {
@@ -391,6 +439,7 @@ int main(void)
     size_t i;
 
     test_inflight();
+    test_estimate();
     test_decide();
     test_adjust();
     for (i = 0; i < sizeof(run_rows) / sizeof(run_rows[0]); i++) {

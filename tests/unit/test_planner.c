@@ -530,7 +530,7 @@ static void warm_spares(snap_t *s)
 
 /* MaxRequestWorkers 3, all busy: p1 2 workers (used at 100), p3 1 (at
  * 10); the routers hold a connection for p2, whose one worker is idle
- * (gate.h): it needs a busy slot. */
+ * (gate.h): it waits for a request to end, not for a worker. */
 static void held_busy(snap_t *s)
 {
     pool(s, 0, 0, 0, 0);
@@ -541,25 +541,24 @@ static void held_busy(snap_t *s)
     s->f.max_warm = 3;
 }
 
-/* The same below MaxRequestWorkers (the gate will let it through). */
-static void held_room(snap_t *s)
+/* MaxRequestWorkers 4, all busy; cold p0 waits; p1 (2 busy, used at 10,
+ * the least recently) has a connection held, p2 (2 busy, at 100) not:
+ * p2 gives a worker up, not the held p1. */
+static void held_victim(snap_t *s)
 {
-    held_busy(s);
-    s->f.max_workers = 4;
-}
-
-/* p1 is held too: neither held pool gives a worker up. */
-static void held_two(snap_t *s)
-{
-    held_busy(s);
+    pool(s, 0, 0, 0, 1);
+    pool(s, 1, 2, 0, 0)->last_used = 10;
     s->pool[1].held = 1;
+    pool(s, 2, 2, 0, 0)->last_used = 100;
+    s->f.max_workers = 4;
+    s->f.max_warm = 4;
 }
 
-/* p2 is held but at its cap (PeruidMaxUserShare): no room for it. */
-static void held_cap(snap_t *s)
+/* The same without the hold: p1, the least recently used, gives one up. */
+static void held_none(snap_t *s)
 {
-    held_busy(s);
-    s->f.user_cap = 1;
+    held_victim(s);
+    s->pool[1].held = 0;
 }
 
 /* Every pool has queued connections: cold p0; p1 3 workers, p2 1. */
@@ -1121,14 +1120,15 @@ static const case_t cases[] = {
     { "warm: spares up to MaxRequestWorkers plus warm", warm_spares,
       "fork:0 fork:1", NOT_SET, 0 },
 
-    /* held by the routers at MaxRequestWorkers (gate.h): a busy slot is
-     * made for it as for a queued connection, never from a held pool */
-    { "held: at MaxRequestWorkers, a busy worker leaves for it", held_busy,
-      "leave-busy:1", NOT_SET, 1 },
-    { "held: below MaxRequestWorkers, nothing", held_room, "", NOT_SET, 0 },
-    { "held: the other held pool is no victim", held_two, "leave-busy:3",
-      NOT_SET, 2 },
-    { "held: at its cap, nothing", held_cap, "", NOT_SET, 0 },
+    /* held by the routers at MaxRequestWorkers (gate.h): it needs no
+     * worker (any request's end lets it through), and no worker of a
+     * pool that waits so leaves for another */
+    { "held: no worker is forked nor asked to leave for it", held_busy,
+      "", NOT_SET, 0 },
+    { "held: a held pool is no victim", held_victim, "leave-busy:2",
+      NOT_SET, 1 },
+    { "held: ... which it is when not held", held_none, "leave-busy:1",
+      NOT_SET, 1 },
 
     /* 12. what a flooded pool at MaxRequestWorkers can take.  Guarantee:
      * a pool with connections queued loses a worker only to a pool with
