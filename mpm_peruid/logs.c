@@ -494,7 +494,8 @@ static const char *logs_list(apr_pool_t *p, const int *fds, int n)
  * place of the closed ones, the relay for the shared ones.  *step names
  * what failed. */
 static apr_status_t logs_apply(const peruid_pool_t *who, logpick_fd_t *tab,
-                               int size, apr_pool_t *p, const char **step)
+                               int size, apr_pool_t *p, const char **step,
+                               apr_time_t began)
 {
     int *closed = apr_palloc(p, size * sizeof(int) + 1);
     int *shared = apr_palloc(p, size * sizeof(int) + 1);
@@ -533,9 +534,10 @@ static apr_status_t logs_apply(const peruid_pool_t *who, logpick_fd_t *tab,
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ap_server_conf,
                      PERUID_LOGNO(00085) "worker uid %ld: /dev/null in place "
                      "of other users' log descriptors %s; shared logs %s "
-                     "through log relay pid %ld, lines marked \"%s\"",
-                     (long)who->uid, logs_list(p, closed, nc),
-                     logs_list(p, shared, ns), (long)relay, mark);
+                     "through log relay pid %ld, lines marked \"%s\" (in "
+                     "%ld us)", (long)who->uid, logs_list(p, closed, nc),
+                     logs_list(p, shared, ns), (long)relay, mark,
+                     (long)(apr_time_now() - began));
     }
     return rv;
 }
@@ -544,6 +546,7 @@ static apr_status_t logs_apply(const peruid_pool_t *who, logpick_fd_t *tab,
 apr_status_t peruid_logs_enter(const peruid_pool_t *who, int pool,
                                apr_pool_t *p)
 {
+    apr_time_t began = apr_time_now();
     int size = logs_max_fd(ap_server_conf) + 1;
     const char *step = "listing the logs";
     logpick_fd_t *tab;
@@ -553,7 +556,7 @@ apr_status_t peruid_logs_enter(const peruid_pool_t *who, int pool,
     apr_pool_create(&tmp, p);
     tab = apr_pcalloc(tmp, (size + 1) * sizeof(*tab));
     if (logs_facts(ap_server_conf, pool, tab, size)) {
-        rv = logs_apply(who, tab, size, tmp, &step);
+        rv = logs_apply(who, tab, size, tmp, &step, began);
     }
     apr_pool_destroy(tmp);
     if (rv != APR_SUCCESS) {
