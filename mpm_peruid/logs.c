@@ -8,9 +8,10 @@
  * (CustomLog, TransferLog, GlobalLog; files and piped logs, buffered or
  * not) through its writer init, which any module may replace
  * (ap_log_set_writer_init).  peruid_logs_wrap puts a wrapper in front of
- * the init in effect: it lists the descriptors open before and after each
- * call (/proc/self/fd), and notes the new ones with the server the log
- * was opened for.  A log opened for the main server is inherited by the
+ * the init in effect: it lists the descriptors open at its first call
+ * (/proc/self/fd), and after each call looks at the numbers that were
+ * free (one poll()) to note the new ones with the server the log was
+ * opened for.  A log opened for the main server is inherited by the
  * vhosts without one of their own.  Error logs need no note: core leaves
  * each server's in server_rec->error_log (the main server's is stderr).
  *
@@ -36,6 +37,7 @@
  */
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -44,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "httpd.h"
 #include "apr_optional.h"
@@ -60,6 +63,10 @@
 /* The longest line the relay writes whole; a longer one is cut. */
 #define LOGS_LINE_MAX 8192
 
+/* How far above the highest descriptor known open the master looks for
+ * the ones a writer init opened (logs_note_new). */
+#define LOGS_WINDOW 256
+
 /* One descriptor that mod_log_config's writer init opened. */
 typedef struct {
     int fd;
@@ -71,6 +78,11 @@ typedef struct {
 typedef struct {
     ap_log_writer_init *inner;  /* the writer init we wrap               */
     apr_array_header_t *opened; /* logs_opened_t, from plog              */
+    char *open;             /* per descriptor number below size: open when
+                             * last looked at (NULL: not yet this
+                             * generation)                               */
+    int size;               /* RLIMIT_NOFILE: no descriptor is above     */
+    int hi;                 /* 1 + the highest descriptor known open     */
 } logs_ctx_t;
 
 /* The only state: the wrapper mod_log_config calls gets no context. */
@@ -98,79 +110,103 @@ static apr_status_t logs_fds_now(apr_pool_t *p, apr_array_header_t **out)
     return APR_SUCCESS;
 }
 
-/* Master, root: is fd among the descriptors of a (ascending: the order
- * the kernel lists them in)? */
-static int logs_fd_in(const apr_array_header_t *a, int fd)
+/* Master, root, at the first writer init of a generation: which
+ * descriptors are open (one listing of /proc/self/fd); later calls only
+ * look at the numbers that were free (logs_note_new). */
+static apr_status_t logs_map_init(apr_pool_t *p)
 {
-    int lo = 0, hi = a->nelts;
-
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2, v = APR_ARRAY_IDX(a, mid, int);
-
-        if (v == fd) {
-            return 1;
-        }
-        if (v < fd) {
-            lo = mid + 1;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return 0;
-}
-
-/* Master, root: note every descriptor of after that was not open before
- * as one of s's logs. */
-static void logs_note_new(const apr_array_header_t *before,
-                          const apr_array_header_t *after, server_rec *s)
-{
+    apr_array_header_t *fds;
+    struct rlimit nofile;
+    apr_status_t rv;
     int i;
 
-    for (i = 0; i < after->nelts; i++) {
-        int fd = APR_ARRAY_IDX(after, i, int);
+    if (getrlimit(RLIMIT_NOFILE, &nofile) < 0) {
+        return errno;
+    }
+    logs_ctx.size = nofile.rlim_cur > INT_MAX / 2 ? INT_MAX / 2
+                                                  : (int)nofile.rlim_cur;
+    logs_ctx.open = apr_pcalloc(p, logs_ctx.size);
+    logs_ctx.hi = 0;
+    if ((rv = logs_fds_now(p, &fds)) != APR_SUCCESS) {
+        return rv;
+    }
+    for (i = 0; i < fds->nelts; i++) {
+        int fd = APR_ARRAY_IDX(fds, i, int);
 
-        if (!logs_fd_in(before, fd)) {
-            logs_opened_t *o = apr_array_push(logs_ctx.opened);
-
-            o->fd = fd;
-            o->s = s;
+        if (fd >= 0 && fd < logs_ctx.size) {
+            logs_ctx.open[fd] = 1;
+            logs_ctx.hi = fd + 1 > logs_ctx.hi ? fd + 1 : logs_ctx.hi;
         }
     }
+    return APR_SUCCESS;
 }
 
-/* Master, root: qsort order of descriptors. */
-static int logs_fd_cmp(const void *a, const void *b)
+/* Master, root, right after a writer init for s: note as s's logs the
+ * descriptors that are open now among the numbers that were free before
+ * it, below the highest known plus LOGS_WINDOW (one poll(); POLLNVAL is
+ * a free number).  The kernel gives the lowest free number to every new
+ * descriptor, so the call's can be nowhere else, unless it held
+ * LOGS_WINDOW descriptors at once: one open near the window's end is
+ * taken for that, APR_EGENERAL (the caller refuses the start). */
+static apr_status_t logs_note_new(apr_pool_t *p, server_rec *s)
 {
-    return *(const int *)a - *(const int *)b;
+    int end = logs_ctx.hi + LOGS_WINDOW, n = 0, i, fd;
+    struct pollfd *pfd;
+
+    end = end > logs_ctx.size ? logs_ctx.size : end;
+    pfd = apr_palloc(p, (end + 1) * sizeof(*pfd));
+    for (fd = 0; fd < end; fd++) {
+        if (!logs_ctx.open[fd]) {
+            pfd[n].fd = fd;
+            pfd[n++].events = 0;
+        }
+    }
+    if (poll(pfd, n, 0) < 0) {
+        return errno;
+    }
+    for (i = 0; i < n; i++) {
+        logs_opened_t *o;
+
+        if (pfd[i].revents & POLLNVAL) {
+            continue;
+        }
+        fd = pfd[i].fd;
+        if (fd >= end - LOGS_WINDOW / 8 && end < logs_ctx.size) {
+            return APR_EGENERAL;
+        }
+        logs_ctx.open[fd] = 1;
+        logs_ctx.hi = fd + 1 > logs_ctx.hi ? fd + 1 : logs_ctx.hi;
+        o = apr_array_push(logs_ctx.opened);
+        o->fd = fd;
+        o->s = s;
+    }
+    return APR_SUCCESS;
 }
 
 /* Master, root, from mod_log_config's open_logs: the wrapper of its
- * writer init.  A log whose descriptors cannot be listed is refused (the
+ * writer init.  A log whose descriptors cannot be told is refused (the
  * server does not start): a worker could not tell it is another user's. */
 static void *logs_writer_init(apr_pool_t *p, server_rec *s, const char *name)
 {
-    apr_array_header_t *before = NULL, *after = NULL;
-    apr_status_t rv;
+    apr_status_t rv = APR_SUCCESS;
     apr_pool_t *tmp;
     void *h;
 
-    apr_pool_create(&tmp, p);
-    rv = logs_fds_now(tmp, &before);
+    if (!logs_ctx.open) {
+        rv = logs_map_init(p);
+    }
     h = logs_ctx.inner(p, s, name);
-    if (rv == APR_SUCCESS) {
-        rv = logs_fds_now(tmp, &after);
-    }
     if (h && rv == APR_SUCCESS) {
-        qsort(before->elts, before->nelts, sizeof(int), logs_fd_cmp);
-        logs_note_new(before, after, s);
+        apr_pool_create(&tmp, p);
+        rv = logs_note_new(tmp, s);
+        apr_pool_destroy(tmp);
     }
-    apr_pool_destroy(tmp);
     if (h && rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, rv, NULL,
-                     PERUID_LOGNO(00087) "cannot list the descriptors of "
-                     "log %s (/proc/self/fd), so workers could not close it "
-                     "for other users; refusing to start", name);
+                     PERUID_LOGNO(00087) "cannot tell which descriptors "
+                     "log %s opened (/proc/self/fd, poll), so workers could "
+                     "not close it for other users; refusing to start",
+                     name);
         return NULL;
     }
     return h;
@@ -186,6 +222,7 @@ int peruid_logs_wrap(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     ap_log_writer_init *was;
 
     logs_ctx.opened = apr_array_make(plog, 16, sizeof(logs_opened_t));
+    logs_ctx.open = NULL;       /* listed again at the first log */
     set = APR_RETRIEVE_OPTIONAL_FN(ap_log_set_writer_init);
     if (set) {
         was = set(logs_writer_init);
@@ -478,14 +515,18 @@ static apr_status_t logs_relay_start(const int *out, int n, const char *mark,
     return rv;
 }
 
-/* Worker, root: the list of descriptors in text ("2 7 9"), for PU00085. */
+/* Worker, root: the list of descriptors in text ("2 7 9"), the first
+ * 16 of them, for PU00085. */
 static const char *logs_list(apr_pool_t *p, const int *fds, int n)
 {
     const char *s = "";
     int i;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && i < 16; i++) {
         s = apr_psprintf(p, "%s%s%d", s, i ? " " : "", fds[i]);
+    }
+    if (n > 16) {
+        s = apr_psprintf(p, "%s ... (%d in all)", s, n);
     }
     return n ? s : "none";
 }
