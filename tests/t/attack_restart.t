@@ -150,7 +150,8 @@ subtest '-k restart: a copy of a worker forked by PHP is gone' => sub {
     Test::More::plan(tests => 6);
     my $i = start('attack-fork');
     ok($i->{master}, 'attack-fork: instance started') or return;
-    my $r = http('evil.test', '/fork.php', port => $i->{port}, timeout => 10);
+    # both the worker and its copy hold the client socket: generous
+    my $r = http('evil.test', '/fork.php', port => $i->{port}, timeout => 30);
     my ($copy) = ($r->{raw} // '') =~ /forked copy=(\d+)/;
     $attackers{$copy} = 1 if $copy;
     ok($copy && wait_for(sub { pid_alive($copy) }, 2)

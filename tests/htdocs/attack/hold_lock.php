@@ -41,6 +41,10 @@ $end = microtime(true) + $seconds;
 while (microtime(true) < $end) {
     usleep(50000);
 }
+// the time is taken before the lock is given back: a script that waited
+// for it runs after this instant, never before (taken after the unlock,
+// it was now and then later than that script's start)
+$released_at = microtime(true);
 $fl->l_type = 2;        // F_UNLCK
 $libc->fcntl($fd, 6, FFI::addr($fl));           // F_SETLK
-echo "released_at=", sprintf('%.6f', microtime(true)), "\n";
+echo "released_at=", sprintf('%.6f', $released_at), "\n";
