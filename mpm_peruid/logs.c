@@ -57,6 +57,7 @@
 #include "mod_log_config.h"
 
 #include "peruid.h"
+#include "creds.h"
 #include "logs.h"
 #include "logpick.h"
 
@@ -340,9 +341,9 @@ typedef struct {
     char buf[LOGS_LINE_MAX];
 } logs_stream_t;
 
-/* Log relay, root: write all n bytes of buf to fd (a line with its mark,
- * one write unless the kernel takes less).  A log that refuses it loses
- * the line. */
+/* Log relay (the routers' user): write all n bytes of buf to fd (a line
+ * with its mark, one write unless the kernel takes less).  A log that
+ * refuses it loses the line. */
 static void logs_write_all(int fd, const char *buf, size_t n)
 {
     ssize_t w;
@@ -360,9 +361,9 @@ static void logs_write_all(int fd, const char *buf, size_t n)
     }
 }
 
-/* Log relay, root: write every whole line of st, each after mark (and
- * at the end of the stream, or when the buffer is full, what is left, as
- * a line of its own). */
+/* Log relay (the routers' user): write every whole line of st, each
+ * after mark (and at the end of the stream, or when the buffer is full,
+ * what is left, as a line of its own). */
 static void logs_relay_lines(logs_stream_t *st, const char *mark,
                              size_t mark_len)
 {
@@ -382,7 +383,8 @@ static void logs_relay_lines(logs_stream_t *st, const char *mark,
     }
 }
 
-/* Log relay, root: read what stream st has; at its end, mark it done. */
+/* Log relay (the routers' user): read what stream st has; at its end,
+ * mark it done. */
 static void logs_relay_read(logs_stream_t *st)
 {
     ssize_t r = read(st->in, st->buf + st->len, sizeof(st->buf) - st->len);
@@ -395,7 +397,8 @@ static void logs_relay_read(logs_stream_t *st)
     }
 }
 
-/* Log relay, root: close every descriptor but those of the n streams. */
+/* Log relay, root, before it drops to the routers' user: close every
+ * descriptor but those of the n streams. */
 static void logs_relay_close_others(const logs_stream_t *st, int n)
 {
     apr_array_header_t *fds;
@@ -418,8 +421,41 @@ static void logs_relay_close_others(const logs_stream_t *st, int n)
     }
 }
 
-/* Log relay, root, forked by a worker before its switch: copy the n
- * streams' lines to their logs, marked, until every writer is gone. */
+/* Log relay, root, right after it closed every other descriptor: become
+ * the routers' user (PeruidRouterUser, which no tenant code runs as; no
+ * capabilities), so that what reads the tenant's bytes holds no
+ * privilege but the log descriptors it was given.  If it cannot, it says
+ * so in the first shared log and exits: the worker's lines to the shared
+ * logs are then lost, never written by a root process. */
+static void logs_relay_drop(logs_stream_t *st)
+{
+    const peruid_pool_t *who = &peruid_retained()->router;
+    const char *call = "";
+    peruid_ids_t ids;
+    char line[256];
+    int len;
+
+    ids.uid = who->uid;
+    ids.gid = who->gid;
+    ids.groups = who->groups;
+    ids.ngroups = who->ngroups;
+    ids.nproc = NULL;
+    if (peruid_creds_switch(&ids, &call) == APR_SUCCESS
+        && peruid_creds_verify(&ids, &call) == APR_SUCCESS) {
+        return;
+    }
+    len = snprintf(line, sizeof(line), "[mpm_peruid:emerg] PU00089: log "
+                   "relay: becoming uid %ld failed at %s; lines of this "
+                   "worker to shared logs are lost\n", (long)who->uid, call);
+    if (len > 0 && write(st[0].out, line, (size_t)len) < 0) {
+        /* nothing else to tell it to */
+    }
+    _exit(APEXIT_CHILDFATAL);
+}
+
+/* Log relay, forked by a worker (root) before its switch: drop to the
+ * routers' user, then copy the n streams' lines to their logs, marked,
+ * until every writer is gone. */
 static void logs_relay_main(logs_stream_t *st, int n, const char *mark)
     __attribute__((noreturn));
 static void logs_relay_main(logs_stream_t *st, int n, const char *mark)
@@ -439,6 +475,7 @@ static void logs_relay_main(logs_stream_t *st, int n, const char *mark)
     sigprocmask(SIG_SETMASK, &none, NULL);
     prctl(PR_SET_NAME, "peruid-logs", 0, 0, 0);
     logs_relay_close_others(st, n);
+    logs_relay_drop(st);
     for (;;) {
         for (i = 0, open_n = 0; i < n; i++) {
             pfd[i].fd = st[i].eof ? -1 : st[i].in;

@@ -26,7 +26,7 @@ use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 16;
+plan tests => 17;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -119,6 +119,17 @@ ok(!grep({ /^\[[A-Z][a-z]{2} .*\[mpm_peruid:emerg\].*\Q$mark\E/ } @lines),
 my ($ta) = ids_of('peruid_ta');
 like(slurp($main_error) // '', qr/PU00085: worker uid $ta: \/dev\/null in place of other users' log descriptors \d/,
      'the worker said which descriptors it closed (PU00085)');
+# the relay that reads what the tenant writes holds no privilege: the
+# routers' user, no capabilities
+my ($relay) = (slurp($main_error) // '') =~ /PU00085: worker uid $ta: .* log relay pid (\d+)/;
+my ($router_uid) = ids_of('peruid-router');
+my $caps = ($relay && slurp("/proc/$relay/status") // '') =~ /^CapEff:\s*(\w+)/m
+           ? $1 : '-';
+ok($relay && defined $router_uid && (proc_uid($relay) // -1) == $router_uid
+   && $caps =~ /^0+$/,
+   'the log relay (pid ' . ($relay // '-') . ') runs as peruid-router (uid '
+   . ($router_uid // '-') . '), not root: uid '
+   . (defined $relay ? proc_uid($relay) // '-' : '-') . ", CapEff $caps");
 
 # b.test's logs hold none of a.test's lines, also after its workers left
 # (BufferedLogs: their lines are written at exit)
