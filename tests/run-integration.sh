@@ -12,10 +12,11 @@
 # server it or the tests started -- by pid, from the pid files.  The exit
 # status is non-zero on any failure.
 #
-# The whole suite runs in two streams at once: t/TEST runs the tests that
-# use Apache::Test's server (and some others), while prove runs beside it
-# the tests of $side_tests below, which start only instances of their own
-# (on free ports, under $PERUID_ITEST_ROOT/inst-*) and mostly wait.  Tests
+# The whole suite runs in three streams at once: t/TEST runs the tests
+# that use Apache::Test's server (and some others), while two proves run
+# beside it the tests of $side_tests and $side2_tests below, which start
+# only instances of their own (on free ports, under
+# $PERUID_ITEST_ROOT/inst-*) and mostly wait.  Tests
 # named on the command line, or PERUID_ITEST_SERIAL=1, run one after the
 # other under t/TEST alone.
 #
@@ -34,14 +35,17 @@
 #   PERUID_ITEST_SERIAL=1  the whole suite in one stream
 set -eu
 
-# The side stream: tests that talk to instances of their own only, never
+# The side streams: tests that talk to instances of their own only, never
 # to Apache::Test's server (t/TEST's -run-tests does not reconfigure, so
-# they read a settled t/conf).  About half the suite's time, so that both
-# streams end together; the tests with bounds on latencies (t/share.t,
-# t/fairness.t, t/pools.t) stay in the main stream, apart from each other
-# and from t/restart.t's load.
+# they read a settled t/conf).  Each about a third of the suite's time, so
+# that the three streams end together (most of it is waiting: the suite
+# used 46 s of CPU in 184 s of tests); the tests with bounds on latencies
+# (t/share.t, t/fairness.t, t/pools.t) stay in the main stream, apart from
+# each other and from t/restart.t's load.
 side_tests="t/restart.t t/mpm_config.t t/attack_scheduler.t t/worker_socket.t
             t/mass_users.t t/preforked.t t/ptrace_unknown.t"
+side2_tests="t/attack_restart.t t/router_user.t t/shared_memory.t
+             t/shared_memory_closed.t t/limits.t t/logs.t"
 
 tests=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$tests/.." && pwd)
@@ -124,15 +128,18 @@ stop_pidfile() {
     fi
 }
 side_pid=
+side2_pid=
 cleanup() {
-    local rc=$? pf
+    local rc=$? pf p
     trap - EXIT INT TERM
-    # the side stream's prove, if still running (its tests' instances are
-    # stopped below, by their pid files)
-    if [ -n "$side_pid" ] && kill -0 "$side_pid" 2>/dev/null; then
-        kill -TERM "$side_pid" 2>/dev/null || true
-        wait "$side_pid" 2>/dev/null || true
-    fi
+    # the side streams' prove, if still running (their tests' instances
+    # are stopped below, by their pid files)
+    for p in $side_pid $side2_pid; do
+        if kill -0 "$p" 2>/dev/null; then
+            kill -TERM "$p" 2>/dev/null || true
+            wait "$p" 2>/dev/null || true
+        fi
+    done
     stop_pidfile "$tests/t/logs/httpd.pid"
     for pf in "$root"/inst-*/logs/httpd.pid; do
         stop_pidfile "$pf"
@@ -214,20 +221,25 @@ t/TEST -clean
 if [ $# -gt 0 ] || [ -n "${PERUID_ITEST_SERIAL:-}" ]; then
     t/TEST "$@" || rc=$?
 else
-    # configure and start Apache::Test's server, then both streams
+    # configure and start Apache::Test's server, then the three streams
     t/TEST -start-httpd || rc=$?
     if [ "$rc" = 0 ]; then
         main_tests=
         for t in t/*.t; do
             # shellcheck disable=SC2086
-            case " $(echo $side_tests) " in
+            case " $(echo $side_tests $side2_tests) " in
                 *" $t "*) ;;
                 *) main_tests="$main_tests $t" ;;
             esac
         done
         side_log="$root/side.log"
+        side2_log="$root/side2.log"
+        # shellcheck disable=SC2086
         prove ${HARNESS_TIMER:+--timer} $side_tests >"$side_log" 2>&1 &
         side_pid=$!
+        # shellcheck disable=SC2086
+        prove ${HARNESS_TIMER:+--timer} $side2_tests >"$side2_log" 2>&1 &
+        side2_pid=$!
         # shellcheck disable=SC2086
         t/TEST -run-tests $main_tests || rc=$?
         side_rc=0
@@ -235,6 +247,12 @@ else
         side_pid=
         echo "run-integration.sh: beside t/TEST, prove $side_tests:"
         cat "$side_log"
+        [ "$side_rc" = 0 ] || rc=$side_rc
+        side_rc=0
+        wait "$side2_pid" || side_rc=$?
+        side2_pid=
+        echo "run-integration.sh: beside t/TEST, prove $side2_tests:"
+        cat "$side2_log"
         [ "$side_rc" = 0 ] || rc=$side_rc
         t/TEST -stop-httpd || true
     fi
