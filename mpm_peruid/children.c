@@ -348,8 +348,9 @@ static int children_leave_choice(peruid_retained_t *rd, int pool,
 
 /* Master: ask one worker of pool to leave (PLAN_LEAVE): AP_SIG_GRACEFUL,
  * as a graceful restart does; a waiting worker exits at once, a busy one
- * after its connection (PLAN_LEAVE_BUSY, busy_only: a busy one only).  One that is still alive leave_grace later is
- * killed (PLAN_KILL).  Returns 1 if one was asked. */
+ * after its connection (PLAN_LEAVE_BUSY, busy_only: a busy one only).
+ * One that is still alive leave_grace later is killed (PLAN_KILL).
+ * Returns 1 if one was asked. */
 int peruid_children_ask_to_leave(peruid_retained_t *rd, int pool,
                                  int busy_only, apr_time_t now)
 {

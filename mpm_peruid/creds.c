@@ -5,10 +5,11 @@
  * family (setgroups, setresgid, setresuid).
  *
  * Runs in a child right after fork, while it is still root and before it
- * has touched any connection: a router switches to User/Group, a worker to
- * its pool's AssignUserID user.  The switch is one-way and checked: the
- * old ids cannot be regained, the supplementary groups are exactly the
- * target's, and every capability set is empty.  A worker's bound on the
+ * has touched any connection: a router (and a log relay) switches to
+ * PeruidRouterUser, a worker to its pool's AssignUserID user.  The switch
+ * is one-way and checked: the old ids cannot be regained, the
+ * supplementary groups are exactly the target's, and every capability set
+ * is empty.  A worker's bound on the
  * processes of its user (RLimitNPROC) is set with it, while still root.
  * Any failure is returned; the caller exits the child (fail closed, never
  * serve as the wrong user).

@@ -3,7 +3,7 @@
 /*
  * peek.c -- parse the peeked request head (see peek.h).
  *
- * Runs in the routers (User/Group, no capabilities) on untrusted bytes.
+ * Runs in the routers (PeruidRouterUser, no capabilities) on untrusted bytes.
  * Every index is bounded by len; no byte is written.  The rules follow
  * httpd's strict mode (HttpProtocolOptions Strict), so that what the
  * router refuses httpd would refuse too: a token method, a target free of

@@ -10,7 +10,7 @@
  * Process model (docs/architecture.md has the whole picture):
  *   master  (root)       mod_mpm_peruid.c, master.c, schedule.c,
  *                        children.c, config.c
- *   routers (User/Group) router.c, route.c, peek.c, peruid_seccomp.c
+ *   routers (PeruidRouterUser) router.c, route.c, peek.c, peruid_seccomp.c
  *   workers (vhost user) worker.c, double_check.c (request hooks)
  *   preforked workers    preforked.c, maps.c (root, waiting for a pool)
  *   children after fork  child.c
@@ -185,7 +185,7 @@ typedef struct {
     int ctl_send;           /* routers -> master: spawn requests         */
     int ctl_recv;
     peruid_slot_t *slots;   /* first_server_limit entries                */
-    peruid_pool_t router;   /* the routers' identity (User/Group); no
+    peruid_pool_t router;   /* the routers' identity (PeruidRouterUser); no
                              * channel                                   */
     pid_t master_pid;
 } peruid_retained_t;

@@ -3,7 +3,7 @@
 /*
  * peruid_seccomp.c -- the routers' system call filter (libseccomp).
  *
- * Runs in a router right after creds.c made it User/Group without
+ * Runs in a router right after creds.c made it PeruidRouterUser without
  * capabilities.  A router parses untrusted bytes; should that ever go
  * wrong, the filter keeps it from starting a program, forking, tracing
  * or signalling another process of the same user, opening sockets (also

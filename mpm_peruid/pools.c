@@ -363,10 +363,11 @@ apr_int32_t peruid_stat_get(volatile apr_uint32_t *v)
     return (apr_int32_t)apr_atomic_read32(v);
 }
 
-/* Router (User): note that pool was just given a connection: one more
- * sent (the master's measure of how fast the pool's workers take them,
- * against the kernel's count of those still queued), and the time, in
- * whole seconds, by which the master orders pools (a plain store). */
+/* Router (the routers' user): note that pool was just given a
+ * connection: one more sent (the master's measure of how fast the pool's
+ * workers take them, against the kernel's count of those still queued,
+ * and the gate's), and the time, in whole seconds, by which the master
+ * orders pools (a plain store). */
 void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now)
 {
     apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now - rd->epoch);
@@ -378,10 +379,11 @@ void peruid_pool_touch(peruid_retained_t *rd, int pool, apr_time_t now)
     }
 }
 
-/* Router (User): a connection for pool is held at MaxRequestWorkers
- * (router.c, router_hold): note the second, for the master's planner,
- * which makes room for pools held within the last second (a plain
- * store, as last_used; a router that dies leaves nothing that lasts). */
+/* Router (the routers' user): a connection for pool is held at
+ * MaxRequestWorkers (router.c, router_hold): note the second, for the
+ * master, which then reads the kernel in its pass and lets no worker of
+ * a pool held within the last second leave for another (a plain store,
+ * as last_used; a router that dies leaves nothing that lasts). */
 void peruid_pool_held(peruid_retained_t *rd, int pool, apr_time_t now)
 {
     apr_uint32_t sec = (apr_uint32_t)apr_time_sec(now - rd->epoch);

@@ -5,7 +5,7 @@
  * matching (ap_update_vhost_given_ip, ap_parse_uri,
  * ap_update_vhost_from_headers), then its worker pool.
  *
- * Runs in the routers as User/Group with no capabilities.  It builds a
+ * Runs in the routers as PeruidRouterUser, no capabilities.  It builds a
  * minimal conn_rec and request_rec in a scratch pool, so that the choice
  * is exactly the one httpd will make again in the worker; when the two
  * ever differ, the worker's double-check refuses the request.

@@ -4,7 +4,7 @@
  * router.c -- the router processes.
  *
  * Forked by the master; right after fork a router closes every worker
- * end of the channels and switches to User/Group with no capabilities
+ * end of the channels and switches to PeruidRouterUser with no capabilities
  * (child.c -> creds.c).  Then it runs one epoll loop over non-blocking
  * sockets: accept; peek at the request head with MSG_PEEK (nothing is
  * consumed: the bytes stay in the kernel for the worker, so one scratch
@@ -812,7 +812,8 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
     return r->ep < 0 ? errno : APR_SUCCESS;
 }
 
-/* Router (User): install the system call filter; fatal if it fails. */
+/* Router (the routers' user): install the system call filter; fatal if
+ * it fails. */
 static void router_filter(peruid_retained_t *rd, apr_pool_t *pchild)
 {
     const char *call = "";

@@ -797,7 +797,7 @@ apr_status_t peruid_segments_enter(const peruid_pool_t *pool)
     return rv;
 }
 
-/* Router (User), drop_privileges: a router keeps no user's copy. */
+/* Router (PeruidRouterUser), drop_privileges: it keeps no user's copy. */
 int peruid_segments_drop_privileges(apr_pool_t *pchild, server_rec *s)
 {
     if (segments_now && peruid_self()->role == PERUID_ROLE_ROUTER) {

@@ -38,7 +38,7 @@ int peruid_segments_check_config(apr_pool_t *pconf, apr_pool_t *plog,
  * must end the worker: the segment it still maps would be every user's. */
 apr_status_t peruid_segments_enter(const peruid_pool_t *pool);
 
-/* Router (User), drop_privileges hook: close every user's copy. */
+/* Router (PeruidRouterUser), drop_privileges hook: close every user's copy. */
 int peruid_segments_drop_privileges(apr_pool_t *pchild, server_rec *s);
 
 #endif /* PERUID_SEGMENTS_H */
