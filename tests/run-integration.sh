@@ -18,7 +18,8 @@
 # only instances of their own (on free ports, under
 # $PERUID_ITEST_ROOT/inst-*) and mostly wait.  Tests
 # named on the command line, or PERUID_ITEST_SERIAL=1, run one after the
-# other under t/TEST alone.
+# other under t/TEST alone.  All three streams print every check (verbose),
+# so that a check that fails once under load says which it was.
 #
 # Environment:
 #   PERUID_ITEST_ROOT   runtime directory (document roots, logs of the
@@ -237,13 +238,13 @@ else
         side_log="$root/side.log"
         side2_log="$root/side2.log"
         # shellcheck disable=SC2086
-        prove ${HARNESS_TIMER:+--timer} $side_tests >"$side_log" 2>&1 &
+        prove -v ${HARNESS_TIMER:+--timer} $side_tests >"$side_log" 2>&1 &
         side_pid=$!
         # shellcheck disable=SC2086
-        prove ${HARNESS_TIMER:+--timer} $side2_tests >"$side2_log" 2>&1 &
+        prove -v ${HARNESS_TIMER:+--timer} $side2_tests >"$side2_log" 2>&1 &
         side2_pid=$!
         # shellcheck disable=SC2086
-        t/TEST -run-tests $main_tests || rc=$?
+        t/TEST -run-tests -verbose $main_tests || rc=$?
         side_rc=0
         wait "$side_pid" || side_rc=$?
         side_pid=
