@@ -215,6 +215,16 @@ apxs=$(command -v apxs || command -v apxs2)
 (cd "$tests/modules" && "$apxs" -c -I"$top/include" mod_peruid_probe.c \
     >/dev/null)
 
+# side_end PID LOG TESTS: wait for a side stream's prove, print its
+# output, and make rc its status if it failed
+side_end() {
+    local side_rc=0
+    wait "$1" || side_rc=$?
+    echo "run-integration.sh: beside t/TEST, prove $3:"
+    cat "$2"
+    [ "$side_rc" = 0 ] || rc=$side_rc
+}
+
 # ------------------------------------------------------------------- run
 cd "$tests"
 rc=0
@@ -245,18 +255,10 @@ else
         side2_pid=$!
         # shellcheck disable=SC2086
         t/TEST -run-tests -verbose $main_tests || rc=$?
-        side_rc=0
-        wait "$side_pid" || side_rc=$?
+        side_end "$side_pid" "$side_log" "$side_tests"
         side_pid=
-        echo "run-integration.sh: beside t/TEST, prove $side_tests:"
-        cat "$side_log"
-        [ "$side_rc" = 0 ] || rc=$side_rc
-        side_rc=0
-        wait "$side2_pid" || side_rc=$?
+        side_end "$side2_pid" "$side2_log" "$side2_tests"
         side2_pid=
-        echo "run-integration.sh: beside t/TEST, prove $side2_tests:"
-        cat "$side2_log"
-        [ "$side_rc" = 0 ] || rc=$side_rc
         t/TEST -stop-httpd || true
     fi
 fi
