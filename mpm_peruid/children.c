@@ -389,16 +389,17 @@ void peruid_children_kill(peruid_master_t *m, int slot, apr_time_t now)
 }
 
 /* Master: a worker that died without leaving its pool's counters itself
- * (killed) is taken out of them, by the status it last showed. */
+ * (killed) is taken out of them, by what the master saw of it: one not
+ * yet seen waiting for a connection was counted as starting.  One seen
+ * waiting may have been idle or busy by then; the master's next pass
+ * that looks at the idle workers rewrites that count from the kernel.
+ * (The worker's own status is on its private scoreboard, sbcopy.c, and
+ * what it wrote there decided nothing in any case.) */
 static void children_fix_counters(peruid_retained_t *rd, int slot)
 {
     peruid_pool_stat_t *st = peruid_pool_stat(rd, rd->slots[slot].pool);
-    int status = ap_scoreboard_image->servers[slot][0].status;
 
-    if (status == SERVER_READY) {
-        apr_atomic_dec32(&st->idle);
-    }
-    else if (status == SERVER_STARTING) {
+    if (!rd->slots[slot].seen_waiting) {
         apr_atomic_dec32(&st->starting);
     }
 }

@@ -22,6 +22,7 @@
 #include "master.h"
 #include "child.h"
 #include "segments.h"
+#include "segssl.h"
 #include "logs.h"
 
 /* The retained context, looked up once per process image. */
@@ -183,6 +184,7 @@ static void peruid_hooks(apr_pool_t *p)
 {
     static const char *const core_after[] = { "core.c", NULL };
     static const char *const log_config[] = { "mod_log_config.c", NULL };
+    static const char *const mod_ssl[] = { "mod_ssl.c", NULL };
 
     ap_hook_open_logs(peruid_open_logs, NULL, core_after,
                       APR_HOOK_REALLY_FIRST);
@@ -199,6 +201,11 @@ static void peruid_hooks(apr_pool_t *p)
                         APR_HOOK_REALLY_FIRST);
     ap_hook_post_config(peruid_segments_after, NULL, NULL,
                         APR_HOOK_REALLY_LAST);
+    /* and of what mod_ssl makes: hooks right around its (segssl.c) */
+    ap_hook_post_config(peruid_segssl_before, NULL, mod_ssl,
+                        APR_HOOK_LAST);
+    ap_hook_post_config(peruid_segssl_after, mod_ssl, NULL,
+                        APR_HOOK_MIDDLE);
     ap_hook_drop_privileges(peruid_segments_drop_privileges, NULL, NULL,
                             APR_HOOK_MIDDLE);
     ap_hook_mpm(peruid_run, NULL, NULL, APR_HOOK_MIDDLE);

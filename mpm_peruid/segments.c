@@ -45,6 +45,7 @@
 #include "child.h"
 #include "segments.h"
 #include "segpick.h"
+#include "segssl.h"
 
 #define SEGMENTS_MAX      8     /* segments copied per generation        */
 #define SEGMENTS_MAPS_MAX (4 * 1024 * 1024)    /* /proc/self/maps bound  */
@@ -58,13 +59,6 @@ typedef struct {
     unsigned long off;
     unsigned long len;
 } segments_range_t;
-
-/* A descriptor open in the master. */
-typedef struct {
-    int fd;
-    dev_t dev;
-    ino_t ino;
-} segments_fd_t;
 
 /* One segment to copy per user. */
 typedef struct {
@@ -81,19 +75,24 @@ typedef struct {
     uid_t uid;
     gid_t gid;
     int fd;                     /* sealable memfd, -1 once closed        */
+    int *lock_fds;              /* a memfd per lock file of mod_ssl's    */
 } segments_copy_t;
 
 /* This generation's segments: made by the master's post_config hooks
  * (from pconf), read by its children after fork. */
 typedef struct {
     apr_array_header_t *maps;   /* before post_config: segpick_map_t     */
-    apr_array_header_t *fds;    /* before post_config: segments_fd_t     */
+    apr_array_header_t *fds;    /* before post_config: peruid_fd_id_t     */
     segments_seg_t segs[SEGMENTS_MAX];
     int nsegs;
+    int opcache;                /* of which OPcache's (the others:
+                                 * mod_ssl's, segssl.c)                  */
     off_t size;                 /* of one user's copy                    */
     int lock_fd;                /* OPcache's lock file, -1: none         */
     dev_t lock_dev;
     ino_t lock_ino;
+    peruid_fd_id_t *locks;      /* mod_ssl's lock files (segssl.c)       */
+    int nlocks;
     segments_copy_t *copies;
     int ncopies;
 } segments_gen_t;
@@ -103,9 +102,8 @@ typedef struct {
  * its fork. */
 static segments_gen_t *segments_now;
 
-/* Master, root: /proc/self/maps into a table of segpick_map_t (lines of
- * another shape are left out).  NULL when it cannot be read whole. */
-static apr_array_header_t *segments_read_maps(apr_pool_t *p)
+/* Master, root: see segments.h. */
+apr_array_header_t *peruid_segments_read_maps(apr_pool_t *p)
 {
     apr_array_header_t *t = apr_array_make(p, 256, sizeof(segpick_map_t));
     size_t len = 0, cap = 65536, at;
@@ -142,16 +140,16 @@ static apr_array_header_t *segments_read_maps(apr_pool_t *p)
     return n == 0 ? t : NULL;
 }
 
-/* Master, root: the descriptors open now, with their files' identity. */
-static apr_array_header_t *segments_read_fds(apr_pool_t *p)
+/* Master, root: see segments.h. */
+apr_array_header_t *peruid_segments_read_fds(apr_pool_t *p)
 {
-    apr_array_header_t *t = apr_array_make(p, 32, sizeof(segments_fd_t));
+    apr_array_header_t *t = apr_array_make(p, 32, sizeof(peruid_fd_id_t));
     DIR *d = opendir("/proc/self/fd");
     struct dirent *e;
     struct stat st;
 
     while (d && (e = readdir(d)) != NULL) {
-        segments_fd_t f;
+        peruid_fd_id_t f;
 
         f.fd = atoi(e->d_name);
         if (e->d_name[0] < '0' || e->d_name[0] > '9' || f.fd == dirfd(d)
@@ -160,7 +158,7 @@ static apr_array_header_t *segments_read_fds(apr_pool_t *p)
         }
         f.dev = st.st_dev;
         f.ino = st.st_ino;
-        *(segments_fd_t *)apr_array_push(t) = f;
+        *(peruid_fd_id_t *)apr_array_push(t) = f;
     }
     if (d) {
         closedir(d);
@@ -168,12 +166,11 @@ static apr_array_header_t *segments_read_fds(apr_pool_t *p)
     return t;
 }
 
-/* Master, root: was descriptor f open before post_config, on the same
- * file? */
-static int segments_fd_known(const apr_array_header_t *before,
-                             const segments_fd_t *f)
+/* Master, root: see segments.h. */
+int peruid_segments_fd_known(const apr_array_header_t *before,
+                             const peruid_fd_id_t *f)
 {
-    const segments_fd_t *b = (const segments_fd_t *)before->elts;
+    const peruid_fd_id_t *b = (const peruid_fd_id_t *)before->elts;
     int i;
 
     for (i = 0; i < before->nelts; i++) {
@@ -188,15 +185,15 @@ static int segments_fd_known(const apr_array_header_t *before,
  * post_config hooks (g->lock_fd, -1 if none). */
 static void segments_find_lock(segments_gen_t *g, apr_pool_t *p)
 {
-    apr_array_header_t *now = segments_read_fds(p);
-    const segments_fd_t *f = (const segments_fd_t *)now->elts;
+    apr_array_header_t *now = peruid_segments_read_fds(p);
+    const peruid_fd_id_t *f = (const peruid_fd_id_t *)now->elts;
     char path[64], target[512];
     ssize_t n;
     int i;
 
     g->lock_fd = -1;
     for (i = 0; i < now->nelts && g->lock_fd < 0; i++) {
-        if (segments_fd_known(g->fds, &f[i])) {
+        if (peruid_segments_fd_known(g->fds, &f[i])) {
             continue;
         }
         apr_snprintf(path, sizeof(path), "/proc/self/fd/%d", f[i].fd);
@@ -323,6 +320,25 @@ static apr_status_t segments_data(segments_seg_t *seg, apr_pool_t *p)
     return segments_data_scan(seg, p);
 }
 
+/* Master or worker, root: an empty memfd for each of n lock files into
+ * k->lock_fds (-1 where not made). */
+static apr_status_t segments_make_locks(segments_copy_t *k, int n,
+                                        apr_pool_t *p)
+{
+    int i;
+
+    k->lock_fds = apr_palloc(p, sizeof(int) * (n + 1));
+    for (i = 0; i < n; i++) {
+        k->lock_fds[i] = -1;
+    }
+    for (i = 0; i < n; i++) {
+        if ((k->lock_fds[i] = memfd_create("peruid-lock", MFD_CLOEXEC)) < 0) {
+            return errno;
+        }
+    }
+    return APR_SUCCESS;
+}
+
 /* Master, root: an empty memfd for each user/group pair that serves a
  * virtual host; raises the soft limit of descriptors first if they would
  * not fit. */
@@ -346,22 +362,42 @@ static apr_status_t segments_make_copies(segments_gen_t *g, apr_pool_t *p,
         }
     }
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0
-        && rl.rlim_cur < (rlim_t)c->nelts * 4 + 1024
+        && rl.rlim_cur < (rlim_t)c->nelts * (4 + g->nlocks) + 1024
         && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     g->copies = (segments_copy_t *)c->elts;
     for (g->ncopies = 0; g->ncopies < c->nelts; g->ncopies++) {
-        int fd = memfd_create("peruid-segments",
-                              MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        segments_copy_t *k = &g->copies[g->ncopies];
+        apr_status_t rv = segments_make_locks(k, g->nlocks, p);
 
-        if (fd < 0) {
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if ((k->fd = memfd_create("peruid-segments",
+                                  MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
             return errno;
         }
-        g->copies[g->ncopies].fd = fd;
     }
     return APR_SUCCESS;
+}
+
+/* Master or child: close k's descriptors. */
+static void segments_close_copy(segments_copy_t *k, int nlocks)
+{
+    int j;
+
+    if (k->fd >= 0) {
+        close(k->fd);
+        k->fd = -1;
+    }
+    for (j = 0; k->lock_fds && j < nlocks; j++) {
+        if (k->lock_fds[j] >= 0) {
+            close(k->lock_fds[j]);
+            k->lock_fds[j] = -1;
+        }
+    }
 }
 
 /* Master or child: close every user's copy this process still holds. */
@@ -370,10 +406,7 @@ static void segments_close_copies(segments_gen_t *g)
     int i;
 
     for (i = 0; i < g->ncopies; i++) {
-        if (g->copies[i].fd >= 0) {
-            close(g->copies[i].fd);
-            g->copies[i].fd = -1;
-        }
+        segments_close_copy(&g->copies[i], g->nlocks);
     }
 }
 
@@ -402,8 +435,8 @@ int peruid_segments_before(apr_pool_t *pconf, apr_pool_t *plog,
     }
     g = apr_pcalloc(pconf, sizeof(*g));
     g->lock_fd = -1;
-    g->maps = segments_read_maps(ptemp);
-    g->fds = segments_read_fds(ptemp);
+    g->maps = peruid_segments_read_maps(ptemp);
+    g->fds = peruid_segments_read_fds(ptemp);
     if (!g->maps) {
         ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, errno, NULL,
                      PERUID_LOGNO(00076) "cannot read /proc/self/maps: the "
@@ -447,11 +480,12 @@ static unsigned int segments_opcache_parts(const segpick_obj_t *o)
 }
 
 /* Master, root: add obj, one of the mappings after post_config (lines
- * in after), as a segment of g when it is one, else say it stays shared
- * if it is writable.  Returns APR_ENOSPC past SEGMENTS_MAX segments. */
+ * in after), as a segment of g when it is one (mod_ssl's: always), else
+ * say it stays shared if it is writable.  Returns APR_ENOSPC past
+ * SEGMENTS_MAX segments. */
 static apr_status_t segments_add(segments_gen_t *g, const segpick_obj_t *o,
-                                 segpick_map_t *after, apr_pool_t *p,
-                                 server_rec *s)
+                                 segpick_map_t *after, int of_ssl,
+                                 apr_pool_t *p, server_rec *s)
 {
     unsigned long w = 0;
     segments_seg_t *seg;
@@ -462,16 +496,17 @@ static apr_status_t segments_add(segments_gen_t *g, const segpick_obj_t *o,
     if (after[o->first].prot & SEGPICK_READ) {
         w = *(const unsigned long *)o->start;
     }
-    if (!segpick_is_segment(o, w)) {
+    if (!of_ssl && !segpick_is_segment(o, w)) {
         segments_log_shared(o, s);
         return APR_SUCCESS;
     }
     if (g->nsegs == SEGMENTS_MAX) {
         return APR_ENOSPC;
     }
-    if (segments_opcache_parts(o) > 1) {
+    if (!of_ssl && segments_opcache_parts(o) > 1) {
         return APR_ENOTIMPL;    /* the others start with no such pointer */
     }
+    g->opcache += !of_ssl;
     seg = &g->segs[g->nsegs++];
     seg->start = o->start;
     seg->end = o->end;
@@ -484,13 +519,56 @@ static apr_status_t segments_add(segments_gen_t *g, const segpick_obj_t *o,
     return segments_data(seg, p);
 }
 
+/* Master, root: is o (lines of after) one of the objects mod_ssl made
+ * (segssl.c)? */
+static int segments_of_ssl(const segpick_obj_t *o, const segpick_map_t *after)
+{
+    const peruid_segssl_map_t *m;
+    int n = peruid_segssl_maps(&m), i;
+
+    for (i = 0; i < n; i++) {
+        if (m[i].start == o->start && m[i].dev == after[o->first].dev
+            && m[i].inode == after[o->first].inode) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Master, root: every object mod_ssl made that is still mapped (made in
+ * this generation's post_config, or its mutex in the master's first)
+ * into g. */
+static apr_status_t segments_pick_ssl(segments_gen_t *g,
+                                      const apr_array_header_t *after,
+                                      apr_pool_t *pconf, server_rec *s)
+{
+    segpick_map_t *a = (segpick_map_t *)after->elts;
+    const peruid_segssl_map_t *m;
+    const peruid_fd_id_t *l;
+    int n = peruid_segssl_maps(&m), i;
+    apr_status_t rv = APR_SUCCESS;
+
+    for (i = 0; i < n && rv == APR_SUCCESS; i++) {
+        segpick_obj_t o;
+
+        if (segpick_object_at(a, after->nelts, m[i].start, m[i].dev,
+                              m[i].inode, &o)) {
+            rv = segments_add(g, &o, a, 1, pconf, s);
+        }
+    }
+    g->nlocks = peruid_segssl_locks(&l);
+    g->locks = apr_pmemdup(pconf, l, sizeof(*l) * (g->nlocks + 1));
+    return rv;
+}
+
 /* Master, root: the segments among the shared mappings that appeared
- * across post_config (into g); what = the step that failed. */
+ * across post_config, and mod_ssl's objects (into g); what = the step
+ * that failed. */
 static apr_status_t segments_pick(segments_gen_t *g, apr_pool_t *pconf,
                                   apr_pool_t *ptemp, server_rec *s,
                                   const char **what)
 {
-    apr_array_header_t *after = segments_read_maps(ptemp);
+    apr_array_header_t *after = peruid_segments_read_maps(ptemp);
     segpick_obj_t objs[64];
     apr_status_t rv = APR_SUCCESS;
     int n, i;
@@ -504,8 +582,13 @@ static apr_status_t segments_pick(segments_gen_t *g, apr_pool_t *pconf,
                             objs, 64);
     *what = "noting a segment's data";
     for (i = 0; i < n && i < 64 && rv == APR_SUCCESS; i++) {
-        rv = segments_add(g, &objs[i], (segpick_map_t *)after->elts, pconf,
-                          s);
+        if (!segments_of_ssl(&objs[i], (segpick_map_t *)after->elts)) {
+            rv = segments_add(g, &objs[i], (segpick_map_t *)after->elts, 0,
+                              pconf, s);
+        }
+    }
+    if (rv == APR_SUCCESS) {
+        rv = segments_pick_ssl(g, after, pconf, s);
     }
     if (rv == APR_ENOTIMPL) {
         *what = "taking OPcache's memory in several segments (its SysV shm "
@@ -549,34 +632,36 @@ int peruid_segments_after(apr_pool_t *pconf, apr_pool_t *plog,
     }
     segments_now = NULL;        /* until it is complete */
     rv = segments_pick(g, pconf, ptemp, s, &what);
-    if (rv == APR_SUCCESS && g->nsegs > 0) {
+    if (rv == APR_SUCCESS && g->opcache > 0) {
         segments_find_lock(g, ptemp);
         what = "finding OPcache's lock file among the new descriptors";
         rv = g->lock_fd < 0 ? APR_ENOENT : APR_SUCCESS;
     }
-    if (rv == APR_SUCCESS && g->nsegs > 0) {
+    if (rv == APR_SUCCESS && (g->nsegs > 0 || g->nlocks > 0)) {
         what = "making a memfd per user";
         rv = segments_make_copies(g, pconf, s);
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, rv, NULL,
                      PERUID_LOGNO(00076) "shared memory made in post_config "
-                     "(PHP's OPcache) cannot be given to each user apart: "
+                     "(PHP's OPcache, mod_ssl's caches) cannot be given to "
+                     "each user apart: "
                      "%s failed; refusing to start rather than let every "
                      "user's workers share it", what);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (g->nsegs > 0) {
+    if (g->nsegs > 0 || g->nlocks > 0) {
         segments_now = g;
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PERUID_LOGNO(00075)
-                     "%d shared segment(s) made in post_config (%lx-%lx, "
-                     "%lu KiB in all, %lu KiB of data; PHP's OPcache) and "
-                     "OPcache's lock file are given to each of the %d users "
-                     "apart (noted in %ld ms)",
-                     g->nsegs, g->segs[0].start, g->segs[0].end,
+                     "%d shared segment(s) made in post_config (%d of PHP's "
+                     "OPcache, %d of mod_ssl's; %lu KiB in all, %lu KiB of "
+                     "data) and %d lock file(s) are given to each of the %d "
+                     "users apart (noted in %ld ms)",
+                     g->nsegs, g->opcache, g->nsegs - g->opcache,
                      (unsigned long)(g->size / 1024),
                      (unsigned long)(segments_data_size(g) / 1024),
-                     g->ncopies, (long)apr_time_msec(apr_time_now() - t0));
+                     g->nlocks + (g->lock_fd >= 0), g->ncopies,
+                     (long)apr_time_msec(apr_time_now() - t0));
     }
     return OK;
 }
@@ -590,7 +675,8 @@ int peruid_segments_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     int fd;
 
     if (!ap_find_linked_module("mod_php.c")
-        && !ap_find_linked_module("mod_php7.c")) {
+        && !ap_find_linked_module("mod_php7.c")
+        && !ap_find_linked_module("mod_ssl.c")) {
         return OK;
     }
     fd = memfd_create("peruid-check", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -599,30 +685,40 @@ int peruid_segments_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         return OK;
     }
     ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, errno, NULL,
-                 PERUID_LOGNO(00079) "mod_php is loaded and this kernel "
-                 "has no sealable memfd (memfd_create, Linux 3.17): PHP's "
-                 "OPcache segment cannot be given to each user apart");
+                 PERUID_LOGNO(00079) "mod_php or mod_ssl is loaded and "
+                 "this kernel has no sealable memfd (memfd_create, Linux "
+                 "3.17): PHP's OPcache segment and mod_ssl's caches cannot "
+                 "be given to each user apart");
     if (fd >= 0) {
         close(fd);
     }
     return !OK;
 }
 
-/* Worker, root: a descriptor of pool's copy: the master's memfd for its
- * user/group pair, or, for a pair the configuration no longer names (a
- * pool kept across a graceful restart for the connections queued in it),
- * a new memfd of this worker's own.  -1 with errno on failure. */
-static int segments_user_fd(segments_gen_t *g, const peruid_pool_t *pool)
+/* Worker, root: pool's copy: the master's memfds for its user/group
+ * pair, or, for a pair the configuration no longer names (a pool kept
+ * across a graceful restart for the connections queued in it), new
+ * memfds of this worker's own, into *mine.  NULL with errno on failure. */
+static segments_copy_t *segments_user_copy(segments_gen_t *g,
+                                           const peruid_pool_t *pool,
+                                           segments_copy_t *mine)
 {
+    apr_pool_t *p;
     int i;
 
     for (i = 0; i < g->ncopies; i++) {
         if (g->copies[i].uid == pool->uid && g->copies[i].gid == pool->gid
             && g->copies[i].fd >= 0) {
-            return dup(g->copies[i].fd);
+            return &g->copies[i];
         }
     }
-    return memfd_create("peruid-segments", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    mine->fd = memfd_create("peruid-segments",
+                            MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (mine->fd < 0 || apr_pool_create(&p, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    errno = segments_make_locks(mine, g->nlocks, p);
+    return errno == APR_SUCCESS ? mine : NULL;
 }
 
 /* Worker, root: take (F_WRLCK) or give back (F_UNLCK) the filler's
@@ -743,17 +839,39 @@ static apr_status_t segments_map(segments_gen_t *g, int fd)
     return APR_SUCCESS;
 }
 
-/* Worker, root: the copy fd in place of OPcache's lock file, at its
- * number, close-on-exec as OPcache keeps it. */
-static apr_status_t segments_take_lock(segments_gen_t *g, int fd)
+/* Worker, root: fd in place of the lock file at number lock, which
+ * must still be on (dev, ino), close-on-exec as OPcache and APR keep
+ * their lock files. */
+static apr_status_t segments_swap_lock(int fd, int lock, dev_t dev,
+                                       ino_t ino)
 {
     struct stat st;
 
-    if (fstat(g->lock_fd, &st) < 0 || st.st_dev != g->lock_dev
-        || st.st_ino != g->lock_ino) {
+    if (fstat(lock, &st) < 0 || st.st_dev != dev || st.st_ino != ino) {
         return APR_EBADF;       /* not the file the master found */
     }
-    return dup3(fd, g->lock_fd, O_CLOEXEC) < 0 ? errno : APR_SUCCESS;
+    return dup3(fd, lock, O_CLOEXEC) < 0 ? errno : APR_SUCCESS;
+}
+
+/* Worker, root: the user's copies in place of the lock files: the
+ * segment copy for OPcache's (its locks are on bytes 0 to 2, the
+ * filler's far above), a memfd each for mod_ssl's (APR's fcntl mutex
+ * locks the whole file, so no two may share one). */
+static apr_status_t segments_take_locks(segments_gen_t *g,
+                                        const segments_copy_t *k)
+{
+    apr_status_t rv = APR_SUCCESS;
+    int j;
+
+    if (g->lock_fd >= 0) {
+        rv = segments_swap_lock(k->fd, g->lock_fd, g->lock_dev,
+                                g->lock_ino);
+    }
+    for (j = 0; j < g->nlocks && rv == APR_SUCCESS; j++) {
+        rv = segments_swap_lock(k->lock_fds[j], g->locks[j].fd,
+                                g->locks[j].dev, g->locks[j].ino);
+    }
+    return rv;
 }
 
 /* Worker, root: see segments.h. */
@@ -761,36 +879,36 @@ apr_status_t peruid_segments_enter(const peruid_pool_t *pool)
 {
     segments_gen_t *g = segments_now;
     const char *what = "opening the user's copy";
+    segments_copy_t mine = { 0, 0, -1, NULL }, *k;
     apr_status_t rv = APR_SUCCESS;
-    int fd;
 
     if (!g) {
         return APR_SUCCESS;     /* no segment this generation */
     }
-    if ((fd = segments_user_fd(g, pool)) < 0) {
+    if ((k = segments_user_copy(g, pool, &mine)) == NULL) {
         rv = errno;
     }
     if (rv == APR_SUCCESS) {
         what = "filling the user's copy";
-        rv = segments_fill(g, fd);
+        rv = segments_fill(g, k->fd);
     }
     if (rv == APR_SUCCESS) {
         what = "mapping the user's copy";
-        rv = segments_map(g, fd);
+        rv = segments_map(g, k->fd);
     }
     if (rv == APR_SUCCESS) {
-        what = "replacing OPcache's lock file";
-        rv = segments_take_lock(g, fd);
+        what = "replacing OPcache's and mod_ssl's lock files";
+        rv = segments_take_locks(g, k);
     }
-    if (fd >= 0) {
-        close(fd);              /* the mappings and the lock file stay */
-    }
+    /* the mappings and the lock files stay */
+    segments_close_copy(&mine, g->nlocks);
     segments_close_copies(g);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,
                      PERUID_LOGNO(00078) "worker for uid %ld gid %ld (%s): "
                      "%s failed; refusing to serve this user rather than "
-                     "with the shared memory (PHP's OPcache) of every user",
+                     "with the shared memory (PHP's OPcache, mod_ssl's "
+                     "caches) of every user",
                      (long)pool->uid, (long)pool->gid,
                      pool->user ? pool->user : "-", what);
     }

@@ -2,23 +2,42 @@
 
 /*
  * segments.h -- a copy per user of the shared segments modules make in
- * post_config (PHP's OPcache), with OPcache's lock file.
+ * post_config (PHP's OPcache, mod_ssl's caches), with their lock files.
  *
  * The master, root, notes its shared mappings and descriptors before the
  * post_config hooks and again after them; the segments that appeared
- * (segpick.c chooses them) are copied, for each user/group pair of the
+ * (segpick.c chooses them), and the shared objects mod_ssl made
+ * (segssl.c notes them), are copied, for each user/group pair of the
  * configuration, into a memfd of that user's own, filled by the first
  * worker of the user in this generation.  Every worker, root, before it
  * switches, maps its user's copy over the segment, at the same address
- * and with the same protections, puts its user's copy in place of
- * OPcache's lock file, and closes every other user's copy.  Routers
+ * and with the same protections, puts its user's copies in place of
+ * OPcache's and mod_ssl's lock files, and closes every other user's.  Routers
  * close them all.  Retaken every generation (graceful restarts).
  */
 
 #ifndef PERUID_SEGMENTS_H
 #define PERUID_SEGMENTS_H
 
+#include <sys/types.h>
+
 #include "peruid.h"
+
+/* A descriptor open in the master, with its file's identity. */
+typedef struct {
+    int fd;
+    dev_t dev;
+    ino_t ino;
+} peruid_fd_id_t;
+
+/* Master, root (segments.c, segssl.c): /proc/self/maps into a table of
+ * segpick_map_t (lines of another shape are left out), NULL when it
+ * cannot be read whole; the descriptors open now (peruid_fd_id_t); was
+ * f open in before, on the same file? */
+apr_array_header_t *peruid_segments_read_maps(apr_pool_t *p);
+apr_array_header_t *peruid_segments_read_fds(apr_pool_t *p);
+int peruid_segments_fd_known(const apr_array_header_t *before,
+                             const peruid_fd_id_t *f);
 
 /* Master, root, post_config hooks: before (APR_HOOK_REALLY_FIRST) and
  * after (APR_HOOK_REALLY_LAST) every module's. */

@@ -111,6 +111,32 @@ int segpick_new_objects(const segpick_map_t *before, int nb,
 }
 
 /* Master, root: see segpick.h. */
+int segpick_object_at(const segpick_map_t *after, int na,
+                      unsigned long start, unsigned long dev,
+                      unsigned long inode, segpick_obj_t *out)
+{
+    int i = 0;
+
+    while (i < na && !(after[i].start == start && after[i].shared
+                       && after[i].dev == dev && after[i].inode == inode)) {
+        i++;
+    }
+    if (i == na || (i > 0 && segpick_continues(&after[i - 1], &after[i]))) {
+        return 0;               /* none, or inside a longer run */
+    }
+    out->start = start;
+    out->first = i;
+    out->writable = 0;
+    do {
+        out->writable |= (after[i].prot & SEGPICK_WRITE) != 0;
+        out->end = after[i].end;
+        i++;
+    } while (i < na && segpick_continues(&after[i - 1], &after[i]));
+    out->count = i - out->first;
+    return 1;
+}
+
+/* Master, root: see segpick.h. */
 int segpick_is_segment(const segpick_obj_t *obj, unsigned long first_word)
 {
     return obj->writable && first_word >= obj->start + sizeof(void *)

@@ -61,6 +61,15 @@ int segpick_new_objects(const segpick_map_t *before, int nb,
                         const segpick_map_t *after, int na,
                         segpick_obj_t *out, int max);
 
+/* The shared object of after[0..na) that starts at start, on (dev,
+ * inode): its lines from there while they continue it, into *out.
+ * Returns 0 when no run of shared lines of that object starts there
+ * (unmapped, something else mapped there since, or the line there
+ * continues one below it). */
+int segpick_object_at(const segpick_map_t *after, int na,
+                      unsigned long start, unsigned long dev,
+                      unsigned long inode, segpick_obj_t *out);
+
 /* Is obj, whose first word (pointer-sized) holds first_word, a segment
  * to copy per user: writable, and pointing into itself past that word? */
 int segpick_is_segment(const segpick_obj_t *obj, unsigned long first_word);

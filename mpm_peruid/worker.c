@@ -46,6 +46,7 @@
 #include "answer.h"
 #include "channel.h"
 #include "segments.h"
+#include "sbcopy.h"
 #include "logs.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
@@ -670,6 +671,10 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
     }
     if (peruid_segments_enter(pl) != APR_SUCCESS) {
         /* logged; never serve with every user's shared memory */
+        peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
+    }
+    if (peruid_sbcopy_enter(slot) != APR_SUCCESS) {
+        /* logged; never serve with every process's scoreboard slots */
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
     if (peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS) {

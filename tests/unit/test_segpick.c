@@ -159,6 +159,39 @@ static void test_new_objects(void)
     CHECK(segpick_new_objects(before, N(before), after, 0, o, 8) == 0);
 }
 
+/* An object found again by where it starts and what it is (mod_ssl's,
+ * noted in an earlier post_config pass). */
+static void test_object_at(void)
+{
+    segpick_map_t after[N(after_lines)];
+    segpick_obj_t o;
+
+    parse_all(after_lines, N(after_lines), after);
+    memset(&o, 0, sizeof(o));
+    /* OPcache's two parts, one object */
+    CHECK(segpick_object_at(after, N(after), 0x40000000, 1, 20, &o) == 1);
+    CHECK(o.start == 0x40000000 && o.end == 0x48000000 && o.first == 1
+          && o.count == 2 && o.writable);
+    /* the mutex page, made before and still there */
+    CHECK(segpick_object_at(after, N(after), 0x7f0000080000, 1, 21, &o));
+    CHECK(o.end == 0x7f0000081000 && o.count == 1 && o.writable);
+    /* a read-only shared file is found, and is not writable */
+    CHECK(segpick_object_at(after, N(after), 0x7f0000200000,
+                            (0xfeUL << 20), 301, &o) == 1 && !o.writable);
+    /* the first run of an object in two runs only */
+    CHECK(segpick_object_at(after, N(after), 0x7f0000300000, 1, 22, &o));
+    CHECK(o.end == 0x7f0000301000 && o.count == 1);
+    /* not where it starts, another inode, another device, private
+     * memory, nothing at all: not found */
+    CHECK(segpick_object_at(after, N(after), 0x47000000, 1, 20, &o) == 0);
+    CHECK(segpick_object_at(after, N(after), 0x40000000, 1, 21, &o) == 0);
+    CHECK(segpick_object_at(after, N(after), 0x7f0000400000, 1, 10, &o)
+          == 0);
+    CHECK(segpick_object_at(after, N(after), 0x7f0000090000, 0, 0, &o)
+          == 0);
+    CHECK(segpick_object_at(after, 0, 0x40000000, 1, 20, &o) == 0);
+}
+
 typedef struct {
     const char *name;
     unsigned long start, end;
@@ -233,6 +266,7 @@ int main(void)
 {
     test_parse();
     test_new_objects();
+    test_object_at();
     test_is_segment();
     test_lock_names();
     return unit_summary("test_segpick");
