@@ -14,7 +14,6 @@ peruid_objects="$peruid_objects schedule.lo planner.lo prefork_placeholder.lo"
 peruid_objects="$peruid_objects answer.lo park.lo procsys.lo names.lo gate.lo"
 peruid_objects="$peruid_objects segments.lo segpick.lo logs.lo logpick.lo"
 peruid_objects="$peruid_objects routeruser.lo stall.lo watch.lo"
-peruid_objects="$peruid_objects hello.lo"
 peruid_objects="$peruid_objects sbcopy.lo segssl.lo"
 
 APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [
@@ -29,7 +28,11 @@ APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [
         [AC_MSG_ERROR([libcap not found: install libcap-dev])])
     AC_CHECK_LIB(seccomp, seccomp_init, [:],
         [AC_MSG_ERROR([libseccomp not found: install libseccomp-dev])])
-    MOD_MPM_PERUID_LDADD="-lcap -lseccomp"
+    AC_CHECK_HEADER(openssl/ssl.h, ,
+        [AC_MSG_ERROR([the peruid MPM needs libssl-dev])])
+    AC_CHECK_LIB(ssl, SSL_CTX_use_certificate, [:],
+        [AC_MSG_ERROR([libssl not found: install libssl-dev])], [-lcrypto])
+    MOD_MPM_PERUID_LDADD="-lcap -lseccomp -lssl -lcrypto"
 
     dnl mod_unixd provides User and Group, the ids the routers run under
     dnl (without it both are invalid commands).  modules/arch/unix/config5.m4

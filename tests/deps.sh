@@ -15,7 +15,7 @@ fi
 apt-get install -y --no-install-recommends \
     build-essential autoconf pkg-config \
     apache2 apache2-dev apache2-utils \
-    libcap-dev libseccomp-dev \
+    libcap-dev libseccomp-dev libssl-dev openssl \
     libapache2-mod-php php-cli \
     libapache2-mod-perl2 libwww-perl \
     apache2-suexec-pristine libapache2-mod-fcgid \

@@ -141,7 +141,7 @@ fi
 apt-get install -y --no-install-recommends \
     build-essential autoconf automake \
     libapr1-dev libaprutil1-dev libpcre2-dev \
-    libcap-dev libseccomp-dev \
+    libcap-dev libseccomp-dev libssl-dev \
     curl passwd
 
 # 2. httpd's source: the upstream tarball of Debian's apache2 source
@@ -183,7 +183,7 @@ recipe_key() {
         cat "$top/tests/intree.sh" "$top/config.m4" "$top/config3.m4" \
             "$top/mpm_peruid/Makefile.in"
         dpkg-query -W build-essential autoconf automake libapr1-dev \
-            libaprutil1-dev libpcre2-dev libcap-dev libseccomp-dev 2>&1
+            libaprutil1-dev libpcre2-dev libcap-dev libseccomp-dev libssl-dev 2>&1
     } | sha256sum | cut -c1-16
 }
 # The configure flags (also for the messages below)
