@@ -14,6 +14,7 @@ peruid_objects="$peruid_objects schedule.lo planner.lo prefork_placeholder.lo"
 peruid_objects="$peruid_objects answer.lo park.lo procsys.lo names.lo gate.lo"
 peruid_objects="$peruid_objects segments.lo segpick.lo logs.lo logpick.lo"
 peruid_objects="$peruid_objects routeruser.lo stall.lo watch.lo"
+peruid_objects="$peruid_objects hello.lo"
 peruid_objects="$peruid_objects sbcopy.lo segssl.lo"
 
 APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [
