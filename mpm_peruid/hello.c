@@ -30,7 +30,10 @@
  *             anything lower); a session_id of at most 32 bytes; cipher
  *             suites not empty and of even length (ssl_cache_cipherlist);
  *             compression methods including null (tls_early_post_process_
- *             client_hello, SSL_R_NO_COMPRESSION_SPECIFIED); either no
+ *             client_hello, SSL_R_NO_COMPRESSION_SPECIFIED; TLS 1.3's
+ *             "null alone" depends on the version the worker negotiates,
+ *             and is left to it, as are the other extensions' contents
+ *             and every rule of the vhost's configuration); either no
  *             extensions block at all or one that ends exactly with the
  *             message.  GREASE values (RFC 8701) need no care: cipher
  *             suites and unknown extensions are skipped unread.
@@ -60,7 +63,10 @@
  * ClientHello without SNI: HELLO_NO_SNI, once well formed as OpenSSL wants
  * it (record length at least 9, version 3.1 or more, cipher specs a
  * non-empty multiple of 3, session_id at most 32, the lengths adding up
- * to the record).  Calling it HELLO_NOT_TLS would hand a TLS client to
+ * to the record).  openssl s_server 3.0 completes a handshake from such
+ * a hello when its ciphers allow (SECLEVEL=0); at the default level it
+ * refuses it for want of a shared cipher: the vhost's configuration, the
+ * worker's business.  Calling it HELLO_NOT_TLS would hand a TLS client to
  * the path meant for plain HTTP.  With a third byte other than 1 it is
  * not a ClientHello at all: HELLO_NOT_TLS.
  */

@@ -6,12 +6,12 @@
  * Each input is copied into an exactly-sized heap buffer (so ASan sees any
  * read past len) and parsed with several bounds.  Invariants: the answer
  * is one of the five; a name only with HELLO_SNI, NUL-terminated, of the
- * allowed bytes and found in the input, in order; a reason exactly with HELLO_BAD
- * and HELLO_NOT_TLS; HELLO_MORE only below max, HELLO_BAD in its place
- * at max; HELLO_NOT_TLS decided on the first three bytes; an answer never
- * depends on max or on bytes after the ones it needed (a prefix's answer
- * stands for the whole); and a ClientHello in TLS records gives the same
- * answer once re-split into records of another size.
+ * allowed bytes and found in the input, in order; a reason exactly with
+ * HELLO_BAD and HELLO_NOT_TLS; HELLO_MORE only below max, HELLO_BAD in its
+ * place at max; HELLO_NOT_TLS decided on the first three bytes; an answer
+ * never depends on max or on bytes after the ones it needed (a prefix's
+ * answer stands for the whole); and a ClientHello in TLS records gives
+ * the same answer once re-split into records of another size.
  * fuzz_main.c runs the same entry point over files without libFuzzer.
  */
 
@@ -109,7 +109,7 @@ static size_t reframe(const uint8_t *data, size_t size, size_t chunk,
         size_t rl = ((size_t)data[pos + 3] << 8) | data[pos + 4];
 
         if (rl > size - pos - 5) {
-            break;
+            rl = size - pos - 5;        /* the input ends in the record */
         }
         memcpy(hs + n, data + pos + 5, rl);
         n += rl;

@@ -8,8 +8,9 @@
  * re-split over 1-byte, 5-byte and random-size records, hand-built hellos
  * for each rule hello.c mirrors from OpenSSL (one row per rule, valid and
  * broken), GREASE, a post-quantum-sized key share, the SSLv2-compatible
- * form, what is not TLS, and the byte bound.  Every input is copied into an exactly-sized
- * heap buffer so that the ASan build catches any read past len.
+ * form, what is not TLS, and the byte bound.  Every input is copied into
+ * an exactly-sized heap buffer so that the ASan build catches any read
+ * past len.
  */
 
 #include <stdint.h>
