@@ -37,6 +37,7 @@
 #include "channel.h"
 #include "planner.h"
 #include "procsys.h"
+#include "logs.h"
 
 /* How long after its fork or bind a worker not yet seen waiting for a
  * connection counts as starting (children_observe_one). */
@@ -467,6 +468,7 @@ static void children_run(peruid_master_t *m, peruid_role_e role, int slot,
 #if AP_HAS_THREAD_LOCAL
     ap_thread_current_after_fork();
 #endif
+    peruid_logs_child(role, pool);
     if (role == PERUID_ROLE_ROUTER) {
         peruid_router_main(m->rd, m->pconf, slot);
     }
@@ -745,6 +747,9 @@ static void children_reaped(peruid_master_t *m, apr_proc_t *proc,
     int slot = children_find(rd, proc->pid);
     peruid_slot_t *sl;
 
+    if (slot < 0 && peruid_logs_reaped(proc->pid, why, status)) {
+        return;                 /* a log relay */
+    }
     if (slot < 0) {
 #if APR_HAS_OTHER_CHILD
         apr_proc_other_child_alert(proc, APR_OC_REASON_DEATH, status);

@@ -2,8 +2,11 @@
 
 /*
  * logpick.c -- a worker's choice for each log descriptor it inherited,
- * and its relay's line cutting (logpick.h).  Pure: run by a worker, root,
- * before its switch (logpick_decide, logpick_add), and by its log relay
+ * the log pipes a process closes, and the log relay's line cutting
+ * (logpick.h).  Pure: run by the master (root: logpick_add,
+ * logpick_for_pool, logpick_decide when it makes the pipes), by a worker,
+ * root, before its switch (logpick_for_pool, logpick_decide,
+ * logpick_outside), and by the log relay, the routers' user
  * (logpick_line).
  */
 
@@ -11,10 +14,10 @@
 
 #include "logpick.h"
 
-/* Worker, root: see logpick.h.  Read ends go first (never a worker's);
- * logs the master writes, or that vhosts inherit from the main server,
- * are shared whoever the worker is; a log no server of ours writes is
- * another user's. */
+/* Master or worker, root: see logpick.h.  Read ends go first (never a
+ * worker's); logs the master writes, or that vhosts inherit from the
+ * main server, are shared whoever the worker is; a log no server of ours
+ * writes is another user's. */
 logpick_act_e logpick_decide(const logpick_fd_t *f)
 {
     if (f->readonly) {
@@ -29,7 +32,7 @@ logpick_act_e logpick_decide(const logpick_fd_t *f)
     return f->others > 0 ? LOGPICK_RELAY : LOGPICK_KEEP;
 }
 
-/* Worker, root: see logpick.h. */
+/* Master or worker, root: see logpick.h. */
 logpick_fd_t *logpick_add(logpick_fd_t *tab, int size, int fd, int ours)
 {
     logpick_fd_t *f;
@@ -52,7 +55,35 @@ logpick_fd_t *logpick_add(logpick_fd_t *tab, int size, int fd, int ours)
     return f;
 }
 
-/* Log relay (root): see logpick.h. */
+/* Master or worker, root: see logpick.h. */
+logpick_fd_t logpick_for_pool(const logpick_fd_t *all, int ours)
+{
+    logpick_fd_t f = *all;
+
+    f.ours = ours > 0 ? ours : 0;
+    f.others = all->others > f.ours ? all->others - f.ours : 0;
+    return f;
+}
+
+/* Any process: see logpick.h. */
+int logpick_outside(int n, int keep, int keep_end, int r[4])
+{
+    int k = 0;
+
+    keep = keep < 0 ? 0 : keep > n ? n : keep;
+    keep_end = keep_end < keep ? keep : keep_end > n ? n : keep_end;
+    if (keep > 0) {
+        r[k++] = 0;
+        r[k++] = keep;
+    }
+    if (keep_end < n) {
+        r[k++] = keep_end;
+        r[k++] = n;
+    }
+    return k / 2;
+}
+
+/* Log relay (the routers' user): see logpick.h. */
 size_t logpick_line(const char *buf, size_t len, size_t max, int at_eof)
 {
     const char *nl = len ? memchr(buf, '\n', len) : NULL;

@@ -2,16 +2,17 @@
 
 /*
  * logpick.h -- what a worker does with each log descriptor it inherited
- * from the master (logs.c), and how its log relay cuts what the worker
- * writes into lines, as pure functions.
+ * from the master (logs.c), which of the master's log pipes a process
+ * closes, and how the server's log relay cuts what the workers write
+ * into lines, as pure functions.
  *
  * A worker holds a log only if a server of its own pool writes to it.  A
  * log that servers of other users write to as well (the main server's
  * ErrorLog, which the master writes too; a CustomLog of the main server,
  * which vhosts inherit; an ErrorLog file named by vhosts of several
  * users) is not written by the worker itself: its descriptor becomes the
- * write end of a pipe to the worker's log relay, which puts the user's
- * mark in front of every line.
+ * write end of its pool's pipe for that log, which the server's one log
+ * relay reads, putting the pool's user's mark in front of every line.
  *
  * No system call, no allocation, no httpd header: tests/unit/
  * test_logpick.c links it alone.
@@ -50,6 +51,16 @@ logpick_act_e logpick_decide(const logpick_fd_t *f);
  * Returns the entry, or NULL for an fd outside the table (the caller
  * fails closed). */
 logpick_fd_t *logpick_add(logpick_fd_t *tab, int size, int fd, int ours);
+
+/* The facts of the descriptor all (whose others counts every server
+ * writing it, of any pool, and ours none) for the worker of a pool whose
+ * servers write it ours times. */
+logpick_fd_t logpick_for_pool(const logpick_fd_t *all, int ours);
+
+/* The parts of [0, n) outside [keep, keep_end) (a pool's own pipes among
+ * the n of the server), as up to two half-open ranges: r[0]..r[1] and
+ * r[2]..r[3].  Returns how many (0 to 2); empty ranges are left out. */
+int logpick_outside(int n, int keep, int keep_end, int r[4]);
 
 /* The relay: of the len bytes in buf, the length of the next line to
  * write (up to and including its newline).  Without a newline: 0, unless

@@ -15,25 +15,46 @@
  * vhosts without one of their own.  Error logs need no note: core leaves
  * each server's in server_rec->error_log (the main server's is stderr).
  *
+ * Master (root), at the start of each generation (peruid_logs_start):
+ * the facts of every log descriptor, and for each pool the logs it
+ * shares with other users (logpick.c decides: the main ErrorLog, a
+ * CustomLog of the main server, an ErrorLog file of vhosts of several
+ * users).  For each (pool, shared log) it makes a pipe: the read ends in
+ * one block of descriptor numbers above every open one, the write ends
+ * in the next, each pool's together, so that a child closes what it must
+ * not hold in one or two close_range() calls.  Then it forks the
+ * server's one log relay (logs_relay_main), which keeps the read ends
+ * and the shared logs, nothing else, becomes the routers' user with no
+ * capabilities, and writes every line it reads from a pool's pipe with
+ * "[user NAME] " in front (one write per line; a piped log gets the same
+ * marked lines).  The master keeps both ends of every pipe for the whole
+ * generation: a relay that dies (PU00064) is replaced by a new fork,
+ * which inherits the read ends again; lines wait in the pipes meanwhile.
+ *
+ * A child right after fork (peruid_logs_child): the read ends go; a
+ * router closes every write end, a worker every other pool's (a
+ * preforked worker keeps them all, running no tenant code, until the
+ * master binds it to a pool).
+ *
  * Worker (root, its pool known, before its switch): peruid_logs_enter
- * asks logpick.c what to do with each of those descriptors and
+ * asks logpick.c what to do with each log descriptor and
  *
  *   - puts /dev/null in place of another user's log (dup3 onto its
  *     number: the number stays taken, so no owner's later close can hit
  *     a descriptor opened since, and a write goes nowhere);
- *   - starts its log relay for the logs it shares with other users (the
- *     main ErrorLog, a CustomLog of the main server, an ErrorLog file of
- *     vhosts of several users): a process forked now, still root, that
- *     holds those descriptors and nothing else; the worker's descriptor
- *     becomes the write end of a pipe to it, and the relay writes each
- *     line it reads with "[user NAME] " in front (a piped log gets the
- *     same marked lines).  Whatever the tenant writes there -- PHP's
- *     error_log(), php://stderr, native code's write(2) -- starts with its
- *     user's mark; lines of the master and the routers have none.
+ *   - puts the write end of its pool's pipe in place of each shared log,
+ *     then closes its pipes' own numbers.  Whatever the tenant writes
+ *     there -- PHP's error_log(), php://stderr, native code's write(2) --
+ *     reaches the log after its user's mark; lines of the master and the
+ *     routers have none.  It forks nothing.
  *
- * The relay ends when every write end is closed: the worker exited (and
- * whatever it started that kept its stderr).  It ignores restart and stop
- * signals, so that the worker's last lines are written.
+ * Restarts: at the end of a generation (peruid_logs_end) the master
+ * closes its ends of that generation's pipes; its relay writes what they
+ * hold and exits when every pipe has ended, i.e. once the old workers
+ * still finishing (and whatever they started that kept a log descriptor)
+ * are gone.  A new generation has new pipes and a new relay.  At a stop
+ * or a hard restart the master waits for the relays (LOGS_DRAIN_WAIT)
+ * after its workers have exited, so that their last lines are written.
  */
 
 #include <dirent.h>
@@ -45,11 +66,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "httpd.h"
 #include "apr_optional.h"
+#include "apr_signal.h"
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_main.h"
@@ -57,7 +83,9 @@
 #include "mod_log_config.h"
 
 #include "peruid.h"
+#include "child.h"
 #include "creds.h"
+#include "stall.h"
 #include "logs.h"
 #include "logpick.h"
 
@@ -68,11 +96,61 @@
  * the ones a writer init opened (logs_note_new). */
 #define LOGS_WINDOW 256
 
+/* At a stop, how long the master waits for the relays to write what the
+ * workers left in the pipes (then SIGKILL, PU00066). */
+#define LOGS_DRAIN_WAIT apr_time_from_sec(3)
+
+/* A relay that dies sooner than this after its start is replaced at the
+ * next tick (a second), not at once. */
+#define LOGS_RESTART_GAP apr_time_from_sec(1)
+
+/* Relays of earlier generations the master follows (still writing what
+ * old workers write). */
+#define LOGS_OLD_MAX 16
+
+/* Ready pipes the relay takes from the kernel at once. */
+#define LOGS_EVENTS 64
+
 /* One descriptor that mod_log_config's writer init opened. */
 typedef struct {
     int fd;
     server_rec *s;          /* the server the log was opened for         */
 } logs_opened_t;
+
+/* One pipe: what the workers of pool write to the shared log log_fd.
+ * The i-th pipe's read end is rbase + i, its write end wbase + i. */
+typedef struct {
+    int log_fd;
+    int pool;
+} logs_pipe_t;
+
+/* This generation's logs, pipes and relay, made by the master at the
+ * generation's start (peruid_logs_start); every child forked since has
+ * them from the fork. */
+typedef struct {
+    logpick_fd_t *all;      /* per descriptor below size: its facts, with
+                             * others counting every server writing it   */
+    int size;
+    int npools;
+    int *wfd;               /* the log descriptors each pool's servers
+                             * write, pool by pool (a server: once each) */
+    int *wfirst;            /* per pool (npools + 1): its first in wfd   */
+    int *wfill;             /* scratch of logs_facts                     */
+    int *common;            /* the main ErrorLog, the main server's
+                             * access logs ...                           */
+    int ncommon;            /* ... how many                              */
+    logs_pipe_t *pipe;      /* n pipes, pool by pool                     */
+    int *pfirst;            /* per pool (npools + 1): its first pipe     */
+    int n;                  /* 0: no pipes (none held any more)          */
+    int rbase, wbase;       /* the read ends' and write ends' blocks     */
+    int reads_held;         /* this process holds every read end         */
+    int writes_held;        /* this process holds every write end        */
+    pid_t relay;            /* master: the relay running now (0: none)   */
+    pid_t relay_at_fork;    /* a child: the relay when it was forked     */
+    apr_time_t relay_started;
+    int relay_due;          /* master: start one at the next tick        */
+    int ended;              /* master: the generation is over            */
+} logs_gen_t;
 
 /* The master's notes of this generation's access logs; a worker has
  * them from the fork. */
@@ -84,12 +162,18 @@ typedef struct {
                              * generation)                               */
     int size;               /* RLIMIT_NOFILE: no descriptor is above     */
     int hi;                 /* 1 + the highest descriptor known open     */
+    logs_gen_t gen;         /* pipes and relay of this generation        */
+    pid_t old[LOGS_OLD_MAX];    /* master: relays of earlier generations */
+    stall_log_t deaths;     /* master: relay deaths logged (PU00064) ... */
+    pid_t last_pid;         /* ... and the last one                      */
+    apr_exit_why_e last_why;
+    int last_status;
 } logs_ctx_t;
 
 /* The only state: the wrapper mod_log_config calls gets no context. */
 static logs_ctx_t logs_ctx;
 
-/* Master, root (and the relay): the descriptors open now, ascending,
+/* Master, root (and the relay, root): the descriptors open now, ascending,
  * without the one that lists them. */
 static apr_status_t logs_fds_now(apr_pool_t *p, apr_array_header_t **out)
 {
@@ -258,7 +342,7 @@ int peruid_logs_check(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Worker, root: the highest descriptor among the logs (-1: none). */
+/* Master, root: the highest descriptor among the logs (-1: none). */
 static int logs_max_fd(server_rec *main_s)
 {
     server_rec *s;
@@ -280,65 +364,334 @@ static int logs_max_fd(server_rec *main_s)
     return max;
 }
 
-/* Worker, root: the facts of every log descriptor into tab (size
- * entries, indexed by descriptor), for the worker of pool.  0 when one
- * does not fit (not expected: size comes from logs_max_fd). */
-static int logs_facts(server_rec *main_s, int pool, logpick_fd_t *tab,
-                      int size)
+/* Master, root: note that server s writes to log descriptor fd; with
+ * fill, in the facts of every descriptor (g->all, which counts every
+ * writer as another's) and in its pool's list (g->wfd); without, only
+ * how many its pool has (g->wfirst).  0 if fd does not fit (not
+ * expected: size comes from logs_max_fd). */
+static int logs_note_write(logs_gen_t *g, server_rec *s, int fd, int fill)
 {
-    apr_os_file_t main_fd = -1, fd;
-    logpick_fd_t *f;
-    server_rec *s;
-    int i, flags;
+    int pool = peruid_server_pool(s);
+    int has_pool = pool >= 0 && pool < g->npools;
 
-    if (main_s->error_log) {
-        apr_os_file_get(&main_fd, main_s->error_log);
+    if (fd < 0 || fd >= g->size) {
+        return 0;
     }
+    if (!fill) {
+        if (has_pool) {
+            g->wfirst[pool + 1]++;
+        }
+        return 1;
+    }
+    if (has_pool) {
+        g->wfd[g->wfirst[pool] + g->wfill[pool]++] = fd;
+    }
+    return logpick_add(g->all, g->size, fd, 0) != NULL;
+}
+
+/* Master, root: one pass over the logs of every server (core's error
+ * logs, mod_log_config's access logs), counting (fill 0) or filling. */
+static int logs_walk(logs_gen_t *g, server_rec *main_s, int fill)
+{
+    apr_os_file_t fd;
+    server_rec *s;
+    int i, ok = 1;
+
     for (s = main_s; s; s = s->next) {
-        if (!s->error_log
-            || apr_os_file_get(&fd, s->error_log) != APR_SUCCESS) {
-            continue;
+        if (s->error_log
+            && apr_os_file_get(&fd, s->error_log) == APR_SUCCESS) {
+            ok &= logs_note_write(g, s, fd, fill);
         }
-        f = logpick_add(tab, size, fd, peruid_server_pool(s) == pool);
-        if (!f) {
-            return 0;
-        }
-        f->main_error |= fd == main_fd;
     }
     for (i = 0; logs_ctx.opened && i < logs_ctx.opened->nelts; i++) {
         logs_opened_t *o = &APR_ARRAY_IDX(logs_ctx.opened, i, logs_opened_t);
 
-        f = logpick_add(tab, size, o->fd, peruid_server_pool(o->s) == pool);
-        if (!f) {
-            return 0;
-        }
-        f->for_main |= o->s == main_s;
-        flags = fcntl(o->fd, F_GETFL);
-        f->readonly |= flags >= 0 && (flags & O_ACCMODE) == O_RDONLY;
+        ok &= logs_note_write(g, o->s, o->fd, fill);
     }
+    return ok;
+}
+
+/* Master, root: the flags of each descriptor (the main ErrorLog, a log
+ * opened for the main server, a read end), and the list of those every
+ * pool shares (g->common). */
+static void logs_flags(logs_gen_t *g, server_rec *main_s, apr_pool_t *p)
+{
+    apr_os_file_t main_fd = -1;
+    int i, fd, flags;
+
+    if (main_s->error_log
+        && apr_os_file_get(&main_fd, main_s->error_log) == APR_SUCCESS
+        && main_fd >= 0 && main_fd < g->size) {
+        g->all[main_fd].main_error = 1;
+    }
+    for (i = 0; logs_ctx.opened && i < logs_ctx.opened->nelts; i++) {
+        logs_opened_t *o = &APR_ARRAY_IDX(logs_ctx.opened, i, logs_opened_t);
+
+        if (o->fd < 0 || o->fd >= g->size) {
+            continue;
+        }
+        g->all[o->fd].for_main |= o->s == main_s;
+        flags = fcntl(o->fd, F_GETFL);
+        g->all[o->fd].readonly |= flags >= 0
+                                  && (flags & O_ACCMODE) == O_RDONLY;
+    }
+    g->common = apr_palloc(p, (g->size + 1) * sizeof(int));
+    for (fd = 0; fd < g->size; fd++) {
+        if (g->all[fd].used && (g->all[fd].main_error
+                                || g->all[fd].for_main)) {
+            g->common[g->ncommon++] = fd;
+        }
+    }
+}
+
+/* Master, root, at the start of a generation: the facts of every log
+ * descriptor (g->all) and the descriptors each pool's servers write
+ * (g->wfd, g->wfirst), which every child inherits.  0 if one does not
+ * fit. */
+static int logs_facts(logs_gen_t *g, server_rec *main_s, int npools,
+                      apr_pool_t *p)
+{
+    int i;
+
+    g->size = logs_max_fd(main_s) + 1;
+    g->npools = npools;
+    g->all = apr_pcalloc(p, (g->size + 1) * sizeof(*g->all));
+    g->wfirst = apr_pcalloc(p, (npools + 2) * sizeof(int));
+    g->wfill = apr_pcalloc(p, (npools + 1) * sizeof(int));
+    if (!logs_walk(g, main_s, 0)) {
+        return 0;
+    }
+    for (i = 0; i < npools; i++) {
+        g->wfirst[i + 1] += g->wfirst[i];
+    }
+    g->wfd = apr_palloc(p, (g->wfirst[npools] + 1) * sizeof(int));
+    if (!logs_walk(g, main_s, 1)) {
+        return 0;
+    }
+    logs_flags(g, main_s, p);
     return 1;
 }
 
-/* Worker, root: put dup of src in place of descriptor fd, keeping fd's
- * close-on-exec flag (stderr has none). */
-static apr_status_t logs_replace(int src, int fd)
+/* Master or worker, root: what the worker of a pool whose servers write
+ * descriptor fd cnt[fd] times (logs_count) does with it. */
+static logpick_act_e logs_decide(const logs_gen_t *g, const int *cnt,
+                                 int fd)
 {
-    int cloexec = fcntl(fd, F_GETFD);
+    logpick_fd_t f = logpick_for_pool(&g->all[fd], cnt[fd]);
 
-    if (dup3(src, fd, cloexec > 0 && (cloexec & FD_CLOEXEC) ? O_CLOEXEC : 0)
-        < 0) {
+    return logpick_decide(&f);
+}
+
+/* Master or worker, root: cnt[fd] += how many servers of pool write fd
+ * (add 1), or back to 0 (add 0). */
+static void logs_count(const logs_gen_t *g, int pool, int *cnt, int add)
+{
+    int i;
+
+    for (i = g->wfirst[pool]; i < g->wfirst[pool + 1]; i++) {
+        cnt[g->wfd[i]] = add ? cnt[g->wfd[i]] + 1 : 0;
+    }
+}
+
+/* Master, root: the shared logs of pool (logpick_decide: relay) into out,
+ * each once; returns how many.  cnt and seen: scratch, size entries, all
+ * 0 (seen: any value but pool + 1), left so. */
+static int logs_pool_shared(const logs_gen_t *g, int pool, int *cnt,
+                            int *seen, int *out)
+{
+    int i, fd, n = 0;
+
+    logs_count(g, pool, cnt, 1);
+    for (i = 0; i < g->ncommon + g->wfirst[pool + 1] - g->wfirst[pool];
+         i++) {
+        fd = i < g->ncommon ? g->common[i]
+                            : g->wfd[g->wfirst[pool] + i - g->ncommon];
+        if (seen[fd] != pool + 1) {
+            seen[fd] = pool + 1;
+            if (logs_decide(g, cnt, fd) == LOGPICK_RELAY) {
+                out[n++] = fd;
+            }
+        }
+    }
+    logs_count(g, pool, cnt, 0);
+    return n;
+}
+
+/* Master, root: the list of every pool's pipes (g->pipe, g->pfirst), one
+ * per shared log of the pool, from p. */
+static void logs_plan_pipes(logs_gen_t *g, apr_pool_t *p)
+{
+    int *cnt = apr_pcalloc(p, (g->size + 1) * sizeof(int));
+    int *seen = apr_pcalloc(p, (g->size + 1) * sizeof(int));
+    int *one = apr_palloc(p, (g->size + 1) * sizeof(int));
+    apr_array_header_t *a = apr_array_make(p, 64, sizeof(logs_pipe_t));
+    int pool, i, k;
+
+    g->pfirst = apr_pcalloc(p, (g->npools + 1) * sizeof(int));
+    for (pool = 0; pool < g->npools; pool++) {
+        k = logs_pool_shared(g, pool, cnt, seen, one);
+        for (i = 0; i < k; i++) {
+            logs_pipe_t *e = apr_array_push(a);
+
+            e->log_fd = one[i];
+            e->pool = pool;
+        }
+        g->pfirst[pool + 1] = a->nelts;
+    }
+    g->pipe = (logs_pipe_t *)a->elts;
+    g->n = a->nelts;
+}
+
+/* Any process: close descriptors from to end - 1 (close_range, or one by
+ * one where the kernel has none). */
+static void logs_close_range(int from, int end)
+{
+    int fd;
+
+    if (from >= end) {
+        return;
+    }
+    if (syscall(SYS_close_range, (unsigned)from, (unsigned)(end - 1), 0)
+        == 0) {
+        return;
+    }
+    for (fd = from; fd < end; fd++) {
+        close(fd);
+    }
+}
+
+/* Master, root: the highest descriptor open now (-1: none; the listing
+ * failed: APR_EGENERAL). */
+static apr_status_t logs_highest(apr_pool_t *p, int *hi)
+{
+    apr_array_header_t *fds;
+    apr_status_t rv = logs_fds_now(p, &fds);
+    int i;
+
+    *hi = -1;
+    for (i = 0; rv == APR_SUCCESS && i < fds->nelts; i++) {
+        int fd = APR_ARRAY_IDX(fds, i, int);
+
+        *hi = fd > *hi ? fd : *hi;
+    }
+    return rv;
+}
+
+/* Master, root: room for descriptors below top (RLIMIT_NOFILE's soft
+ * limit raised toward the hard one).  *limit: the soft limit now. */
+static apr_status_t logs_room(rlim_t top, rlim_t *limit)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
         return errno;
     }
+    if (rl.rlim_cur < top && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = top < rl.rlim_max ? top : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    *limit = rl.rlim_cur;
+    return rl.rlim_cur >= top ? APR_SUCCESS : APR_ENFILE;
+}
+
+/* Master, root: move descriptor fd (close-on-exec) to number to, free
+ * or fd itself (where no lower number was free). */
+static apr_status_t logs_move(int fd, int to)
+{
+    if (fd == to) {
+        return APR_SUCCESS;
+    }
+    if (dup3(fd, to, O_CLOEXEC) < 0) {
+        apr_status_t rv = errno;
+
+        close(fd);
+        return rv;
+    }
+    close(fd);
     return APR_SUCCESS;
 }
 
-/* One stream of the relay: what the worker writes to a shared log. */
+/* Master, root: make the n pipes, read end i at rbase + i (non-blocking:
+ * the relay never waits on one pipe), write end at wbase + i (blocking:
+ * a worker that writes faster than the relay reads waits, alone), all
+ * close-on-exec.  The numbers are above every open descriptor, so each
+ * block is contiguous and a child closes it in one call.  The write end
+ * moves first: a new pipe can hold rbase + i with its write end (a lower
+ * number was free for its read end), never wbase + i with its read end. */
+static apr_status_t logs_make_pipes(logs_gen_t *g)
+{
+    apr_status_t rv = APR_SUCCESS;
+    int i, fds[2];
+
+    for (i = 0; i < g->n && rv == APR_SUCCESS; i++) {
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+            rv = errno;
+        }
+        else if ((rv = logs_move(fds[1], g->wbase + i)) != APR_SUCCESS) {
+            close(fds[0]);
+        }
+        else if ((rv = logs_move(fds[0], g->rbase + i)) == APR_SUCCESS
+                 && fcntl(g->rbase + i, F_SETFL, O_NONBLOCK) < 0) {
+            rv = errno;
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        logs_close_range(g->rbase, g->rbase + i);
+        logs_close_range(g->wbase, g->wbase + i);
+        return rv;
+    }
+    g->reads_held = g->writes_held = 1;
+    return APR_SUCCESS;
+}
+
+/* Master, root: the pipes' descriptors, above every open one. */
+static apr_status_t logs_place_pipes(logs_gen_t *g, apr_pool_t *p,
+                                     const char **step)
+{
+    rlim_t limit = 0;
+    apr_status_t rv;
+    int hi;
+
+    *step = "listing /proc/self/fd";
+    if ((rv = logs_highest(p, &hi)) != APR_SUCCESS) {
+        return rv;
+    }
+    g->rbase = hi + 1;
+    g->wbase = g->rbase + g->n;
+    if ((rv = logs_room((rlim_t)g->wbase + g->n, &limit)) != APR_SUCCESS) {
+        *step = apr_psprintf(p, "RLIMIT_NOFILE: %d pipes need descriptors "
+                             "up to %d, the limit is %ld even raised to "
+                             "the hard one (ulimit -n, "
+                             "APACHE_ULIMIT_MAX_FILES)", g->n,
+                             g->wbase + g->n, (long)limit);
+        return rv;
+    }
+    *step = "pipe2, dup3";
+    return logs_make_pipes(g);
+}
+
+/* Master, root: PU00065, the only line of its kind: logs_start or a
+ * relay's fork failed at step. */
+static void logs_fail(apr_status_t rv, const char *step)
+{
+    ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,
+                 PERUID_LOGNO(00065) "master: cannot run the log relay of "
+                 "the shared logs (%s); workers cannot write to logs "
+                 "shared with other users", step);
+}
+
+/* One stream of the relay: what the workers of one pool write to one
+ * shared log. */
 typedef struct {
-    int in;                 /* read end of the worker's pipe             */
+    int in;                 /* the pipe's read end                       */
     int out;                /* the log                                   */
+    const char *mark;       /* "[user NAME] "                            */
+    size_t mark_len;
     int eof;
     size_t len;
-    char buf[LOGS_LINE_MAX];
+    char *buf;              /* LOGS_LINE_MAX, malloc'd while it holds
+                             * bytes (a line not yet whole)              */
 } logs_stream_t;
 
 /* Log relay (the routers' user): write all n bytes of buf to fd (a line
@@ -362,18 +715,18 @@ static void logs_write_all(int fd, const char *buf, size_t n)
 }
 
 /* Log relay (the routers' user): write every whole line of st, each
- * after mark (and at the end of the stream, or when the buffer is full,
- * what is left, as a line of its own). */
-static void logs_relay_lines(logs_stream_t *st, const char *mark,
-                             size_t mark_len)
+ * after its mark (and at the end of the stream, or when the buffer is
+ * full, what is left, as a line of its own).  The bytes of one stream
+ * never join another's. */
+static void logs_relay_lines(logs_stream_t *st)
 {
     char out[LOGS_LINE_MAX + 128];
     size_t n, o;
 
-    while ((n = logpick_line(st->buf, st->len, sizeof(st->buf), st->eof))) {
-        memcpy(out, mark, mark_len);
-        memcpy(out + mark_len, st->buf, n);
-        o = mark_len + n;
+    while ((n = logpick_line(st->buf, st->len, LOGS_LINE_MAX, st->eof))) {
+        memcpy(out, st->mark, st->mark_len);
+        memcpy(out + st->mark_len, st->buf, n);
+        o = st->mark_len + n;
         if (st->buf[n - 1] != '\n') {
             out[o++] = '\n';
         }
@@ -381,41 +734,53 @@ static void logs_relay_lines(logs_stream_t *st, const char *mark,
         st->len -= n;
         memmove(st->buf, st->buf + n, st->len);
     }
+    if (st->len == 0) {
+        free(st->buf);
+        st->buf = NULL;
+    }
 }
 
-/* Log relay (the routers' user): read what stream st has; at its end,
- * mark it done. */
-static void logs_relay_read(logs_stream_t *st)
+/* Log relay (the routers' user): one read of stream st, at most what its
+ * buffer has room for (LOGS_LINE_MAX: the bound of one pipe's turn, so
+ * that a pool that writes without pause takes no other pool's turn);
+ * then its whole lines.  Returns 0 at its end (every writer gone). */
+static int logs_relay_read(logs_stream_t *st)
 {
-    ssize_t r = read(st->in, st->buf + st->len, sizeof(st->buf) - st->len);
+    ssize_t r;
 
+    if (!st->buf && !(st->buf = malloc(LOGS_LINE_MAX))) {
+        return 1;           /* no memory now: the pipe keeps the bytes */
+    }
+    r = read(st->in, st->buf + st->len, LOGS_LINE_MAX - st->len);
     if (r > 0) {
         st->len += (size_t)r;
     }
-    else if (r == 0 || errno != EINTR) {
+    else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
         st->eof = 1;
     }
+    logs_relay_lines(st);
+    return !st->eof;
 }
 
 /* Log relay, root, before it drops to the routers' user: close every
- * descriptor but those of the n streams. */
-static void logs_relay_close_others(const logs_stream_t *st, int n)
+ * descriptor but the pipes' read ends and the shared logs. */
+static void logs_relay_close_others(const logs_gen_t *g, apr_pool_t *p)
 {
+    char *keep = apr_pcalloc(p, g->size + 1);
     apr_array_header_t *fds;
-    apr_pool_t *p;
-    int i, j, keep;
+    int i;
 
-    apr_pool_create(&p, NULL);
+    for (i = 0; i < g->n; i++) {
+        keep[g->pipe[i].log_fd] = 1;
+    }
     if (logs_fds_now(p, &fds) != APR_SUCCESS) {
-        _exit(1);           /* the worker gets EPIPE: nothing is logged */
+        _exit(1);           /* the master starts another one */
     }
     for (i = 0; i < fds->nelts; i++) {
         int fd = APR_ARRAY_IDX(fds, i, int);
 
-        for (j = 0, keep = 0; j < n && !keep; j++) {
-            keep = fd == st[j].in || fd == st[j].out;
-        }
-        if (!keep) {
+        if (!(fd >= g->rbase && fd < g->rbase + g->n)
+            && !(fd >= 0 && fd < g->size && keep[fd])) {
             close(fd);
         }
     }
@@ -423,11 +788,12 @@ static void logs_relay_close_others(const logs_stream_t *st, int n)
 
 /* Log relay, root, right after it closed every other descriptor: become
  * the routers' user (PeruidRouterUser, which no tenant code runs as; no
- * capabilities), so that what reads the tenant's bytes holds no
- * privilege but the log descriptors it was given.  If it cannot, it says
- * so in the first shared log and exits: the worker's lines to the shared
- * logs are then lost, never written by a root process. */
-static void logs_relay_drop(logs_stream_t *st)
+ * capabilities), so that what reads the tenants' bytes holds no
+ * privilege but the descriptors it was given.  If it cannot, it says so
+ * in the shared log out and exits: lines to the shared logs then wait in
+ * the pipes (the master tries another relay a second later), and are
+ * never written by a root process. */
+static void logs_relay_drop(int out)
 {
     const peruid_pool_t *who = &peruid_retained()->router;
     const char *call = "";
@@ -445,111 +811,204 @@ static void logs_relay_drop(logs_stream_t *st)
         return;
     }
     len = snprintf(line, sizeof(line), "[mpm_peruid:emerg] PU00089: log "
-                   "relay: becoming uid %ld failed at %s; lines of this "
-                   "worker to shared logs are lost\n", (long)who->uid, call);
-    if (len > 0 && write(st[0].out, line, (size_t)len) < 0) {
+                   "relay: becoming uid %ld failed at %s; lines to shared "
+                   "logs wait for the next relay\n", (long)who->uid, call);
+    if (len > 0 && write(out, line, (size_t)len) < 0) {
         /* nothing else to tell it to */
     }
     _exit(APEXIT_CHILDFATAL);
 }
 
-/* Log relay, forked by a worker (root) before its switch: drop to the
- * routers' user, then copy the n streams' lines to their logs, marked,
- * until every writer is gone. */
-static void logs_relay_main(logs_stream_t *st, int n, const char *mark)
-    __attribute__((noreturn));
-static void logs_relay_main(logs_stream_t *st, int n, const char *mark)
+/* Log relay or worker, root: the mark of who's lines ("[user NAME] ",
+ * or "[user #UID] " for a user the master has not named yet), from p. */
+static const char *logs_mark(const peruid_pool_t *who, apr_pool_t *p)
 {
-    struct pollfd pfd[n];
-    size_t mark_len = strlen(mark);
+    return who->user ? apr_psprintf(p, "[user %.100s] ", who->user)
+                     : apr_psprintf(p, "[user #%ld] ", (long)who->uid);
+}
+
+/* Log relay, root: the streams of the n pipes, each pool's mark made
+ * once, from p. */
+static logs_stream_t *logs_relay_streams(const logs_gen_t *g, apr_pool_t *p)
+{
+    logs_stream_t *st = apr_pcalloc(p, (g->n + 1) * sizeof(*st));
+    const peruid_pool_t *pools = peruid_retained()->pools;
+    const char *mark = NULL;
+    int i;
+
+    for (i = 0; i < g->n; i++) {
+        const peruid_pool_t *who = &pools[g->pipe[i].pool];
+
+        if (i == 0 || g->pipe[i].pool != g->pipe[i - 1].pool) {
+            mark = logs_mark(who, p);
+        }
+        st[i].in = g->rbase + i;
+        st[i].out = g->pipe[i].log_fd;
+        st[i].mark = mark;
+        st[i].mark_len = strlen(mark);
+    }
+    return st;
+}
+
+/* Log relay: its signals.  It ignores the restart and stop signals (the
+ * master stops it by closing its own pipe ends, once the workers are
+ * gone), and takes the rest back from the master's mask. */
+static void logs_relay_signals(void)
+{
     sigset_t none;
-    int i, open_n;
 
     signal(SIGHUP, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);
     signal(AP_SIG_GRACEFUL, SIG_IGN);
     signal(AP_SIG_GRACEFUL_STOP, SIG_IGN);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    prctl(PR_SET_NAME, "peruid-logs", 0, 0, 0);
-    logs_relay_close_others(st, n);
-    logs_relay_drop(st);
-    for (;;) {
-        for (i = 0, open_n = 0; i < n; i++) {
-            pfd[i].fd = st[i].eof ? -1 : st[i].in;
-            pfd[i].events = POLLIN;
-            open_n += !st[i].eof;
-        }
-        if (open_n == 0) {
-            _exit(0);
-        }
-        if (poll(pfd, n, -1) < 0) {
-            continue;       /* EINTR */
-        }
-        for (i = 0; i < n; i++) {
-            if (pfd[i].revents) {
-                logs_relay_read(&st[i]);
-                logs_relay_lines(&st[i], mark, mark_len);
-            }
-        }
-    }
 }
 
-/* Worker, root: the relay's streams for the n descriptors out[], their
- * pipes made (close-on-exec); *st receives them (from p). */
-static apr_status_t logs_relay_pipes(const int *out, int n, apr_pool_t *p,
-                                     logs_stream_t **st, int *wr)
+/* Log relay, forked by the master (root): keep the pipes' read ends and
+ * the shared logs, drop to the routers' user, then copy every pipe's
+ * lines to its log, marked, until every pipe has ended (the master closed
+ * its write ends: the generation is over; then every worker that held
+ * one is gone).  Each turn reads once from each pipe that has bytes
+ * (epoll, level-triggered: every ready pipe gets its turn before one
+ * gets a second). */
+static void logs_relay_main(const logs_gen_t *g) __attribute__((noreturn));
+static void logs_relay_main(const logs_gen_t *g)
 {
-    int i, fds[2];
+    struct epoll_event ev[LOGS_EVENTS];
+    logs_stream_t *st;
+    apr_pool_t *p;
+    int i, k, ep, open_n = g->n;
 
-    *st = apr_pcalloc(p, n * sizeof(**st));
-    for (i = 0; i < n; i++) {
-        if (pipe2(fds, O_CLOEXEC) < 0) {
-            apr_status_t rv = errno;
-
-            while (i-- > 0) {
-                close((*st)[i].in);
-                close(wr[i]);
-            }
-            return rv;
-        }
-        (*st)[i].in = fds[0];
-        (*st)[i].out = out[i];
-        wr[i] = fds[1];
+    logs_relay_signals();
+    prctl(PR_SET_NAME, "peruid-logs", 0, 0, 0);
+    apr_pool_create(&p, NULL);
+    logs_relay_close_others(g, p);
+    st = logs_relay_streams(g, p);
+    logs_relay_drop(st[0].out);
+    if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+        _exit(1);
     }
+    for (i = 0; i < g->n; i++) {
+        ev[0].events = EPOLLIN;
+        ev[0].data.u32 = (uint32_t)i;
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, st[i].in, &ev[0]) < 0) {
+            _exit(1);
+        }
+    }
+    while (open_n > 0) {
+        if ((k = epoll_wait(ep, ev, LOGS_EVENTS, -1)) < 0) {
+            continue;       /* EINTR */
+        }
+        for (i = 0; i < k; i++) {
+            logs_stream_t *s = &st[ev[i].data.u32];
+
+            if (!s->eof && !logs_relay_read(s)) {
+                epoll_ctl(ep, EPOLL_CTL_DEL, s->in, NULL);
+                close(s->in);
+                open_n--;
+            }
+        }
+    }
+    _exit(0);
+}
+
+/* Master, root: fork this generation's log relay.  All signals stay
+ * blocked across fork(), as for the master's other children. */
+static apr_status_t logs_relay_fork(logs_gen_t *g)
+{
+    sigset_t was;
+    pid_t pid;
+
+    peruid_child_block_signals(&was);
+    pid = fork();
+    if (pid == 0) {
+        logs_relay_main(g);
+    }
+    sigprocmask(SIG_SETMASK, &was, NULL);
+    g->relay_due = 0;
+    if (pid < 0) {
+        g->relay_due = 1;       /* tried again at the next tick */
+        logs_fail(errno, "fork");
+        return APR_EGENERAL;
+    }
+    g->relay = pid;
+    g->relay_started = apr_time_now();
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
+                 PERUID_LOGNO(00063) "master: log relay pid %ld started: "
+                 "%d pipes (read ends %d-%d, write ends %d-%d) for %d user "
+                 "pools' lines to shared logs", (long)pid, g->n, g->rbase,
+                 g->rbase + g->n - 1, g->wbase, g->wbase + g->n - 1,
+                 g->npools);
     return APR_SUCCESS;
 }
 
-/* Worker, root: start the relay of the n shared descriptors out[] and
- * put the write end of its pipe in place of each.  *pid: the relay. */
-static apr_status_t logs_relay_start(const int *out, int n, const char *mark,
-                                     apr_pool_t *p, pid_t *pid)
+/* Master, root: see logs.h. */
+apr_status_t peruid_logs_start(peruid_retained_t *rd, apr_pool_t *pconf)
 {
-    logs_stream_t *st;
-    apr_status_t rv;
-    int i, *wr = apr_palloc(p, n * sizeof(int));
+    logs_gen_t *g = &logs_ctx.gen;
+    const char *step = "listing the logs";
+    apr_status_t rv = APR_EGENERAL;
+    apr_pool_t *tmp;
 
-    if ((rv = logs_relay_pipes(out, n, p, &st, wr)) != APR_SUCCESS) {
-        return rv;
+    memset(g, 0, sizeof(*g));
+    if (peruid_settings()->one_process) {
+        return APR_SUCCESS;
     }
-    *pid = fork();
-    if (*pid == 0) {
-        for (i = 0; i < n; i++) {
-            close(wr[i]);
-        }
-        logs_relay_main(st, n, mark);
+    apr_pool_create(&tmp, pconf);
+    if (logs_facts(g, ap_server_conf, rd->npools, pconf)) {
+        logs_plan_pipes(g, pconf);
+        rv = g->n ? logs_place_pipes(g, tmp, &step) : APR_SUCCESS;
     }
-    rv = *pid < 0 ? errno : APR_SUCCESS;
-    for (i = 0; i < n; i++) {
-        if (rv == APR_SUCCESS) {
-            rv = logs_replace(wr[i], out[i]);
-        }
-        close(wr[i]);
-        close(st[i].in);
+    if (rv != APR_SUCCESS) {
+        logs_fail(rv, step);
+        g->n = 0;
+    }
+    apr_pool_destroy(tmp);
+    if (rv == APR_SUCCESS && g->n) {
+        logs_relay_fork(g);     /* if it fails, the next tick tries */
     }
     return rv;
+}
+
+/* A child right after fork, root: see logs.h. */
+void peruid_logs_child(peruid_role_e role, int pool)
+{
+    logs_gen_t *g = &logs_ctx.gen;
+    int worker = role == PERUID_ROLE_WORKER, r[4], k, i;
+
+    g->relay_at_fork = g->relay;
+    g->relay = 0;           /* the master's child, not ours */
+    if (!g->n || !g->reads_held) {
+        return;
+    }
+    logs_close_range(g->rbase, g->rbase + g->n);
+    g->reads_held = 0;
+    if (worker && pool < 0) {
+        return;             /* preforked: its pool's, once bound */
+    }
+    k = logpick_outside(g->n, worker ? g->pfirst[pool] : g->n,
+                        worker ? g->pfirst[pool + 1] : g->n, r);
+    for (i = 0; i < k; i++) {
+        logs_close_range(g->wbase + r[2 * i], g->wbase + r[2 * i + 1]);
+    }
+    g->writes_held = 0;
+}
+
+/* Worker, root: put dup of src in place of descriptor fd, keeping fd's
+ * close-on-exec flag (stderr has none). */
+static apr_status_t logs_replace(int src, int fd)
+{
+    int cloexec = fcntl(fd, F_GETFD);
+
+    if (dup3(src, fd, cloexec > 0 && (cloexec & FD_CLOEXEC) ? O_CLOEXEC : 0)
+        < 0) {
+        return errno;
+    }
+    return APR_SUCCESS;
 }
 
 /* Worker, root: the list of descriptors in text ("2 7 9"), the first
@@ -568,30 +1027,92 @@ static const char *logs_list(apr_pool_t *p, const int *fds, int n)
     return n ? s : "none";
 }
 
-/* Worker, root: carry out the choices of tab (size entries): /dev/null in
- * place of the closed ones, the relay for the shared ones.  *step names
- * what failed. */
-static apr_status_t logs_apply(const peruid_pool_t *who, logpick_fd_t *tab,
-                               int size, apr_pool_t *p, const char **step,
-                               apr_time_t began)
+/* Worker, root: the write end of pool's pipe for the shared log fd (-1:
+ * the master made none). */
+static int logs_pipe_of(const logs_gen_t *g, int pool, int fd)
 {
-    int *closed = apr_palloc(p, size * sizeof(int) + 1);
-    int *shared = apr_palloc(p, size * sizeof(int) + 1);
-    int i, nc = 0, ns = 0, null_fd;
-    apr_status_t rv = APR_SUCCESS;
-    const char *mark;
-    pid_t relay = 0;
+    int i;
 
-    for (i = 0; i < size; i++) {
-        logpick_act_e act = tab[i].used ? logpick_decide(&tab[i])
-                                        : LOGPICK_KEEP;
+    for (i = g->n ? g->pfirst[pool] : 0; g->n && i < g->pfirst[pool + 1];
+         i++) {
+        if (g->pipe[i].log_fd == fd) {
+            return g->wbase + i;
+        }
+    }
+    return -1;
+}
+
+/* Worker, root: its pool's pipes only (the others' closed: a worker of a
+ * preforked start held them all until now), then none once every shared
+ * log is in place (keep 0). */
+static void logs_drop_pipes(logs_gen_t *g, int pool, int keep)
+{
+    int r[4], k, i;
+
+    if (!g->n) {
+        return;
+    }
+    if (g->writes_held) {
+        k = logpick_outside(g->n, g->pfirst[pool], g->pfirst[pool + 1], r);
+        for (i = 0; i < k; i++) {
+            logs_close_range(g->wbase + r[2 * i], g->wbase + r[2 * i + 1]);
+        }
+        g->writes_held = 0;
+    }
+    if (!keep) {
+        logs_close_range(g->wbase + g->pfirst[pool],
+                         g->wbase + g->pfirst[pool + 1]);
+        g->n = 0;
+    }
+}
+
+/* Worker, root: sort the descriptors of tab-less facts g for pool into
+ * closed (another user's log) and shared (its pool's pipe), *nc and *ns
+ * of them; 0 if a shared one has no pipe (*bad). */
+static int logs_sort(const logs_gen_t *g, int pool, int *cnt, int *closed,
+                     int *nc, int *shared, int *ns, int *bad)
+{
+    int fd;
+
+    *nc = *ns = 0;
+    logs_count(g, pool, cnt, 1);
+    for (fd = 0; fd < g->size; fd++) {
+        logpick_act_e act = g->all[fd].used ? logs_decide(g, cnt, fd)
+                                            : LOGPICK_KEEP;
 
         if (act == LOGPICK_CLOSE) {
-            closed[nc++] = i;
+            closed[(*nc)++] = fd;
         }
         else if (act == LOGPICK_RELAY) {
-            shared[ns++] = i;
+            shared[(*ns)++] = fd;
+            if (logs_pipe_of(g, pool, fd) < 0) {
+                *bad = fd;
+                return 0;
+            }
         }
+    }
+    return 1;
+}
+
+/* Worker, root: carry out the choices: /dev/null in place of other
+ * users' logs, its pool's pipe in place of each shared log.  *step names
+ * what failed. */
+static apr_status_t logs_apply(const peruid_pool_t *who, int pool,
+                               apr_pool_t *p, const char **step,
+                               apr_time_t began)
+{
+    logs_gen_t *g = &logs_ctx.gen;
+    int *cnt = apr_pcalloc(p, (g->size + 1) * sizeof(int));
+    int *closed = apr_palloc(p, (g->size + 1) * sizeof(int));
+    int *shared = apr_palloc(p, (g->size + 1) * sizeof(int));
+    int i, nc, ns, bad = -1, null_fd;
+    apr_status_t rv = APR_SUCCESS;
+
+    logs_drop_pipes(g, pool, 1);
+    if (!logs_sort(g, pool, cnt, closed, &nc, shared, &ns, &bad)) {
+        *step = apr_psprintf(p, "no log pipe for shared descriptor %d",
+                             bad);
+        return APR_EGENERAL;
     }
     *step = "open(/dev/null)";
     if ((null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
@@ -602,20 +1123,20 @@ static apr_status_t logs_apply(const peruid_pool_t *who, logpick_fd_t *tab,
         rv = logs_replace(null_fd, closed[i]);
     }
     close(null_fd);
-    mark = who->user ? apr_psprintf(p, "[user %.100s] ", who->user)
-                     : apr_psprintf(p, "[user #%ld] ", (long)who->uid);
-    *step = "the log relay (pipe, fork, dup3)";
-    if (rv == APR_SUCCESS && ns > 0) {
-        rv = logs_relay_start(shared, ns, mark, p, &relay);
+    *step = "dup3(its log pipe)";
+    for (i = 0; i < ns && rv == APR_SUCCESS; i++) {
+        rv = logs_replace(logs_pipe_of(g, pool, shared[i]), shared[i]);
     }
+    logs_drop_pipes(g, pool, 0);
     if (rv == APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ap_server_conf,
                      PERUID_LOGNO(00085) "worker uid %ld: /dev/null in place "
                      "of other users' log descriptors %s; shared logs %s "
-                     "through log relay pid %ld, lines marked \"%s\" (in "
-                     "%ld us)", (long)who->uid, logs_list(p, closed, nc),
-                     logs_list(p, shared, ns), (long)relay, mark,
-                     (long)(apr_time_now() - began));
+                     "through its pool's pipes to the log relay (pid %ld "
+                     "at this worker's fork), lines marked \"%s\" (in %ld "
+                     "us)", (long)who->uid, logs_list(p, closed, nc),
+                     logs_list(p, shared, ns), (long)g->relay_at_fork,
+                     logs_mark(who, p), (long)(apr_time_now() - began));
     }
     return rv;
 }
@@ -625,16 +1146,13 @@ apr_status_t peruid_logs_enter(const peruid_pool_t *who, int pool,
                                apr_pool_t *p)
 {
     apr_time_t began = apr_time_now();
-    int size = logs_max_fd(ap_server_conf) + 1;
     const char *step = "listing the logs";
-    logpick_fd_t *tab;
     apr_status_t rv = APR_EGENERAL;
     apr_pool_t *tmp;
 
     apr_pool_create(&tmp, p);
-    tab = apr_pcalloc(tmp, (size + 1) * sizeof(*tab));
-    if (logs_facts(ap_server_conf, pool, tab, size)) {
-        rv = logs_apply(who, tab, size, tmp, &step, began);
+    if (logs_ctx.gen.all && pool >= 0 && pool < logs_ctx.gen.npools) {
+        rv = logs_apply(who, pool, tmp, &step, began);
     }
     apr_pool_destroy(tmp);
     if (rv != APR_SUCCESS) {
@@ -645,4 +1163,158 @@ apr_status_t peruid_logs_enter(const peruid_pool_t *who, int pool,
                      who->user ? who->user : "-", step);
     }
     return rv;
+}
+
+/* Master: one line for the relay deaths held back (event 0: the tick
+ * asks) or for this one (event 1), if one is due (stall.c: at most one
+ * a second, with the count). */
+static void logs_log_deaths(int event)
+{
+    int n = peruid_stall_log_due(&logs_ctx.deaths, event, apr_time_now());
+    char how[96];
+
+    if (n == 0) {
+        return;
+    }
+    if (logs_ctx.last_why == APR_PROC_EXIT) {
+        apr_snprintf(how, sizeof(how), "exited with status %d",
+                     logs_ctx.last_status);
+    }
+    else {
+        apr_snprintf(how, sizeof(how), "was killed by signal %d (%s)",
+                     logs_ctx.last_status,
+                     apr_signal_description_get(logs_ctx.last_status));
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                 PERUID_LOGNO(00064) "master: log relay %ld %s; %d log "
+                 "relay death%s nobody asked for since the last such line "
+                 "(a new relay reads the same pipes: lines wait in them "
+                 "meanwhile)", (long)logs_ctx.last_pid, how, n,
+                 n == 1 ? "" : "s");
+}
+
+/* Master, root: is pid the relay of an earlier generation?  Then it is
+ * no longer listed. */
+static int logs_forget_old(pid_t pid)
+{
+    int i;
+
+    for (i = 0; i < LOGS_OLD_MAX; i++) {
+        if (logs_ctx.old[i] == pid && pid > 0) {
+            logs_ctx.old[i] = 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Master, root: see logs.h. */
+int peruid_logs_reaped(pid_t pid, apr_exit_why_e why, int status)
+{
+    logs_gen_t *g = &logs_ctx.gen;
+
+    if (pid <= 0 || pid != g->relay) {
+        return logs_forget_old(pid);
+    }
+    g->relay = 0;
+    logs_ctx.last_pid = pid;
+    logs_ctx.last_why = why;
+    logs_ctx.last_status = status;
+    logs_log_deaths(1);
+    if (g->n && !g->ended) {
+        if (apr_time_now() - g->relay_started >= LOGS_RESTART_GAP) {
+            logs_relay_fork(g);
+        }
+        else {
+            g->relay_due = 1;   /* one that dies at once: a second apart */
+        }
+    }
+    return 1;
+}
+
+/* Master, root: see logs.h. */
+void peruid_logs_tick(void)
+{
+    logs_gen_t *g = &logs_ctx.gen;
+
+    logs_log_deaths(0);
+    if (g->relay_due && !g->relay && g->n && !g->ended) {
+        logs_relay_fork(g);
+    }
+}
+
+/* Master, root: reap the relays listed that have exited (or that are
+ * not its children any more); returns how many are left. */
+static int logs_reap_relays(void)
+{
+    int i, left = 0, status;
+
+    for (i = 0; i < LOGS_OLD_MAX; i++) {
+        pid_t pid = logs_ctx.old[i];
+
+        if (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
+            left++;
+        }
+        else {
+            logs_ctx.old[i] = 0;
+        }
+    }
+    return left;
+}
+
+/* Master, root: wait up to LOGS_DRAIN_WAIT for every relay listed (each
+ * writes what is left in its pipes once their writers are gone, then
+ * exits); kill those left (PU00066). */
+static void logs_wait_relays(void)
+{
+    apr_time_t until = apr_time_now() + LOGS_DRAIN_WAIT;
+    const char *list = "";
+    apr_pool_t *p;
+    int i, left;
+
+    while ((left = logs_reap_relays()) > 0 && apr_time_now() < until) {
+        apr_sleep(apr_time_from_msec(10));
+    }
+    if (!left) {
+        return;
+    }
+    apr_pool_create(&p, NULL);
+    for (i = 0; i < LOGS_OLD_MAX; i++) {
+        if (logs_ctx.old[i] > 0) {
+            kill(logs_ctx.old[i], SIGKILL);
+            list = apr_psprintf(p, "%s%s%ld", list, *list ? ", " : "",
+                                (long)logs_ctx.old[i]);
+        }
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                 PERUID_LOGNO(00066) "master: log relay%s %s still had "
+                 "writers %ld s after the workers were gone (a process a "
+                 "tenant started keeps a log descriptor); killed, what they "
+                 "write from now on is lost", left == 1 ? "" : "s", list,
+                 (long)apr_time_sec(LOGS_DRAIN_WAIT));
+    apr_pool_destroy(p);
+}
+
+/* Master, root: see logs.h. */
+void peruid_logs_end(int wait)
+{
+    logs_gen_t *g = &logs_ctx.gen;
+    int i;
+
+    g->ended = 1;
+    if (g->n) {
+        logs_close_range(g->rbase, g->rbase + g->n);
+        logs_close_range(g->wbase, g->wbase + g->n);
+        g->n = 0;
+    }
+    for (i = 0; g->relay > 0 && i < LOGS_OLD_MAX; i++) {
+        if (logs_ctx.old[i] <= 0) {
+            logs_ctx.old[i] = g->relay;     /* reaped as an old relay */
+            g->relay = 0;
+        }
+    }
+    g->relay = 0;
+    if (wait) {
+        logs_wait_relays();
+    }
 }

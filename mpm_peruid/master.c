@@ -33,6 +33,7 @@
 #include "child.h"
 #include "master.h"
 #include "channel.h"
+#include "logs.h"
 
 #define MASTER_TICK apr_time_from_sec(1)
 #define MASTER_FDS_PER_POOL 2
@@ -177,6 +178,7 @@ static void master_periodic(peruid_master_t *m)
     master_check_routers(m);
     peruid_watch_routers(m);
     peruid_watch_log_pending(m);
+    peruid_logs_tick();
     master_start_routers(m);
     peruid_schedule(m, 1);
 }
@@ -273,6 +275,7 @@ static int master_finish(peruid_master_t *m)
             master_hard_stop(m);
         }
         peruid_children_kill_strays(m->rd);
+        peruid_logs_end(1);     /* the workers' last lines written */
         ap_remove_pid(m->pconf, ap_pid_fname);
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PERUID_LOGNO(00032)
                      "%s, shutting down", m->fatal ? "a router failed fatally"
@@ -294,6 +297,7 @@ static int master_finish(peruid_master_t *m)
     /* the pool channels outlive the generation: no process the master
      * did not fork may keep taking connections from them */
     peruid_children_kill_strays(m->rd);
+    peruid_logs_end(mpm->is_ungraceful);    /* old relay: see logs.c */
     return OK;
 }
 
@@ -371,7 +375,8 @@ int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
     ap_log_pid(pconf, ap_pid_fname);
     if ((rv = master_setup(rd, pconf, s)) != APR_SUCCESS
         || (rv = peruid_schedule_init(&m)) != APR_SUCCESS
-        || (rv = peruid_watch_init(&m)) != APR_SUCCESS) {
+        || (rv = peruid_watch_init(&m)) != APR_SUCCESS
+        || (rv = peruid_logs_start(rd, pconf)) != APR_SUCCESS) {
         return master_abort(&m, rv);
     }
     ap_unixd_mpm_set_signals(pconf, peruid_settings()->one_process);

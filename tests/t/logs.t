@@ -24,11 +24,67 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
+use IO::Select ();
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 17;
+plan tests => 29;
 
 my %started;    # conf file => master pid, for the END block
+
+# The log relays of a master: its children and grandchildren named
+# peruid-logs (the server has one, a child of the master; the module
+# before had one per worker, each a child of its worker).
+sub relays {
+    my ($m) = @_;
+    return grep { (slurp("/proc/$_/comm") // '') =~ /^peruid-logs$/ }
+        map { ($_, children_of($_)) } children_of($m);
+}
+
+# Create (empty) the file $f.
+sub touch_file {
+    my ($f) = @_;
+    open my $fh, '>', $f or die "$f: $!";
+    close $fh;
+}
+
+# The pipes a process holds: fd -> inode
+sub pipes_of {
+    my %t = fd_targets(shift);
+    return map { $t{$_} =~ /^pipe:\[(\d+)\]$/ ? ($_ => $1) : () } keys %t;
+}
+
+# Where $needle first is in $file at or beyond ${$pos} (undef: not yet);
+# ${$pos} moves on.  Read in large pieces: the log grows by megabytes
+# while a test waits.
+sub find_in_file {
+    my ($file, $pos, $needle) = @_;
+    open my $fh, '<', $file or return undef;
+    seek $fh, $$pos, 0;
+    my $found;
+    while (!defined $found && (my $n = read($fh, my $buf, 8 << 20))) {
+        my $i = index($buf, $needle);
+        $found = $$pos + $i if $i >= 0;
+        # the needle may straddle two pieces: look at its end again
+        $$pos += $n < length($needle) ? 0 : $n - length($needle) + 1;
+        last if $n < (8 << 20);
+    }
+    close $fh;
+    return $found;
+}
+
+# The whole lines of $file between offsets $from and $to (the partial
+# ones at both ends left out).
+sub lines_between {
+    my ($file, $from, $to) = @_;
+    open my $fh, '<', $file or return ();
+    seek $fh, $from, 0;
+    read($fh, my $buf, $to - $from) // return ();
+    close $fh;
+    my @l = split /\n/, $buf, -1;
+    shift @l if $from > 0;
+    pop @l;
+    return @l;
+}
 END { stop_instances(\%started) }
 
 my $attack = root() . '/htdocs/attack';
@@ -121,14 +177,15 @@ like(slurp($main_error) // '', qr/PU00085: worker uid $ta: \/dev\/null in place 
      'the worker said which descriptors it closed (PU00085)');
 # the relay that reads what the tenant writes holds no privilege: the
 # routers' user, no capabilities
-my ($relay) = (slurp($main_error) // '') =~ /PU00085: worker uid $ta: .* log relay pid (\d+)/;
 my ($router_uid) = ids_of('peruid-router');
-my $caps = ($relay && slurp("/proc/$relay/status") // '') =~ /^CapEff:\s*(\w+)/m
-           ? $1 : '-';
-ok($relay && defined $router_uid && (proc_uid($relay) // -1) == $router_uid
-   && $caps =~ /^0+$/,
-   'the log relay (pid ' . ($relay // '-') . ') runs as peruid-router (uid '
-   . ($router_uid // '-') . '), not root: uid '
+my @relays = relays($master);
+my $relay = $relays[0];
+my $caps = ($relay && slurp("/proc/$relay/status") // '')
+           =~ /^CapEff:\s*(\w+)/m ? $1 : '-';
+ok(@relays == 1 && defined $router_uid
+   && (proc_uid($relay) // -1) == $router_uid && $caps =~ /^0+$/,
+   'the log relay (pid ' . join(' ', @relays) . ') runs as peruid-router '
+   . '(uid ' . ($router_uid // '-') . '), not root: uid '
    . (defined $relay ? proc_uid($relay) // '-' : '-') . ", CapEff $caps");
 
 # b.test's logs hold none of a.test's lines, also after its workers left
@@ -189,3 +246,189 @@ ok((grep { /^\[user peruid_ta\] .*\Q$mark\E-a\.test/ } @e) >= 2
    && !grep({ !/^\[user peruid_t[ab]\] / } @e),
    'the piped ErrorLog has the lines of both users, each marked')
     or diag(join "\n", @e);
+
+# ------------------------------------------- one relay for the server
+# Several workers of several users at once (two kept-alive connections
+# per user hold two workers each): one log relay in all, a child of the
+# master; each user's workers share their pool's pipes to it, and no
+# worker holds another user's.
+my $port3 = free_port();
+my $dir3 = root() . '/inst-logs-relay';
+my $main3 = "$dir3/logs/error_log";
+my ($master3) = started_instance(\%started, 'logs-relay', port => $port3,
+    vhosts => 0, mpm => <<'EOF', body => <<"EOF2");
+StartServers 0
+MinSpareServers 0
+MaxSpareServers 8
+ServerLimit 16
+MaxRequestWorkers 10
+PeruidRouters 1
+EOF
+LogLevel info mpm_peruid:debug
+$fmt
+CustomLog "$dir3/logs/main_access" peruid
+<VirtualHost 127.0.0.1:$port3>
+    ServerName default.test
+    DocumentRoot "$htdocs/default"
+</VirtualHost>
+<VirtualHost 127.0.0.1:$port3>
+    ServerName a.test
+    DocumentRoot "$attack"
+    AssignUserID peruid_ta peruid_ta
+</VirtualHost>
+<VirtualHost 127.0.0.1:$port3>
+    ServerName b.test
+    DocumentRoot "$attack"
+    AssignUserID peruid_tb peruid_tb
+</VirtualHost>
+EOF2
+ok($master3, 'instance for the relay started') or exit;
+my ($tb) = ids_of('peruid_tb');
+my @held;
+for my $h ('a.test', 'a.test', 'b.test', 'b.test') {
+    my $c = keepalive_connect(port => $port3) or next;
+    ka_send($c, $h, "/forge_log.php?m=$mark-warm");
+    my $x = ka_read_response($c, 10);
+    push @held, $c if ($x->{status} // 0) == 200;
+}
+my @wa = workers_of_uid($master3, $ta, $port3);
+my @wb = workers_of_uid($master3, $tb, $port3);
+my @r3 = relays($master3);
+ok(@held == 4 && @wa >= 2 && @wb >= 2 && @r3 == 1
+   && (proc_ppid($r3[0]) // 0) == $master3,
+   'with ' . scalar(@wa) . ' workers of peruid_ta and ' . scalar(@wb)
+   . ' of peruid_tb alive, one log relay, a child of the master (relays: '
+   . join(' ', map { "$_ (parent " . (proc_ppid($_) // '-') . ')' } @r3)
+   . ')');
+my %relay_pipes = map { $_ => 1 } values %{ { pipes_of($r3[0] // 0) } };
+my %pipes_of_worker = map {
+    my %p = pipes_of($_);
+    ($_ => join ' ', sort grep { $relay_pipes{$_} } values %p);
+} @wa, @wb;
+my %by_uid;
+push @{ $by_uid{proc_uid($_) // -1} }, $pipes_of_worker{$_} for @wa, @wb;
+ok(@wa >= 2 && @wb >= 2 && $pipes_of_worker{$wa[0]} ne ''
+   && !grep({ $_ ne $pipes_of_worker{$wa[0]} } @{ $by_uid{$ta} })
+   && !grep({ $_ ne $pipes_of_worker{$wb[0]} } @{ $by_uid{$tb} }),
+   "each user's workers hold the same pipes to the relay, their pool's "
+   . "(peruid_ta: @{[ join ' | ', @{ $by_uid{$ta} || [] } ]}; peruid_tb: "
+   . "@{[ join ' | ', @{ $by_uid{$tb} || [] } ]})");
+my %a_pipes = map { $_ => 1 } map { split ' ' } @{ $by_uid{$ta} || [] };
+my @crossed = grep { $a_pipes{$_} } map { split ' ' } @{ $by_uid{$tb} || [] };
+my @with_read_end = grep {
+    my $w = $_;
+    my %p = pipes_of($w);
+    grep {
+        $relay_pipes{$p{$_}}
+            && (slurp("/proc/$w/fdinfo/$_") // '')
+               !~ /^flags:\s*[0-7]*[15]$/m     # O_WRONLY
+    } keys %p;
+} @wa, @wb;
+ok(%a_pipes && !@crossed && !@with_read_end,
+   'no worker holds a pipe of another user, nor a read end of its own '
+   . "(shared: @crossed; workers with a read end: @with_read_end)");
+close $_->{sock} for @held;
+
+# the relay killed: the master starts another, which reads the same
+# pipes; lines written after it still arrive, marked
+my $old_relay = $r3[0] // 0;
+kill 'KILL', $old_relay if $old_relay;
+my $new_relay = wait_for(sub {
+    my @r = relays($master3);
+    @r == 1 && $r[0] != $old_relay ? $r[0] : 0;
+}, 10);
+ok($new_relay && (proc_uid($new_relay) // -1) == $router_uid
+   && (proc_ppid($new_relay) // 0) == $master3,
+   "the relay killed ($old_relay), the master started another ("
+   . ($new_relay || 'none') . '), as peruid-router');
+$r = http('a.test', "/forge_log.php?m=$mark-after", port => $port3,
+          timeout => 5);
+my @after;
+wait_for(sub {
+    @after = grep { /\Q$mark\E-after/ } split /\n/, slurp($main3) // '';
+    @after >= 2;
+}, 10);
+ok(($r->{status} // 0) == 200 && @after >= 2
+   && !grep({ !/^\[user peruid_ta\] / } @after),
+   'lines a.test wrote after the relay was replaced arrive, marked')
+    or diag(join "\n", @after);
+like(slurp($main3) // '',
+     qr/PU00064: master: log relay $old_relay was killed by signal 9/,
+     'the master said the relay died (PU00064)');
+
+# a user flooding its stderr: another user's lines still arrive, whole
+# and marked, while the flood goes on
+my $stop = root() . "/logs-t-flood-stop-$$";
+unlink $stop;
+my $pos = -s $main3 // 0;
+my $flood_at = $pos;
+my $flooder = keepalive_connect(port => $port3, timeout => 30);
+ka_send($flooder, 'a.test', "/flood_log.php?m=$mark-flood&stop=$stop");
+wait_for(sub { (-s $main3 // 0) > $flood_at + (256 << 10) }, 15);
+$r = http('b.test', "/forge_log.php?m=$mark-b", port => $port3,
+          timeout => 10);
+my $b_at = wait_for(sub { find_in_file($main3, \$pos, "$mark-b") }, 15);
+my $still = !IO::Select->new($flooder->{sock})->can_read(0);
+touch_file($stop);
+my $fr = ka_read_response($flooder, 30);
+my ($flooded) = ($fr->{body} // '') =~ /^written=(\d+)$/m;
+ok(($r->{status} // 0) == 200 && $b_at && $still,
+   "b.test's line arrived while a.test's flood went on ("
+   . ($b_at ? $b_at - $flood_at : '-') . ' bytes of the log after the '
+   . "flood's start)");
+my @around = $b_at ? lines_between($main3, $b_at > $flood_at + (256 << 10)
+                                   ? $b_at - (256 << 10) : $flood_at,
+                                   $b_at + (256 << 10)) : ();
+my @b_lines = grep { /\Q$mark\E-b\b/ } @around;
+my @bad = grep {
+    /-flood / ? !/^\[user peruid_ta\] flood \Q$mark\E-flood x{200}$/
+              : !/^\[user peruid_tb\] .*\Q$mark\E-b\b/
+} @around;
+ok(@b_lines >= 2 && @around > 1000 && !@bad,
+   'around it (' . scalar(@around) . ' lines) each line is whole and '
+   . "marked with its own user (a.test flooded @{[ $flooded // '-' ]} "
+   . 'bytes)') or diag(join "\n", grep { defined } @bad[0 .. 4]);
+unlink $stop;
+
+# a graceful restart: a line an old worker writes after it is written
+my $late = keepalive_connect(port => $port3, timeout => 30);
+ka_send($late, 'a.test', "/flood_log.php?m=$mark-late&sleep=2");
+select(undef, undef, undef, 0.5);
+my $relay_before = (relays($master3))[0] // 0;
+kill 'USR1', $master3;
+my $lr = ka_read_response($late, 15);
+my @late_lines;
+wait_for(sub {
+    @late_lines = grep { /late \Q$mark\E-late/ }
+        split /\n/, slurp($main3) // '';
+    @late_lines >= 1;
+}, 10);
+ok(($lr->{status} // 0) == 200 && @late_lines == 1
+   && $late_lines[0] =~ /^\[user peruid_ta\] late /,
+   'a line an old worker wrote after a graceful restart arrived, marked')
+    or diag(join "\n", 'status ' . ($lr->{status} // '-'), @late_lines);
+my @after_restart;
+wait_for(sub {
+    @after_restart = relays($master3);
+    @after_restart == 1 && $after_restart[0] != $relay_before;
+}, 15);
+ok(@after_restart == 1 && $after_restart[0] != $relay_before,
+   "after the restart one relay again, the new generation's (before: "
+   . "$relay_before, now: @after_restart)");
+
+# -k stop: what a worker wrote before it exited is written, also what
+# still waited in its pipe
+my $stop_at = -s $main3 // 0;
+my $last = keepalive_connect(port => $port3, timeout => 30);
+ka_send($last, 'a.test', "/flood_log.php?m=$mark-stop&stop=$stop");
+wait_for(sub { (-s $main3 // 0) > $stop_at + (64 << 10) }, 15);
+touch_file($stop);
+my $sr = ka_read_response($last, 30);
+instance_stop($master3, 15);
+delete $started{"$dir3/httpd.conf"};
+unlink $stop;
+my $tail = `tail -c 4096 \Q$main3\E`;
+ok(($sr->{status} // 0) == 200
+   && $tail =~ /^\[user peruid_ta\] flood-end \Q$mark\E-stop$/m,
+   "after -k stop the flood's last line is in the log, marked")
+    or diag($tail);

@@ -164,8 +164,8 @@ PeruidIdleTimeout 60
 EOF
     ok($master, 'instance started') or return;
     my $max = 0;
-    my $watch = sub {       # children that are not routers: workers
-        my %r = map { $_ => 1 } routers($master, $port);
+    my $watch = sub {       # children but routers and relay: workers
+        my %r = map { $_ => 1 } routers($master, $port), log_relays($master);
         my $n = () = grep { !$r{$_} } children_of($master);
         $max = $n if $n > $max;
     };
@@ -323,13 +323,15 @@ PeruidRouters 1
 PeruidIdleTimeout 60
 EOF
     ok($master, 'instance started') or return;
-    # the workers (children that are not routers) seen over $secs seconds
+    # the workers (children that are not routers nor the log relay) seen
+    # over $secs seconds
     my $workers_seen = sub {
         my ($secs) = @_;
         my %seen;
         my $t0 = time;
         while (time - $t0 < $secs) {
-            my %r = map { $_ => 1 } routers($master, $port);
+            my %r = map { $_ => 1 } routers($master, $port),
+                                    log_relays($master);
             $seen{$_} = 1 for grep { !$r{$_} } children_of($master);
             sleep 0.1;
         }

@@ -61,10 +61,11 @@ sub pool_workers {
     return workers_of_uid($master, $uid, $port);
 }
 
-# The children of $master that are not routers: its workers.
+# The children of $master that are not routers nor its log relay: its
+# workers.
 sub all_workers {
     my ($master, $port) = @_;
-    my %r = map { $_ => 1 } routers($master, $port);
+    my %r = map { $_ => 1 } routers($master, $port), log_relays($master);
     return grep { !$r{$_} } children_of($master);
 }
 

@@ -3,8 +3,9 @@
 /*
  * test_logpick.c -- unit tests of mpm_peruid/logpick.c: what a worker
  * does with each log descriptor it inherited (keep, /dev/null, relay),
- * how the facts of one descriptor add up over the servers writing it,
- * and how the log relay cuts what it reads into lines.
+ * how the facts of one descriptor add up over the servers writing it
+ * and what they are for one pool, which of the server's log pipes a
+ * worker closes, and how the log relay cuts what it reads into lines.
  */
 
 #include <string.h>
@@ -81,6 +82,106 @@ static void test_add(void)
 }
 
 typedef struct {
+    const char *what;
+    int all_others;         /* every server writing it                   */
+    int main_error, for_main, readonly;
+    int ours;               /* of them, the pool's                       */
+    int want_ours, want_others;
+    logpick_act_e want;
+} pool_row_t;
+
+static const pool_row_t pool_rows[] = {
+    { "own vhost's log", 1, 0, 0, 0, 1, 1, 0, LOGPICK_KEEP },
+    { "two own vhosts' log", 2, 0, 0, 0, 2, 2, 0, LOGPICK_KEEP },
+    { "another user's log", 1, 0, 0, 0, 0, 0, 1, LOGPICK_CLOSE },
+    { "ours and another user's", 3, 0, 0, 0, 2, 2, 1, LOGPICK_RELAY },
+    { "main ErrorLog, a pool without vhosts", 4, 1, 0, 0, 0, 0, 4,
+      LOGPICK_RELAY },
+    { "main ErrorLog, only ours", 2, 1, 0, 0, 2, 2, 0, LOGPICK_RELAY },
+    { "main CustomLog", 5, 0, 1, 0, 1, 1, 4, LOGPICK_RELAY },
+    { "read end of the main piped log", 5, 0, 1, 1, 1, 1, 4,
+      LOGPICK_CLOSE },
+    { "more ours than writers (never): no others", 1, 0, 0, 0, 3, 3, 0,
+      LOGPICK_KEEP },
+    { "negative ours (never): none", 2, 0, 0, 0, -1, 0, 2, LOGPICK_CLOSE },
+};
+
+/* logpick_for_pool: a pool's facts from the server's, and the choice. */
+static void test_for_pool(void)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(pool_rows) / sizeof(pool_rows[0]); i++) {
+        const pool_row_t *r = &pool_rows[i];
+        logpick_fd_t all, f;
+
+        memset(&all, 0, sizeof(all));
+        all.fd = 7;
+        all.used = 1;
+        all.others = r->all_others;
+        all.main_error = r->main_error;
+        all.for_main = r->for_main;
+        all.readonly = r->readonly;
+        f = logpick_for_pool(&all, r->ours);
+        if (f.ours != r->want_ours || f.others != r->want_others
+            || f.fd != 7 || !f.used || f.main_error != r->main_error
+            || f.for_main != r->for_main || f.readonly != r->readonly
+            || logpick_decide(&f) != r->want || all.ours != 0
+            || all.others != r->all_others) {
+            unit_fail(__FILE__, __LINE__, r->what);
+        }
+        unit_checks++;
+    }
+}
+
+typedef struct {
+    int n, keep, keep_end;
+    int want_k;
+    int want[4];
+} outside_row_t;
+
+static const outside_row_t outside_rows[] = {
+    { 10, 3, 5, 2, { 0, 3, 5, 10 } },   /* a pool in the middle       */
+    { 10, 0, 2, 1, { 2, 10 } },         /* the first pool             */
+    { 10, 8, 10, 1, { 0, 8 } },         /* the last pool              */
+    { 10, 10, 10, 1, { 0, 10 } },       /* keep none: close all       */
+    { 10, 4, 4, 2, { 0, 4, 4, 10 } },   /* a pool without pipes       */
+    { 10, 0, 10, 0, { 0 } },            /* the only pool              */
+    { 0, 0, 0, 0, { 0 } },              /* no pipes at all            */
+    { 10, -3, 2, 1, { 2, 10 } },        /* out of bounds: clamped     */
+    { 10, 8, 14, 1, { 0, 8 } },
+    { 10, 6, 2, 2, { 0, 6, 6, 10 } },   /* end before start: empty    */
+};
+
+/* logpick_outside: the ranges a worker (or, keeping none, a router)
+ * closes. */
+static void test_outside(void)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(outside_rows) / sizeof(outside_rows[0]); i++) {
+        const outside_row_t *r = &outside_rows[i];
+        int got[4] = { -1, -1, -1, -1 };
+        int k = logpick_outside(r->n, r->keep, r->keep_end, got), j;
+
+        unit_checks++;
+        if (k != r->want_k) {
+            fprintf(stderr, "outside row %zu: %d ranges, want %d\n", i, k,
+                    r->want_k);
+            unit_fail(__FILE__, __LINE__, "logpick_outside count");
+            continue;
+        }
+        for (j = 0; j < 2 * k; j++) {
+            if (got[j] != r->want[j]) {
+                fprintf(stderr, "outside row %zu: r[%d] %d, want %d\n", i,
+                        j, got[j], r->want[j]);
+                unit_fail(__FILE__, __LINE__, "logpick_outside range");
+            }
+        }
+    }
+}
+
+typedef struct {
     const char *buf;
     size_t max;
     int eof;
@@ -123,6 +224,8 @@ int main(void)
 {
     test_decide();
     test_add();
+    test_for_pool();
+    test_outside();
     test_line();
     return unit_summary("test_logpick");
 }

@@ -23,7 +23,7 @@ our @EXPORT_OK = qw(
     keepalive_connect ka_send ka_read_response read_all connect_to
     ids_of groups_of proc_status proc_ppid proc_uid children_of
     fd_targets socket_inodes tcp_table unix_inodes listen_inodes
-    master_pid routers workers_of_uid
+    master_pid routers log_relays workers_of_uid
     error_log_mark error_log_since wait_for
     free_port instance_conf instance_start instance_stop instance_pids
     pid_alive slurp in_parallel stop_instances started_instance
@@ -445,6 +445,14 @@ sub routers {
         my %s = socket_inodes($_);
         grep { $listen{$_} } values %s;
     } children_of($master);
+}
+
+# The log relay of a master: its child named peruid-logs (one for the
+# server, mpm_peruid/logs.c), not a worker.
+sub log_relays {
+    my ($master) = @_;
+    return grep { (slurp("/proc/$_/comm") // '') eq "peruid-logs\n" }
+        children_of($master);
 }
 
 sub workers_of_uid {
