@@ -16,6 +16,7 @@ peruid_objects="$peruid_objects segments.lo segpick.lo logs.lo logpick.lo"
 peruid_objects="$peruid_objects routeruser.lo stall.lo watch.lo"
 peruid_objects="$peruid_objects hello.lo"
 peruid_objects="$peruid_objects sbcopy.lo segssl.lo"
+peruid_objects="$peruid_objects tls.lo"
 
 APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [
     AC_CHECK_HEADER(sys/capability.h, ,

@@ -339,6 +339,7 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
     cfg->idle_timeout = PERUID_DEFAULT_IDLE_TIMEOUT;
     cfg->preforked = 0;
     cfg->user_share = PERUID_DEFAULT_USER_SHARE;
+    cfg->tls = 0;
     peruid_router_user_defaults();
 }
 
@@ -398,71 +399,77 @@ static int peruid_refuse_modules(void)
     return bad;
 }
 
-/* Master, root: the first "SSLEngine" directive below dir (depth first)
- * that turns TLS on for its server: any argument but "off". */
-static const ap_directive_t *peruid_find_tls(const ap_directive_t *dir)
+/* Master, root: the first "SSLEngine optional" below dir (depth first). */
+static const ap_directive_t *peruid_find_tls_upgrade(const ap_directive_t *dir)
 {
     const ap_directive_t *found;
 
     for (; dir; dir = dir->next) {
         if (!strcasecmp(dir->directive, "SSLEngine") && dir->args
-            && strcasecmp(dir->args, "off") != 0
-            && strcasecmp(dir->args, "\"off\"") != 0) {
+            && (!strcasecmp(dir->args, "optional")
+                || !strcasecmp(dir->args, "\"optional\""))) {
             return dir;
         }
         if (dir->first_child
-            && (found = peruid_find_tls(dir->first_child)) != NULL) {
+            && (found = peruid_find_tls_upgrade(dir->first_child)) != NULL) {
             return found;
         }
     }
     return NULL;
 }
 
-/* Master, root, check_config: TLS.  Routers peek at plain HTTP only and
- * workers are handed connections with no TLS set up, so an https
- * listener or an "SSLEngine on" server would answer every handshake with
- * a plain-text error (a later release routes by SNI).  Returns 1 when
- * either is configured. */
-static int peruid_refuse_tls(void)
+/* Master, root, check_config: "SSLEngine optional", TLS started by an
+ * HTTP Upgrade inside a request (RFC 2817).  mod_ssl gives such servers
+ * no init_server hook, so their keys could not be kept from other users'
+ * workers (tlskeys.c); no browser asks for it.  Returns 1 when set. */
+static int peruid_refuse_tls_upgrade(void)
 {
-    const ap_directive_t *d = peruid_find_tls(ap_conftree);
+    const ap_directive_t *d = peruid_find_tls_upgrade(ap_conftree);
+
+    if (!d) {
+        return 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                 PERUID_LOGNO(00051) "SSLEngine %s (%s:%d): TLS upgrades "
+                 "inside HTTP (RFC 2817) are not served by the peruid MPM; "
+                 "use \"SSLEngine on\" in a virtual host of an https "
+                 "listener", d->args, d->filename ? d->filename : "-",
+                 d->line_num);
+    return 1;
+}
+
+/* Master, root, check_config: listeners of a protocol that is neither
+ * http nor https (mod_ssl's).  Routers peek at request heads and TLS
+ * ClientHellos only.  Returns 1 when one is configured. */
+static int peruid_refuse_protocols(void)
+{
     ap_listen_rec *lr;
     int bad = 0;
 
     for (lr = ap_listeners; lr; lr = lr->next) {
-        if (lr->protocol && strcasecmp(lr->protocol, "http") != 0) {
+        if (lr->protocol && strcasecmp(lr->protocol, "http") != 0
+            && strcasecmp(lr->protocol, "https") != 0) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
                          PERUID_LOGNO(00009) "Listen %pI %s: the peruid MPM "
-                         "serves plain HTTP only, not TLS yet; remove the "
-                         "listener, or terminate TLS in a proxy in front "
-                         "(on Debian, \"Listen 443\" comes from ports.conf "
-                         "when mod_ssl is enabled: a2dismod ssl)",
-                         lr->bind_addr, lr->protocol);
+                         "serves the http and https protocols only; remove "
+                         "the listener", lr->bind_addr, lr->protocol);
             bad = 1;
         }
-    }
-    if (d) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
-                     PERUID_LOGNO(00051) "SSLEngine %s (%s:%d): the peruid "
-                     "MPM serves plain HTTP only, not TLS yet; every "
-                     "handshake would fail.  Remove SSLEngine (a2dissite "
-                     "the TLS site), and terminate TLS in a proxy in front "
-                     "that forwards plain HTTP to a loopback listener",
-                     d->args, d->filename ? d->filename : "-",
-                     d->line_num);
-        bad = 1;
     }
     return bad;
 }
 
 /* Master, root, check_config: refuse what peruid cannot serve safely:
- * programs started outside the workers (peruid_refuse_modules) and TLS
- * (peruid_refuse_tls).  Each refusal is logged; all are. */
+ * programs started outside the workers (peruid_refuse_modules),
+ * protocols the routers cannot read (peruid_refuse_protocols) and TLS
+ * upgrades (peruid_refuse_tls_upgrade).  Each refusal is logged; all
+ * are. */
 int peruid_config_refuse_incompatible(server_rec *s)
 {
     int bad = peruid_refuse_modules();
 
-    bad |= peruid_refuse_tls();
+    bad |= peruid_refuse_protocols();
+    bad |= peruid_refuse_tls_upgrade();
     return bad ? !OK : OK;
 }
 

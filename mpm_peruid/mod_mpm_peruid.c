@@ -23,6 +23,7 @@
 #include "child.h"
 #include "segments.h"
 #include "segssl.h"
+#include "tls.h"
 #include "logs.h"
 
 /* The retained context, looked up once per process image. */
@@ -212,6 +213,7 @@ static void peruid_hooks(apr_pool_t *p)
     ap_hook_mpm_query(peruid_query, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_mpm_get_name(peruid_get_name, NULL, NULL, APR_HOOK_MIDDLE);
     peruid_worker_register_hooks(p);
+    peruid_tls_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(mpm_peruid) = {

@@ -96,6 +96,7 @@ typedef struct {
     int user_share;         /* PeruidMaxUserShare: percent of
                              * MaxRequestWorkers one user's pool may hold */
     int one_process;        /* -X, -DONE_PROCESS or -DDEBUG              */
+    int tls;                /* some server has TLS (mod_ssl, tls.c)      */
 } peruid_settings_t;
 
 /* One distinct user/group pair of the configuration.  Lives across
@@ -198,6 +199,7 @@ typedef struct {
     gid_t gid;
     int set;
     int pool;               /* index in the pool table, -1 until known   */
+    int tls;                /* mod_ssl serves TLS for it (tls.c)         */
 } peruid_server_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA mpm_peruid_module;

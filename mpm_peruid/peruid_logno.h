@@ -7,7 +7,7 @@
  * messages carry PERUID_LOGNO(n), printed as "PU00042: ".  Take the next
  * number from the counter below and raise it in the same commit.
  *
- *     Next free number: 00061 (00062-00069 and 00070-00089 are taken)
+ *     Next free number: 00095 (every number below it is taken or given out)
  */
 
 #ifndef PERUID_LOGNO_H

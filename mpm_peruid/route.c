@@ -114,6 +114,74 @@ static request_rec *route_request(apr_pool_t *p, conn_rec *c,
 }
 
 /* Router: see route.h. */
+server_rec *peruid_route_base(apr_pool_t *scratch, int fd, ap_listen_rec *lr)
+{
+    return route_conn(scratch, fd, lr)->base_server;
+}
+
+/* What route_sni_find looks for, and what it found. */
+typedef struct {
+    const char *name;
+    server_rec *found;
+} route_sni_t;
+
+/* Router: does name match s, as mod_ssl's ssl_util_vhost_matches
+ * decides: ServerName, then ServerAlias, then wildcard aliases, with no
+ * regard to case. */
+static int route_sni_matches(const char *name, server_rec *s)
+{
+    char **n;
+    int i;
+
+    if (s->server_hostname && !strcasecmp(name, s->server_hostname)) {
+        return 1;
+    }
+    n = s->names ? (char **)s->names->elts : NULL;
+    for (i = 0; n && i < s->names->nelts; i++) {
+        if (n[i] && !strcasecmp(name, n[i])) {
+            return 1;
+        }
+    }
+    n = s->wild_names ? (char **)s->wild_names->elts : NULL;
+    for (i = 0; n && i < s->wild_names->nelts; i++) {
+        if (n[i] && !ap_strcasecmp_match(name, n[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Router, ap_vhost_iterate_given_conn's callback (httpd's order of the
+ * address's name-based vhosts, as mod_ssl's ssl_find_vhost): stop at the
+ * first that matches. */
+static int route_sni_find(void *baton, conn_rec *c, server_rec *s)
+{
+    route_sni_t *b = baton;
+
+    if (route_sni_matches(b->name, s)) {
+        b->found = s;
+        return 1;
+    }
+    return 0;
+}
+
+/* Router: see route.h. */
+int peruid_route_tls(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
+                     const char *sni, server_rec **server)
+{
+    conn_rec *c = route_conn(scratch, fd, lr);
+    route_sni_t b;
+
+    b.name = sni;
+    b.found = NULL;
+    if (sni) {
+        ap_vhost_iterate_given_conn(c, route_sni_find, &b);
+    }
+    *server = b.found ? b.found : c->base_server;
+    return peruid_server_pool(*server);
+}
+
+/* Router: see route.h. */
 int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
                  const peek_head_t *h, server_rec **server)
 {

@@ -19,4 +19,18 @@
 int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
                  const peek_head_t *h, server_rec **server);
 
+/* Router: the server the local address of fd (through listener lr)
+ * picks, before any name: the one whose TLS setting mod_ssl applies to
+ * the connection.  Allocates from scratch. */
+server_rec *peruid_route_base(apr_pool_t *scratch, int fd,
+                              ap_listen_rec *lr);
+
+/* Router: the pool index serving a TLS connection on fd whose
+ * ClientHello named sni (NULL: none), with the vhost in *server: the
+ * vhost mod_ssl picks for that name among those of the connection's
+ * address (ServerName, ServerAlias, wildcards), else the address's
+ * default one.  Allocates from scratch. */
+int peruid_route_tls(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
+                     const char *sni, server_rec **server);
+
 #endif /* PERUID_ROUTE_H */

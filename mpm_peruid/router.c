@@ -45,7 +45,9 @@
 #include "gate.h"
 #include "park.h"
 #include "peek.h"
+#include "hello.h"
 #include "route.h"
+#include "tls.h"
 #include "peruid_seccomp.h"
 
 #define ROUTER_LINGER      apr_time_from_sec(2)
@@ -54,6 +56,9 @@
 #define ROUTER_EVENTS      64
 #define ROUTER_ACCEPT_BURST 32
 #define ROUTER_MAX_PEEKS   64   /* a head in more pieces is a slow-drip */
+#define ROUTER_MAX_TLS_PEEKS 1024   /* a ClientHello may come a byte at a
+                                 * time (each look copies at most
+                                 * PeruidPeekMaxBytes)                   */
 #define ROUTER_DRAIN_READS 16
 #define ROUTER_BACKOFF     apr_time_from_msec(100)
 #define ROUTER_LOG_EVERY   apr_time_from_sec(10)
@@ -78,6 +83,9 @@ typedef struct router_conn {
     int pool;               /* RC_WAIT: the chosen pool                  */
     server_rec *server;     /* RC_WAIT: and vhost                        */
     int peeks;              /* RC_PEEK: times the head was looked at     */
+    int tls;                /* its address's default server has TLS: a
+                             * ClientHello is looked at, and answers are
+                             * TLS alerts (answer.c)                     */
     int watched;            /* fd is in the epoll set                    */
     apr_time_t deadline;
     ap_listen_rec *lr;
@@ -238,7 +246,7 @@ static void router_release(peruid_router_t *r, router_conn_t *c)
  * (or ROUTER_LINGER passes), so the answer is not lost to a reset. */
 static void router_answer(peruid_router_t *r, router_conn_t *c, int status)
 {
-    if (peruid_answer_send(c->fd, status) != APR_SUCCESS) {
+    if (peruid_answer_send(c->fd, status, c->tls) != APR_SUCCESS) {
         router_release(r, c);
         return;
     }
@@ -392,6 +400,24 @@ static void router_dispatch_or_wait(peruid_router_t *r, router_conn_t *c)
     }
 }
 
+/* Router: c goes to pool (minus an HTTP status: that answer instead), at
+ * once, or held at MaxRequestWorkers. */
+static void router_send(peruid_router_t *r, router_conn_t *c, int pool)
+{
+    if (pool < 0 || pool >= r->rd->npools) {
+        router_answer(r, c, pool < 0 ? -pool : 400);
+        return;
+    }
+    c->pool = pool;
+    /* behind the connections already held, which the timer retries
+     * oldest first; else the gate decides */
+    if (r->held.head || router_gate(r, c) == GATE_HOLD) {
+        router_hold(r, c);
+        return;
+    }
+    router_dispatch_or_wait(r, c);
+}
+
 /* Router: the head is complete; route it or answer the error. */
 static void router_route(peruid_router_t *r, router_conn_t *c,
                          const peek_head_t *h)
@@ -407,29 +433,48 @@ static void router_route(peruid_router_t *r, router_conn_t *c,
     }
     pool = peruid_route(r->scratch, c->fd, c->lr, h, &c->server);
     apr_pool_clear(r->scratch);
-    if (pool < 0 || pool >= r->rd->npools) {
-        router_answer(r, c, pool < 0 ? -pool : 400);
-        return;
-    }
-    c->pool = pool;
-    /* behind the connections already held, which the timer retries
-     * oldest first; else the gate decides */
-    if (r->held.head || router_gate(r, c) == GATE_HOLD) {
-        router_hold(r, c);
-        return;
-    }
-    router_dispatch_or_wait(r, c);
+    router_send(r, c, pool);
 }
 
-/* Router: look at what the client has sent so far, without taking it.
- * Each look copies the whole head again, so a client that sends it in
- * more than ROUTER_MAX_PEEKS pieces is answered 408 like a slow one. */
+/* Router: a TLS connection whose ClientHello named sni (NULL: none) goes
+ * to the pool of the vhost mod_ssl will pick for that name; a client
+ * that does not speak TLS on that address (h's result HELLO_NOT_TLS)
+ * goes to the pool of the address's default vhost, whose mod_ssl
+ * answers it as under prefork. */
+static void router_route_tls(peruid_router_t *r, router_conn_t *c,
+                             hello_result_e res, const hello_t *h)
+{
+    int pool;
+
+    if (res == HELLO_BAD) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
+                     PERUID_LOGNO(00061) "router: closing a connection "
+                     "whose TLS ClientHello is malformed: %s", h->reason);
+        router_answer(r, c, 400);
+        return;
+    }
+    if (res == HELLO_NOT_TLS) {
+        c->tls = 0;             /* any answer of ours is plain HTTP */
+    }
+    pool = peruid_route_tls(r->scratch, c->fd, c->lr,
+                            res == HELLO_SNI ? h->name : NULL, &c->server);
+    apr_pool_clear(r->scratch);
+    router_send(r, c, pool);
+}
+
+/* Router: look at what the client has sent so far, without taking it:
+ * its request head, or its TLS ClientHello (c->tls).  Each look copies
+ * the whole head again, so a client that sends it in more than
+ * ROUTER_MAX_PEEKS pieces (ROUTER_MAX_TLS_PEEKS for a ClientHello) is
+ * answered 408 like a slow one. */
 static void router_peek(peruid_router_t *r, router_conn_t *c)
 {
     peek_head_t h;
+    hello_t hello;
+    hello_result_e res;
     ssize_t n;
 
-    if (++c->peeks > ROUTER_MAX_PEEKS) {
+    if (++c->peeks > (c->tls ? ROUTER_MAX_TLS_PEEKS : ROUTER_MAX_PEEKS)) {
         router_answer(r, c, 408);
         return;
     }
@@ -439,6 +484,13 @@ static void router_peek(peruid_router_t *r, router_conn_t *c)
     }
     if (n <= 0) {
         router_release(r, c);   /* closed or reset before a full head */
+        return;
+    }
+    if (c->tls) {
+        res = peruid_hello_parse(r->buf, (size_t)n, r->bufsize, &hello);
+        if (res != HELLO_MORE) {
+            router_route_tls(r, c, res, &hello);
+        }
         return;
     }
     if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &h)
@@ -461,6 +513,16 @@ static void router_drain(peruid_router_t *r, router_conn_t *c)
     }
 }
 
+/* Router: does the default server of fd's local address have TLS (only
+ * asked when some server has)? */
+static int router_tls_address(peruid_router_t *r, int fd, ap_listen_rec *lr)
+{
+    int tls = peruid_tls_server(peruid_route_base(r->scratch, fd, lr));
+
+    apr_pool_clear(r->scratch);
+    return tls;
+}
+
 /* Router: a new client connection on listener l. */
 static void router_accept_one(peruid_router_t *r, router_listener_t *l,
                               int fd)
@@ -477,6 +539,7 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
     c->fd = fd;
     c->lr = l->lr;
     c->peeks = 0;
+    c->tls = peruid_settings()->tls && router_tls_address(r, fd, l->lr);
     c->state = RC_FREE;
     c->watched = 0;
     router_set_state(r, c, RC_PEEK, r->now + peruid_settings()->peek_timeout);

@@ -503,8 +503,10 @@ static void worker_discard(int fd)
  * lose the answer. */
 static void worker_late(peruid_worker_t *w, int fd)
 {
+    int tls = peruid_settings()->tls && peruid_answer_peek_tls(fd);
+
     worker_discard(fd);
-    if (peruid_answer_send(fd, 503) == APR_SUCCESS) {
+    if (peruid_answer_send(fd, 503, tls) == APR_SUCCESS) {
         worker_discard(fd);
     }
     close(fd);

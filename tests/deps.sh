@@ -17,6 +17,6 @@ apt-get install -y --no-install-recommends \
     apache2 apache2-dev apache2-utils \
     libcap-dev libseccomp-dev libssl-dev openssl \
     libapache2-mod-php php-cli \
-    libapache2-mod-perl2 libwww-perl \
+    libapache2-mod-perl2 libwww-perl libio-socket-ssl-perl \
     apache2-suexec-pristine libapache2-mod-fcgid \
     curl procps passwd strace iproute2

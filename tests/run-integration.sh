@@ -46,9 +46,10 @@ set -eu
 # which deletes and recreates the routers' system user: beside
 # t/credentials.t, which checks the routers' ids, it made that test fail.
 side_tests="t/restart.t t/mpm_config.t t/attack_scheduler.t t/worker_socket.t
-            t/mass_users.t t/preforked.t t/ptrace_unknown.t"
+            t/mass_users.t t/preforked.t t/ptrace_unknown.t t/tls.t"
 side2_tests="t/attack_restart.t t/shared_memory.t t/shared_memory_closed.t
-             t/limits.t t/logs.t t/named_users.t t/protocol.t"
+             t/limits.t t/logs.t t/named_users.t t/protocol.t
+             t/shared_mappings.t"
 
 tests=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$tests/.." && pwd)

@@ -9,8 +9,9 @@
 # PORT" (dual-stack) plus "Listen [::1]:PORT2", PHP and CGI as each
 # vhost's user over 127.0.0.1 and ::1, the real client and server
 # addresses, Debian's status.conf ("Require local"), suEXEC, mod_fcgid
-# and mod_ssl (what passes "apache2ctl -t" serves; what is refused is
-# refused there, naming the directive), and the way back to prefork.
+# (what passes "apache2ctl -t" serves; what is refused is refused there,
+# naming the directive), HTTPS with a2enmod ssl on Debian's "Listen 443",
+# and the way back to prefork.
 #
 # It runs in a network namespace of its own (in_own_netns), so "Listen
 # PORT" reaches loopback only.  The server it starts writes its pid to
@@ -25,10 +26,11 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use File::Path qw(make_path remove_tree);
+use IO::Socket::SSL;
 
 in_own_netns();
 
-plan tests => 13;
+plan tests => 14;
 
 my $inst    = root() . '/inst-debian';
 my $etc     = "$inst/apache2";          # APACHE_CONFDIR
@@ -463,8 +465,8 @@ sub site_line {
     };
 }
 
-subtest 'refused at apache2ctl -t: suEXEC of another user, mod_fcgid, SSLEngine' => sub {
-    plan tests => 14;
+subtest 'refused at apache2ctl -t: suEXEC of another user, mod_fcgid' => sub {
+    plan tests => 11;
     my ($rc, $out) = configtest_with(
         site_line('peruid-a', 'SuexecUserGroup peruid_ta peruid_ta',
                   'SuexecUserGroup peruid_tb peruid_tb'),
@@ -489,25 +491,6 @@ subtest 'refused at apache2ctl -t: suEXEC of another user, mod_fcgid, SSLEngine'
     isnt($rc, 0, 'a2enmod fcgid: -t fails');
     like($out, qr/PU00050: mod_fcgid .*mod_proxy_fcgi/,
          '... PU00050 names mod_fcgid and what to use instead') or diag $out;
-
-    # mod_ssl as Debian enables it: ports.conf then has "Listen 443" too
-    my $ssl_site = "$etc/sites-available/peruid-tls.conf";
-    ($rc, $out) = configtest_with(sub {
-        run('a2enmod ssl');
-        write_file($ssl_site, "<VirtualHost *:$p>\n    ServerName tls.test\n"
-                   . "    AssignUserID peruid_tb peruid_tb\n"
-                   . "    SSLEngine on\n</VirtualHost>\n");
-        run('a2ensite peruid-tls');
-    }, sub {
-        run('a2dissite peruid-tls');
-        unlink $ssl_site;
-        run('a2dismod ssl');
-    });
-    isnt($rc, 0, 'a2enmod ssl and a site with SSLEngine on: -t fails');
-    like($out, qr{PU00051: SSLEngine on \(\S*/sites-enabled/peruid-tls\.conf:4\)},
-         '... PU00051 names SSLEngine and where') or diag $out;
-    like($out, qr/PU00009: Listen \S+:443 https/,
-         '... and PU00009 ports.conf\'s Listen 443') or diag $out;
 
     # a real prefork loaded before mpm_peruid.load: httpd refuses two MPMs
     ($rc, $out) = run('apache2ctl -t -C "LoadModule mpm_prefork_module '
@@ -537,6 +520,61 @@ subtest 'still serving' => sub {
     is($v->{uid}, $tb_uid, 'b.test PHP as peruid_tb');
     my $r = http('a.test', '/id.cgi', port => $p2, addr => '::1');
     like($r->{body}, qr/^uid=$ta_uid$/m, 'a.test CGI as peruid_ta over ::1');
+};
+
+# mod_ssl as Debian enables it: a2enmod ssl (ports.conf then has "Listen
+# 443", dual-stack; ssl.conf a shmcb session cache and Debian's "Mutex
+# file:"), a TLS site with AssignUserID, a graceful restart: HTTPS over
+# 127.0.0.1 and ::1, served as the vhost's user; then all put back.
+subtest 'a2enmod ssl and a TLS site: HTTPS on Listen 443 as the vhost\'s user' => sub {
+    plan tests => 8;
+    return no_server(8) unless $master;
+    my $certs = "$inst/tls";
+    make_path($certs);
+    is(system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+              'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+              '-subj', '/CN=tls.test', '-keyout', "$certs/tls.key",
+              '-out', "$certs/tls.crt"), 0, 'a key and certificate for tls.test');
+    my $site = "$etc/sites-available/peruid-tls.conf";
+    write_file($site, "<VirtualHost *:443>\n    ServerName tls.test\n"
+               . "    DocumentRoot $htdocs/b\n"
+               . "    AssignUserID peruid_tb peruid_tb\n    SSLEngine on\n"
+               . "    SSLCertificateFile $certs/tls.crt\n"
+               . "    SSLCertificateKeyFile $certs/tls.key\n</VirtualHost>\n");
+    my ($rc1) = run('a2enmod ssl');
+    my ($rc2) = run('a2ensite peruid-tls');
+    my ($rc, $out) = run('apache2ctl -t');
+    is($rc1 + $rc2 + $rc, 0, 'a2enmod ssl, a2ensite peruid-tls: -t passes')
+        or diag $out;
+    run('apache2ctl -k graceful');
+    for my $addr ('127.0.0.1', '::1') {
+        my ($v, $cn) = ({}, '');
+        wait_for(sub {
+            my $s = IO::Socket::SSL->new(PeerAddr => $addr, PeerPort => 443,
+                SSL_verify_mode => 0, SSL_hostname => 'tls.test',
+                Timeout => 5) or return 0;
+            $cn = $s->peer_certificate('commonName');
+            print $s "GET /whoami.php HTTP/1.1\r\nHost: tls.test\r\n"
+                   . "Connection: close\r\n\r\n";
+            my $raw = '';
+            while (sysread($s, my $buf, 65536)) {
+                $raw .= $buf;
+            }
+            $v = kv(parse_response($raw)->{body} // '');
+            defined $v->{uid};
+        }, 15);
+        is($v->{uid}, $tb_uid, "https://tls.test/ over $addr:443: PHP as "
+           . 'peruid_tb');
+        is($cn, 'tls.test', "... with tls.test's certificate");
+    }
+    my ($v) = whoami('a.test', '127.0.0.1', $p);
+    is($v->{uid}, $ta_uid, 'plain HTTP: a.test still PHP as peruid_ta');
+    run('a2dissite peruid-tls');
+    run('a2dismod ssl');
+    unlink $site;
+    run('apache2ctl -k graceful');
+    ok(!enabled('ssl') && pid_alive($master),
+       'ssl disabled again, a graceful restart, the same master');
 };
 
 subtest 'stopped by pid' => sub {

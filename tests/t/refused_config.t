@@ -134,9 +134,10 @@ subtest 'User root is refused (by httpd itself)' => sub {
 
 # docs/architecture.md: refused at apache2 -t: mod_cgid (its daemon runs
 # CGI as User, not as the vhost's user) and listeners with a protocol
-# other than http (routers route plain HTTP only).
-subtest 'refused: mod_cgid, a TLS listener' => sub {
-    Test::More::plan(tests => 4);
+# other than http and https (routers read request heads and TLS
+# ClientHellos only); an https listener passes.
+subtest 'refused: mod_cgid, an ftp listener; an https one passes' => sub {
+    Test::More::plan(tests => 5);
     my $libexec = vars('peruid_libexec');
     my ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta",
         outside => "LoadModule cgid_module $libexec/mod_cgid.so\n");
@@ -146,10 +147,13 @@ subtest 'refused: mod_cgid, a TLS listener' => sub {
          'the MPM refuses mod_cgid (PU00008)') or diag $out;
     my $p = free_port();
     ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta",
-        outside => "Listen 127.0.0.1:$p https\n");
-    isnt($rc, 0, 'Listen ... https: -t fails');
-    like($out, qr/PU00009: Listen 127\.0\.0\.1:$p https: the peruid MPM serves plain HTTP only/,
+        outside => "Listen 127.0.0.1:$p ftp\n");
+    isnt($rc, 0, 'Listen ... ftp: -t fails');
+    like($out, qr/PU00009: Listen 127\.0\.0\.1:$p ftp: the peruid MPM serves the http and https protocols only/,
          'the MPM refuses the listener and names it (PU00009)') or diag $out;
+    ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta",
+        outside => "Listen 127.0.0.1:$p https\n");
+    is($rc, 0, 'Listen ... https: -t passes') or diag $out;
 };
 
 # Group root passes httpd's own checks; the MPM refuses it at -t, as any
@@ -178,8 +182,9 @@ subtest 'refused: Group root, time and size directives out of range' => sub {
 # Modules beside the MPM that cannot serve under it are refused at -t,
 # each with the MPM's own message naming the module or directive and what
 # to write instead: mod_fcgid (its process manager runs as User), TLS
-# (SSLEngine on: routers route plain HTTP only, for now).
-subtest 'refused: mod_fcgid, SSLEngine on' => sub {
+# upgrades inside HTTP (SSLEngine optional).  SSLEngine on passes (t/tls.t
+# serves it).
+subtest 'refused: mod_fcgid, SSLEngine optional; SSLEngine on passes' => sub {
     my $libexec = vars('peruid_libexec');
     my $ssl = "LoadModule ssl_module $libexec/mod_ssl.so\n"
             . "LoadModule socache_shmcb_module $libexec/mod_socache_shmcb.so\n";
@@ -187,14 +192,14 @@ subtest 'refused: mod_fcgid, SSLEngine on' => sub {
         ['LoadModule fcgid_module', "$libexec/mod_fcgid.so",
          "LoadModule fcgid_module $libexec/mod_fcgid.so\n", '',
          qr/PU00050: mod_fcgid starts FastCGI applications from one process manager running as User.*mod_proxy_fcgi with a php-fpm pool per user/],
-        ['SSLEngine on in a vhost', "$libexec/mod_ssl.so", $ssl,
-         "    SSLEngine on\n",
-         qr/PU00051: SSLEngine on \(\S+httpd\.conf:\d+\): the peruid MPM serves plain HTTP only, not TLS yet/],
+        ['SSLEngine optional in a vhost', "$libexec/mod_ssl.so", $ssl,
+         "    SSLEngine optional\n",
+         qr/PU00051: SSLEngine optional \(\S+httpd\.conf:\d+\): TLS upgrades inside HTTP \(RFC 2817\) are not served/],
         ['SSLEngine optional in the main server', "$libexec/mod_ssl.so",
          $ssl . "SSLEngine optional\n", '',
          qr/PU00051: SSLEngine optional \(\S+httpd\.conf:\d+\)/],
     );
-    Test::More::plan(tests => 2 * @cases + 2);
+    Test::More::plan(tests => 2 * @cases + 3);
     for my $c (@cases) {
         my ($label, $so, $outside, $inside, $re) = @$c;
       SKIP: {
@@ -209,12 +214,16 @@ subtest 'refused: mod_fcgid, SSLEngine on' => sub {
         }
     }
   SKIP: {
-        skip 'mod_ssl is not installed', 2 unless -f "$libexec/mod_ssl.so";
+        skip 'mod_ssl is not installed', 3 unless -f "$libexec/mod_ssl.so";
         my ($rc, $out) = configtest(
             "    AssignUserID peruid_ta peruid_ta\n    SSLEngine off\n",
             outside => $ssl);
         is($rc, 0, 'mod_ssl loaded, SSLEngine off: -t passes') or diag $out;
         unlike($out, qr/PU00051/, 'and the MPM says nothing about TLS');
+        ($rc, $out) = configtest(
+            "    AssignUserID peruid_ta peruid_ta\n    SSLEngine on\n",
+            outside => $ssl);
+        is($rc, 0, 'SSLEngine on in a vhost: -t passes') or diag $out;
     }
 };
 

@@ -88,7 +88,8 @@ static void test_send(void)
     int s[2];
 
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
-    CHECK(peruid_answer_send(s[0], 503) == APR_SUCCESS);
+    CHECK(peruid_answer_peek_tls(s[0]) == 0);     /* nothing sent yet */
+    CHECK(peruid_answer_send(s[0], 503, 0) == APR_SUCCESS);
     while ((n = read(s[1], buf + got, sizeof(buf) - got)) > 0) {
         got += (size_t)n;
     }
@@ -100,9 +101,59 @@ static void test_send(void)
     /* the peer is gone: EPIPE, and no SIGPIPE kills us */
     CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
     close(s[1]);
-    CHECK(peruid_answer_send(s[0], 503) == EPIPE);
+    CHECK(peruid_answer_send(s[0], 503, 0) == EPIPE);
+    CHECK(peruid_answer_send(s[0], 503, 1) == EPIPE);
     close(s[0]);
-    CHECK(peruid_answer_send(-1, 503) == EBADF);
+    CHECK(peruid_answer_send(-1, 503, 0) == EBADF);
+}
+
+/* A TLS client gets an alert record, or nothing, instead of HTTP. */
+typedef struct {
+    int status;
+    int alert;          /* the description sent, 0: none */
+} alert_row_t;
+
+static const alert_row_t alert_rows[] = {
+    { 503, 80 },        /* internal_error: the server is busy */
+    { 400, 50 },        /* decode_error: the hello could not be read */
+    { 414, 50 },
+    { 431, 50 },
+    { 408, 0 },         /* a slow client: closed, as mod_ssl would */
+};
+
+static void test_alerts(void)
+{
+    static const unsigned char hello = 0x16, http = 'G';
+    unsigned char buf[64];
+    size_t i;
+    ssize_t n;
+    int s[2];
+
+    for (i = 0; i < sizeof(alert_rows) / sizeof(alert_rows[0]); i++) {
+        const alert_row_t *row = &alert_rows[i];
+
+        CHECK(peruid_answer_alert_of(row->status) == row->alert);
+        CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+        CHECK(write(s[1], &hello, 1) == 1);
+        CHECK(peruid_answer_peek_tls(s[0]) == 1);
+        CHECK(peruid_answer_peek_tls(s[0]) == 1);  /* peeked, not taken */
+        CHECK(peruid_answer_send(s[0], row->status, 1) == APR_SUCCESS);
+        n = read(s[1], buf, sizeof(buf));
+        if (row->alert) {
+            CHECK(n == 7 && buf[0] == 0x15 && buf[1] == 3 && buf[3] == 0
+                  && buf[4] == 2 && buf[5] == 2 && buf[6] == row->alert);
+            n = read(s[1], buf, sizeof(buf));
+        }
+        CHECK(n == 0);              /* then the end of the stream */
+        close(s[0]);
+        close(s[1]);
+    }
+    /* a plain HTTP client is not taken for a TLS one */
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+    CHECK(write(s[1], &http, 1) == 1);
+    CHECK(peruid_answer_peek_tls(s[0]) == 0);
+    close(s[0]);
+    close(s[1]);
 }
 
 int main(void)
@@ -110,5 +161,6 @@ int main(void)
     test_statuses();
     test_503_bytes();
     test_send();
+    test_alerts();
     return unit_summary("test_answer");
 }
