@@ -592,7 +592,7 @@ static apr_status_t logs_room(rlim_t top, rlim_t *limit)
         getrlimit(RLIMIT_NOFILE, &rl);
     }
     *limit = rl.rlim_cur;
-    return rl.rlim_cur >= top ? APR_SUCCESS : APR_ENFILE;
+    return rl.rlim_cur >= top ? APR_SUCCESS : EMFILE;
 }
 
 /* Master, root: move descriptor fd (close-on-exec) to number to, free
@@ -1301,6 +1301,9 @@ void peruid_logs_end(int wait)
     logs_gen_t *g = &logs_ctx.gen;
     int i;
 
+    if (g->n && !g->relay && !g->ended) {
+        logs_relay_fork(g);     /* one died: what the pipes hold is read */
+    }
     g->ended = 1;
     if (g->n) {
         logs_close_range(g->rbase, g->rbase + g->n);

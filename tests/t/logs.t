@@ -324,9 +324,14 @@ my @with_read_end = grep {
                !~ /^flags:\s*[0-7]*[15]$/m     # O_WRONLY
     } keys %p;
 } @wa, @wb;
-ok(%a_pipes && !@crossed && !@with_read_end,
-   'no worker holds a pipe of another user, nor a read end of its own '
-   . "(shared: @crossed; workers with a read end: @with_read_end)");
+my @with_log = grep {
+    my %t = fd_targets($_);
+    grep { $_ eq $main3 || $_ eq "$dir3/logs/main_access" } values %t;
+} @wa, @wb;
+ok(%a_pipes && !@crossed && !@with_read_end && !@with_log,
+   'no worker holds a pipe of another user, nor a read end of its own, '
+   . "nor the shared logs (shared: @crossed; workers with a read end: "
+   . "@with_read_end; with a shared log: @with_log)");
 close $_->{sock} for @held;
 
 # the relay killed: the master starts another, which reads the same
