@@ -6,9 +6,10 @@
  * A router chose the pool from a peeked head; the worker checks that
  * choice again once httpd itself has chosen the vhost.  A request whose
  * vhost needs another user than the worker's is never served: the
- * connection is closed without an answer (worker_refuse).  The optional
- * functions of mpm_peruid.h answer the same question for other modules:
- * which user and group serve this connection.
+ * connection is closed without an answer (worker_refuse), or answered
+ * 421 on TLS.  The optional functions of mpm_peruid.h answer the same
+ * question for other modules: which user and group serve this
+ * connection.
  *
  * The hooks are registered by the master at module load; they run in
  * workers only, as the vhost's user (and return at once elsewhere).
@@ -23,6 +24,7 @@
 #include "http_connection.h"
 #include "http_request.h"
 #include "http_protocol.h"
+#include "http_ssl.h"
 
 #include "peruid.h"
 #include "child.h"
@@ -49,11 +51,15 @@ static void worker_refuse(conn_rec *c)
  * chose r->server (post_read_request), before any file of the vhost is
  * looked at (translate_name, also for internal redirects), and after the
  * per-directory merge (header_parser).  A request whose vhost needs
- * another user than ours is never served. */
+ * another user than ours is never served: on a TLS connection (its SNI
+ * named a vhost of ours, its Host another user's) httpd answers 421
+ * Misdirected Request, as mod_ssl does for an SNI and a Host it cannot
+ * serve together, and the connection closes; on plain HTTP the
+ * connection is closed without a response. */
 static int worker_check_request(request_rec *r)
 {
     peruid_retained_t *rd = peruid_retained();
-    int need;
+    int need, tls;
 
     if (peruid_self()->role != PERUID_ROLE_WORKER) {
         return DECLINED;
@@ -62,16 +68,25 @@ static int worker_check_request(request_rec *r)
     if (need == peruid_self()->pool) {
         return DECLINED;
     }
+    tls = ap_ssl_conn_is_ssl(r->connection);
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00013)
                   "worker uid %ld gid %ld refuses a request for vhost %s "
-                  "(%s:%d), which runs as uid %ld gid %ld; closing the "
-                  "connection without a response",
+                  "(%s:%d), which runs as uid %ld gid %ld; %s",
                   (long)peruid_self()->uid, (long)peruid_self()->gid,
                   r->server->server_hostname,
                   r->server->defn_name ? r->server->defn_name : "-",
                   r->server->defn_line_number,
                   need >= 0 ? (long)rd->pools[need].uid : -1L,
-                  need >= 0 ? (long)rd->pools[need].gid : -1L);
+                  need >= 0 ? (long)rd->pools[need].gid : -1L,
+                  tls ? "answering 421 on this TLS connection (its SNI "
+                        "named another user's vhost) and closing it"
+                      : "closing the connection without a response");
+    if (tls) {
+        /* httpd's own 421 (no handler runs for it); the client asks
+         * again on a new connection, whose SNI picks the right user */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return HTTP_MISDIRECTED_REQUEST;
+    }
     worker_refuse(r->connection);
     r->status = HTTP_MISDIRECTED_REQUEST;   /* what the access log shows */
     return DONE;

@@ -2,14 +2,17 @@
 # handshake and everything after it is done by a worker of the vhost's
 # user (router.c, hello.c, route.c's peruid_route_tls).
 #
-# One TLS address (Listen ... https) with three name-based vhosts, each
+# One TLS address (Listen ... https) with four name-based vhosts, each
 # with a certificate of its own made here: tdefault.test (the address's
-# default, User), a.test (peruid_ta) and b.test (peruid_tb).  Checked:
+# default, User), a.test (peruid_ta), b.test and cert.test (peruid_tb;
+# cert.test requires a client certificate of the test's CA).  Checked:
 #   - SNI a.test and b.test (IO::Socket::SSL, curl --resolve, openssl
 #     s_client -servername): each vhost's certificate, served as its uid;
 #   - no SNI, and an unknown SNI: the default vhost, as mod_ssl picks it;
 #   - SNI a.test with "Host: b.test": a.test's worker never serves it as
-#     b.test;
+#     b.test, it answers 421 Misdirected Request;
+#   - ALPN http/1.1, and a client certificate required by one vhost
+#     (SSLVerifyClient require), the same as under prefork;
 #   - keep-alive inside TLS: two requests on one connection;
 #   - TLS 1.2 and TLS 1.3;
 #   - a ClientHello dripped a byte at a time (through a relay);
@@ -35,7 +38,7 @@ plan skip_all => 'mod_ssl is not installed'
     unless -e "$libexec/mod_ssl.so" && -e "$libexec/mod_socache_shmcb.so";
 plan skip_all => 'IO::Socket::SSL is not installed'
     unless eval { require IO::Socket::SSL; 1 };
-plan tests => 26;
+plan tests => 30;
 
 my %started;    # conf file => master pid, for the END block
 my @relays;     # relay pids, for the END block
@@ -52,12 +55,23 @@ my ($td) = ids_of('peruid_td');
 # a key and a self-signed certificate for each name
 my $certs = root() . '/tls-certs';
 mkdir $certs;
-for my $n (qw(tdefault.test a.test b.test)) {
+my @ec = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+          '-nodes', '-days', '2');
+for my $n (qw(tdefault.test a.test b.test cert.test ca)) {
     next if -s "$certs/$n.crt";
-    system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
-           'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-           '-subj', "/CN=$n", '-keyout', "$certs/$n.key",
-           '-out', "$certs/$n.crt") == 0 or die "openssl req for $n failed";
+    system('openssl', 'req', '-x509', @ec, '-subj', "/CN=$n",
+           '-keyout', "$certs/$n.key", '-out', "$certs/$n.crt") == 0
+        or die "openssl req for $n failed";
+}
+# a client certificate signed by that CA
+if (!-s "$certs/client.crt") {
+    system('openssl', 'req', '-new', @ec[0 .. 4], '-nodes',
+           '-subj', '/CN=client1', '-keyout', "$certs/client.key",
+           '-out', "$certs/client.csr") == 0 or die 'client csr';
+    system('openssl', 'x509', '-req', '-in', "$certs/client.csr",
+           '-CA', "$certs/ca.crt", '-CAkey', "$certs/ca.key",
+           '-CAcreateserial', '-days', '2', '-out', "$certs/client.crt") == 0
+        or die 'client cert';
 }
 
 # the TLS vhosts, on their own address; the instance's plain HTTP port
@@ -70,9 +84,12 @@ LoadModule ssl_module $libexec/mod_ssl.so
 SSLSessionCache "shmcb:logs/ssl_scache(512000)"
 EOF
     for (['tdefault.test', 'default', undef], ['a.test', 'a', 'peruid_ta'],
-         ['b.test', 'b', 'peruid_tb']) {
+         ['b.test', 'b', 'peruid_tb'], ['cert.test', 'b', 'peruid_tb']) {
         my ($name, $dir, $user) = @$_;
         my $assign = $user && !$prefork ? "AssignUserID $user $user" : '';
+        $assign .= "\n    SSLVerifyClient require\n    SSLVerifyDepth 1"
+                 . "\n    SSLCACertificateFile \"$certs/ca.crt\""
+                 . "\n    SSLOptions +StdEnvVars" if $name eq 'cert.test';
         $body .= <<"EOF";
 <VirtualHost 127.0.0.1:$tport>
     ServerName $name
@@ -99,7 +116,7 @@ MaxRequestWorkers 8
 PeruidRouters 1
 PeruidPeekTimeout 5
 EOF
-ok($master, 'an instance with an https listener and three TLS vhosts '
+ok($master, 'an instance with an https listener and four TLS vhosts '
    . 'started (apache2 -t passed)') or exit;
 
 # one request over TLS: (status, key=value body, certificate CN, TLS
@@ -109,10 +126,14 @@ sub tls_get {
     my $s = IO::Socket::SSL->new(
         PeerAddr => '127.0.0.1', PeerPort => $o{port} || $tport,
         SSL_verify_mode => 0, SSL_hostname => $o{sni} // '',
-        ($o{version} ? (SSL_version => $o{version}) : ()), Timeout => 10);
+        ($o{version} ? (SSL_version => $o{version}) : ()),
+        ($o{client} ? (SSL_cert_file => "$certs/client.crt",
+                       SSL_key_file => "$certs/client.key") : ()),
+        ($o{alpn} ? (SSL_alpn_protocols => $o{alpn}) : ()), Timeout => 10);
     return { error => "$IO::Socket::SSL::SSL_ERROR" } unless $s;
     my $cn = $s->peer_certificate('commonName');
     my $ver = $s->get_sslversion;
+    my $alpn = $o{alpn} ? $s->alpn_selected // '-' : '';
     my $host = $o{host} // $o{sni} // 'tdefault.test';
     print $s "GET $o{path} HTTP/1.1\r\nHost: $host\r\nConnection: close\r\n\r\n";
     my $raw = '';
@@ -123,7 +144,8 @@ sub tls_get {
     }
     close $s;
     my $r = parse_response($raw);
-    return { %$r, cn => $cn, version => $ver, kv => kv($r->{body} // '') };
+    return { %$r, cn => $cn, version => $ver, alpn => $alpn,
+             kv => kv($r->{body} // '') };
 }
 
 sub served_as {
@@ -160,10 +182,10 @@ ok(served_as($r, $ta, 'a.test'), 'SNI A.TEST (case): a.test')
 
 # SNI of one vhost, Host of another user's
 $r = tls_get(sni => 'a.test', host => 'b.test', path => '/whoami.php');
-ok(!(($r->{status} // 0) == 200 && ($r->{kv}{server} // '') eq 'b.test'
-     && ($r->{kv}{uid} // -1) != $tb),
-   'SNI a.test with Host b.test: never served as b.test by another user '
-   . '(status ' . ($r->{status} // 'none') . ')') or diag(explain($r));
+ok(($r->{status} // 0) == 421 && ($r->{kv}{uid} // '') eq '',
+   'SNI a.test with Host b.test: 421 Misdirected Request, not served as '
+   . 'b.test by another user (status ' . ($r->{status} // 'none') . ')')
+    or diag(explain($r));
 my $w = tls_get(sni => 'a.test', path => '/whoami.php');
 ok(served_as($w, $ta, 'a.test'), '... and a.test is still served after it');
 
@@ -302,3 +324,25 @@ for my $sni (undef, 'zzz.test', 'b.test') {
        ($p->{cn} // '-') . ' ' . ($p->{kv}{server} // '-'),
        'SNI ' . ($sni // 'none') . ': the certificate and vhost prefork picks');
 }
+
+# ALPN, and a vhost that requires a client certificate
+sub summary {
+    my $x = shift;
+    return join ' ', $x->{status} // 'none', $x->{kv}{server} // '-',
+                     $x->{kv}{client_cn} // '-', $x->{alpn} // '';
+}
+for my $c (['ALPN h2,http/1.1 to a.test', sni => 'a.test',
+            alpn => ['h2', 'http/1.1']],
+           ['cert.test with a client certificate', sni => 'cert.test',
+            client => 1],
+           ['cert.test without one', sni => 'cert.test']) {
+    my ($label, %o) = @$c;
+    my $p = tls_get(%o, port => $ptport, path => '/whoami.php');
+    my $m = tls_get(%o, path => '/whoami.php');
+    is(summary($m), summary($p), "$label: as under prefork ("
+       . summary($p) . ')');
+}
+$r = tls_get(sni => 'cert.test', client => 1, path => '/whoami.php');
+ok(served_as($r, $tb, 'cert.test') && $r->{kv}{client_cn} eq 'client1',
+   'cert.test with a client certificate: served as peruid_tb, the '
+   . 'certificate\'s CN seen by PHP') or diag(explain($r));

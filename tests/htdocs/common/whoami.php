@@ -15,3 +15,4 @@ echo "pid=", getmypid(), "\n";
 echo "ppid=", posix_getppid(), "\n";
 echo "remote=", $_SERVER['REMOTE_ADDR'] ?? '-', ":", $_SERVER['REMOTE_PORT'] ?? '-', "\n";
 echo "local=", $_SERVER['SERVER_ADDR'] ?? '-', ":", $_SERVER['SERVER_PORT'] ?? '-', "\n";
+echo "client_cn=", $_SERVER['SSL_CLIENT_S_DN_CN'] ?? '-', "\n";
