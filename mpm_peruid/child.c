@@ -23,6 +23,7 @@
 #include "peruid.h"
 #include "child.h"
 #include "creds.h"
+#include "uidrange.h"
 
 /* This process's identity: a child's role, slot, pool and ids, set right
  * after fork; the master writes only the signal mask it forks with. */
@@ -217,6 +218,23 @@ static int child_nproc(server_rec *main_s, int pool, struct rlimit *acc)
     return n;
 }
 
+/* Child, root: a worker's LimitUIDRange and LimitGIDRange into *r (NULL
+ * when neither is set, and for routers, whose own filter refuses the
+ * whole setuid family after their switch). */
+static const peruid_uidrange_t *child_range(peruid_uidrange_t *r)
+{
+    const peruid_settings_t *cfg = peruid_settings();
+
+    if (!cfg->uid_range_set || peruid_self()->role != PERUID_ROLE_WORKER) {
+        return NULL;
+    }
+    r->uid_min = cfg->uid_min;
+    r->uid_max = cfg->uid_max;
+    r->gid_min = cfg->gid_min;
+    r->gid_max = cfg->gid_max;
+    return r;
+}
+
 /* Child, root until it returns: switch for good to who's ids (creds.c),
  * then let other modules' drop_privileges hooks run (they find us no
  * longer root).  Any failure is fatal to the child. */
@@ -225,6 +243,7 @@ apr_status_t peruid_child_become(peruid_retained_t *rd,
 {
     const char *call = "";
     struct rlimit nproc;
+    peruid_uidrange_t range;
     peruid_ids_t ids;
     apr_status_t rv;
 
@@ -237,7 +256,7 @@ apr_status_t peruid_child_become(peruid_retained_t *rd,
         && child_nproc(s, peruid_self()->pool, &nproc) > 0) {
         ids.nproc = &nproc;
     }
-    rv = peruid_creds_switch(&ids, &call);
+    rv = peruid_creds_switch_limited(&ids, child_range(&range), &call);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00006)
                      "%s: switching to uid %ld gid %ld (%s) failed at %s; "

@@ -42,8 +42,14 @@ void *peruid_create_server_conf(apr_pool_t *p, server_rec *s)
 void *peruid_merge_server_conf(apr_pool_t *p, void *base, void *add)
 {
     peruid_server_conf_t *c = apr_pmemdup(p, add, sizeof(*c));
+    const peruid_server_conf_t *b = base;
 
     c->pool = -1;
+    if (!c->nice_set && b->nice_set) {  /* itk: NiceValue is inherited */
+        c->nice = b->nice;
+        c->nice_set = 1;
+        c->nice_where = b->nice_where;
+    }
     return c;
 }
 
@@ -340,6 +346,9 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
     cfg->preforked = 0;
     cfg->user_share = PERUID_DEFAULT_USER_SHARE;
     cfg->tls = 0;
+    cfg->uid_range_set = 0;
+    cfg->uid_min = cfg->gid_min = 1;
+    cfg->uid_max = cfg->gid_max = 0xfffffffeUL;
     peruid_router_user_defaults();
 }
 

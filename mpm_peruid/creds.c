@@ -29,6 +29,7 @@
 #include <sys/capability.h>
 
 #include "creds.h"
+#include "uidrange.h"
 
 #define CREDS_MAX_GROUPS 1024
 
@@ -143,8 +144,12 @@ static apr_status_t creds_check_nproc(const peruid_ids_t *ids,
                                                    : APR_EGENERAL;
 }
 
-/* Child, root: the supplementary groups, gid and uid, in that order. */
-static apr_status_t creds_set_ids(const peruid_ids_t *ids, const char **call)
+/* Child, root: the supplementary groups, gid and uid, in that order;
+ * with a range (LimitUIDRange, LimitGIDRange), its filter between the
+ * groups and the ids, so that it refuses setgroups from then on. */
+static apr_status_t creds_set_ids(const peruid_ids_t *ids,
+                                  const peruid_uidrange_t *range,
+                                  const char **call)
 {
     *call = "the master has no group list for this user";
     if (ids->ngroups <= 0 || !ids->groups) {
@@ -152,6 +157,10 @@ static apr_status_t creds_set_ids(const peruid_ids_t *ids, const char **call)
     }
     *call = "setgroups";
     if (setgroups((size_t)ids->ngroups, ids->groups) < 0) {
+        return errno;
+    }
+    *call = "the LimitUIDRange/LimitGIDRange filter";
+    if (range && peruid_uidrange_install(range) != APR_SUCCESS) {
         return errno;
     }
     *call = "setresgid";
@@ -276,9 +285,17 @@ apr_status_t peruid_creds_verify(const peruid_ids_t *ids, const char **call)
     return APR_SUCCESS;
 }
 
+/* Child, root until it returns: see creds.h. */
+apr_status_t peruid_creds_switch(const peruid_ids_t *ids, const char **call)
+{
+    return peruid_creds_switch_limited(ids, NULL, call);
+}
+
 /* Child, root until it returns: see creds.h.  uid 0 and gid 0 are refused
  * here too, whatever the configuration said. */
-apr_status_t peruid_creds_switch(const peruid_ids_t *ids, const char **call)
+apr_status_t peruid_creds_switch_limited(const peruid_ids_t *ids,
+                                         const struct peruid_uidrange_s *range,
+                                         const char **call)
 {
     apr_status_t rv;
 
@@ -288,7 +305,7 @@ apr_status_t peruid_creds_switch(const peruid_ids_t *ids, const char **call)
     }
     if ((rv = creds_clear_caps_pre(call)) != APR_SUCCESS
         || (rv = creds_set_nproc(ids, call)) != APR_SUCCESS
-        || (rv = creds_set_ids(ids, call)) != APR_SUCCESS) {
+        || (rv = creds_set_ids(ids, range, call)) != APR_SUCCESS) {
         return rv;
     }
     return peruid_creds_verify(ids, call);

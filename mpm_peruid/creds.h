@@ -48,6 +48,15 @@ void peruid_creds_nproc_fold(struct rlimit *acc, int *n,
  * failed. */
 apr_status_t peruid_creds_switch(const peruid_ids_t *ids, const char **call);
 
+/* The same, and with range not NULL, the LimitUIDRange/LimitGIDRange
+ * filter (uidrange.h) installed after the groups are set and before the
+ * ids are: from then on the setuid family works only inside the ranges,
+ * and setgroups not at all, for this process and what it executes. */
+struct peruid_uidrange_s;
+apr_status_t peruid_creds_switch_limited(const peruid_ids_t *ids,
+                                         const struct peruid_uidrange_s *range,
+                                         const char **call);
+
 /* Verify that the process is ids for good and holds no capability. */
 apr_status_t peruid_creds_verify(const peruid_ids_t *ids, const char **call);
 

@@ -24,8 +24,8 @@
 #include "segments.h"
 #include "segssl.h"
 #include "tls.h"
+#include "itk.h"
 #include "logs.h"
-#include "tlskeys.h"
 
 /* The retained context, looked up once per process image. */
 static peruid_retained_t *retained;
@@ -151,6 +151,7 @@ static int peruid_check_config(apr_pool_t *p, apr_pool_t *plog,
 
     if (peruid_config_refuse_incompatible(s) != OK
         || peruid_config_check_users(ptemp, s) != OK
+        || peruid_itk_check_config(ptemp, s) != OK
         || peruid_config_check_suexec(ptemp, s) != OK) {
         return !OK;
     }
@@ -214,8 +215,6 @@ static void peruid_hooks(apr_pool_t *p)
     ap_hook_mpm_query(peruid_query, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_mpm_get_name(peruid_get_name, NULL, NULL, APR_HOOK_MIDDLE);
     peruid_worker_register_hooks(p);
-    /* each user's TLS keys in its workers only (tlskeys.c) */
-    peruid_tlskeys_register_hooks(p);
     peruid_tls_register_hooks(p);
 }
 

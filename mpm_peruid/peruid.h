@@ -97,6 +97,9 @@ typedef struct {
                              * MaxRequestWorkers one user's pool may hold */
     int one_process;        /* -X, -DONE_PROCESS or -DDEBUG              */
     int tls;                /* some server has TLS (mod_ssl, tls.c)      */
+    int uid_range_set;      /* LimitUIDRange or LimitGIDRange (itk.c)    */
+    unsigned long uid_min, uid_max;     /* LimitUIDRange, inclusive      */
+    unsigned long gid_min, gid_max;     /* LimitGIDRange, inclusive      */
 } peruid_settings_t;
 
 /* One distinct user/group pair of the configuration.  Lives across
@@ -200,6 +203,10 @@ typedef struct {
     int set;
     int pool;               /* index in the pool table, -1 until known   */
     int tls;                /* mod_ssl serves TLS for it (tls.c)         */
+    int nice;               /* NiceValue (itk.c), when nice_set          */
+    int nice_set;
+    const char *nice_where; /* file:line of that NiceValue               */
+    int max_clients;        /* MaxClientsVHost (itk.c), 0: none          */
 } peruid_server_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA mpm_peruid_module;

@@ -36,6 +36,15 @@
 #   PERUID_ITEST_SERIAL=1  the whole suite in one stream
 set -eu
 
+# Descriptors inherited from the caller (such as the lock file of
+# "flock LOCK tests/run-integration.sh") are closed: a server a test
+# leaves behind would otherwise keep them open, and the lock held.
+for fd in $(ls /proc/$$/fd); do
+    if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then
+        eval "exec $fd>&-" 2>/dev/null || true
+    fi
+done
+
 # The side streams: tests that talk to instances of their own only, never
 # to Apache::Test's server (t/TEST's -run-tests does not reconfigure, so
 # they read a settled t/conf).  Each about a third of the suite's time, so
@@ -49,7 +58,7 @@ side_tests="t/restart.t t/mpm_config.t t/attack_scheduler.t t/worker_socket.t
             t/mass_users.t t/preforked.t t/ptrace_unknown.t t/tls.t"
 side2_tests="t/attack_restart.t t/shared_memory.t t/shared_memory_closed.t
              t/limits.t t/logs.t t/named_users.t t/protocol.t
-             t/shared_mappings.t"
+             t/shared_mappings.t t/itk.t"
 
 tests=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$tests/.." && pwd)

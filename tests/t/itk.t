@@ -1,0 +1,133 @@
+# t/itk.t -- mpm-itk's configurations run unchanged (itk.c): a
+# hosting-panel-style configuration, written for mpm-itk, served by
+# peruid with mpm_peruid.load's three LoadModule lines (the MPM, the
+# prefork place holder, the mpm_itk_module record):
+#   - <IfModule mpm_itk_module> and <IfModule mpm_itk.c> blocks take
+#     effect: AssignUserId "#uid" "#gid" and by name, MaxClientsVHost,
+#     NiceValue, beside php_admin_value; each vhost is served as its user
+#     (before, the blocks were skipped and every site ran as User);
+#   - NiceValue: the vhost's worker runs at that nice value;
+#   - LimitUIDRange / LimitGIDRange: the workers run under a seccomp
+#     filter (the unit test tests/unit/test_uidrange.c runs its calls);
+#     an AssignUserID outside the range fails apache2 -t, naming the
+#     directive (PU00100);
+#   - EnableCapabilities is accepted;
+#   - what is not served yet fails apache2 -t naming the directive:
+#     AssignUserIDExpr, AssignGroupIDExpr, NiceValue in <Directory>.
+use strict;
+use warnings FATAL => 'all';
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Apache::Test qw(-withtestmore);
+use PeruidTest qw(:all);
+
+plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
+plan tests => 12;
+
+my %started;    # conf file => master pid, for the END block
+END { stop_instances(\%started) }
+
+my $htdocs = root() . '/htdocs';
+my $so = vars('peruid_module');
+my ($ta, $ta_gid) = ids_of('peruid_ta');
+my ($tb) = ids_of('peruid_tb');
+
+# the vhosts as a panel writes them for mpm-itk
+sub panel_body {
+    my ($port, %o) = @_;
+    my $extra_a = $o{extra_a} // '';
+    return <<"EOF";
+LoadModule mpm_prefork_module $so
+LoadModule mpm_itk_module $so
+LimitUIDRange 100 65000
+LimitGIDRange 100 65000
+EnableCapabilities On
+<VirtualHost 127.0.0.1:$port>
+    ServerName default.test
+    DocumentRoot "$htdocs/default"
+</VirtualHost>
+<VirtualHost 127.0.0.1:$port>
+    ServerName panel-a.test
+    DocumentRoot "$htdocs/a"
+    <IfModule mpm_itk_module>
+        AssignUserId "#$ta" "#$ta_gid"
+        MaxClientsVHost 50
+        NiceValue 10
+    </IfModule>
+    php_admin_value open_basedir "$htdocs/a:/tmp"
+$extra_a
+</VirtualHost>
+<VirtualHost 127.0.0.1:$port>
+    ServerName panel-b.test
+    DocumentRoot "$htdocs/b"
+    <IfModule mpm_itk.c>
+        AssignUserId peruid_tb peruid_tb
+        NiceValue 5
+    </IfModule>
+</VirtualHost>
+<IfModule !mpm_itk_module>
+    Error "the mpm_itk_module record is not loaded"
+</IfModule>
+EOF
+}
+
+my $port = free_port();
+my ($master) = started_instance(\%started, 'itk', port => $port,
+    vhosts => 0, body => panel_body($port));
+ok($master, 'a hosting-panel itk configuration starts unchanged') or exit;
+
+# the nice value of a process (field 19 of /proc/PID/stat)
+sub nice_of {
+    my $st = slurp("/proc/$_[0]/stat") // return undef;
+    $st =~ s/^.*\) //s;
+    return (split ' ', $st)[16];
+}
+
+my %pid;
+for (['panel-a.test', $ta, 10], ['panel-b.test', $tb, 5]) {
+    my ($host, $uid, $nice) = @$_;
+    my $r = http($host, '/whoami.php', port => $port, timeout => 10);
+    my $v = kv($r->{body});
+    ok(($r->{status} // 0) == 200 && ($v->{uid} // -1) == $uid
+       && ($v->{server} // '') eq $host,
+       "$host: served as uid $uid (its <IfModule> AssignUserId)")
+        or diag($r->{raw});
+    $pid{$host} = $v->{pid};
+    is(nice_of($v->{pid} // 0), $nice, "$host: its worker runs at "
+       . "NiceValue $nice");
+}
+my $st = slurp("/proc/$pid{'panel-a.test'}/status") // '';
+like($st, qr/^Seccomp:\s+2$/m, 'panel-a.test\'s worker runs under a '
+     . 'seccomp filter (LimitUIDRange)');
+my $r = http('panel-a.test', '/ini.php?n=open_basedir', port => $port,
+             timeout => 10);
+is(kv($r->{body})->{value}, "$htdocs/a:/tmp",
+   'php_admin_value beside the <IfModule> block applies');
+
+# what apache2 -t refuses, naming the directive
+sub configtest {
+    my ($body, $name) = @_;
+    my ($conf, $dir) = instance_conf("itk-t-$name", port => free_port(),
+                                     vhosts => 0, body => $body);
+    my $bin = vars('httpd') || '/usr/sbin/apache2';
+    my $out = `\Q$bin\E -d \Q$dir\E -f \Q$conf\E -t 2>&1`;
+    return ($? >> 8, $out);
+}
+my $p2 = free_port();
+my ($rc, $out) = configtest(panel_body($p2) =~ s/LimitUIDRange 100 65000/LimitUIDRange 100 $ta/r
+                                        =~ s/"#$ta"/"#@{[$ta + 1]}"/r,
+                            'range');
+isnt($rc, 0, 'AssignUserId outside LimitUIDRange: -t fails');
+like($out, qr/PU00100: uid \d+ of virtual host panel-a\.test .* is outside LimitUIDRange 100 $ta/,
+     '... naming LimitUIDRange and the vhost') or diag $out;
+for my $c (['AssignUserIDExpr', '    AssignUserIDExpr "%{reqenv:OWNER}"'],
+           ['AssignGroupIDExpr', '    AssignGroupIDExpr "%{reqenv:GROUP}"'],
+           ['NiceValue in <Directory>', "    <Directory \"$htdocs/a\">\n"
+            . "        NiceValue 3\n    </Directory>"]) {
+    my ($name, $line) = @$c;
+    ($rc, $out) = configtest(panel_body($p2, extra_a => $line),
+                             lc($name) =~ s/\W+/-/gr);
+    my ($d) = $name =~ /^(\w+)/;
+    ok($rc != 0 && $out =~ /\Q$d\E/, "$name: -t fails, naming $d")
+        or diag $out;
+}
