@@ -104,6 +104,7 @@ typedef struct {
     apr_array_header_t *users;  /* tlskeys_user_t                        */
     apr_array_header_t *throwaways;     /* tlskeys_throwaway_t           */
     apr_interval_time_t making;         /* the time they took to make    */
+    apr_interval_time_t sweeping;       /* the sweep's index and scan    */
 } tlskeys_gen_t;
 
 /* A growing anonymous mapping of the sweep's own. */
@@ -693,8 +694,11 @@ static apr_status_t tlskeys_strip(tlskeys_gen_t *g, tlskeys_pat_t *pat,
         rv = tlskeys_drop(g, &c[i]) ? APR_SUCCESS : APR_EGENERAL;
     }
     if (rv == APR_SUCCESS) {
+        apr_time_t t0 = apr_time_now();
+
         *what = "sweeping the master's memory";
         rv = tlskeys_index_sweep(pat, res, bytes);
+        g->sweeping = apr_time_now() - t0;
     }
     return rv;
 }
@@ -805,12 +809,13 @@ static int tlskeys_after(apr_pool_t *pconf, apr_pool_t *plog,
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, PERUID_LOGNO(00090)
                  "TLS keys of %d context(s) given to %d user(s) apart in "
                  "%ld ms (%d throwaway certificate(s) made in %ld ms); the "
-                 "master swept %lu KiB of its memory and cleared %lu bytes "
-                 "of key copies (%lu pieces)",
+                 "master swept %lu KiB of its memory in %ld ms and cleared "
+                 "%lu bytes of key copies (%lu pieces)",
                  g->ctxs->nelts, g->users->nelts,
                  (long)apr_time_msec(apr_time_now() - t0),
                  g->throwaways->nelts, (long)apr_time_msec(g->making),
-                 bytes / 1024, (unsigned long)res.cleared,
+                 bytes / 1024, (long)apr_time_msec(g->sweeping),
+                 (unsigned long)res.cleared,
                  (unsigned long)res.hits);
     return OK;
 }
