@@ -26,7 +26,9 @@
 # ticket, and by session id alone) and a TLS 1.3 ticket of a.test are
 # resumed across connections (so across a.test's workers: their ticket
 # keys are their user's); a ticket b.test issued is not resumed by
-# a.test.  The master says what it swept (PU00090).
+# a.test.  After a graceful restart a.test's new worker is as clean.
+# The master says what it swept (PU00090).  Refused at "apache2 -t": an
+# encrypted key, SSLSessionTicketKeyFile.
 use strict;
 use warnings FATAL => 'all';
 no warnings 'portable';    # hex() of 64-bit addresses
@@ -43,7 +45,7 @@ plan skip_all => 'mod_ssl is not installed'
     unless -e "$libexec/mod_ssl.so" && -e "$libexec/mod_socache_shmcb.so";
 plan skip_all => 'openssl is not installed'
     unless system('openssl version >/dev/null 2>&1') == 0;
-plan tests => 33;
+plan tests => 35;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -370,11 +372,29 @@ for my $v ('-tls1_2', '-tls1_3') {
        . 'a new session, not resumed') or diag($out);
 }
 
+# a graceful restart: the keys are taken again, from the new contexts
+my %old = map { $_ => 1 } children_of($master);
+my $httpd = vars('httpd') || '/usr/sbin/apache2';
+system("\Q$httpd\E -d \Q$dir\E -f \Q$dir/httpd.conf\E -k graceful");
+my ($gpid, $guid) = (undef, undef);
+wait_for(sub {
+    ($gpid, $guid) = tenant_pid('a.test', $marker);
+    $gpid && !$old{$gpid};
+}, 20, 0.5);
+ok($gpid && !$old{$gpid} && ($guid // -1) == $ta && pid_alive($master),
+   'after a graceful restart, a.test is served over TLS by a worker of '
+   . 'the new generation (' . ($gpid // '-') . '), the same master');
+($c) = scan_pid($gpid // 0, 'marker' => $marker, %a_key, %b_key, %b_pem);
+ok($c->{marker} && found($c, qr/^a\.test /)
+   && !found($c, qr/^(?:b|tdefault)\.test/),
+   '... which holds its own key and no piece of another user\'s');
+
 # what the master swept
 my $log = "$dir/logs/error_log";
-my ($swept) = reverse((slurp($log) // '') =~ /(PU00090: [^\n]*)/g);
-ok($swept, 'the master gave each user its keys and swept its memory')
-    and diag($swept);
+my @swept = (slurp($log) // '') =~ /(PU00090: [^\n]*)/g;
+ok(@swept >= 3, 'the master gave each user its keys and swept its memory '
+   . 'in each generation (' . scalar(@swept) . ' times)')
+    and diag($swept[-1]);
 unlike(slurp($log) // '', qr/PU0009[12]:/,
        'no failure of the master\'s or a worker\'s part (PU00091, PU00092)');
 
@@ -414,7 +434,6 @@ system("openssl pkey -in \Q$work/b.test.key\E -aes128 -passout pass:x "
 open my $tkf, '>', "$work/ticket.key" or die "$work/ticket.key: $!";
 print $tkf 'k' x 80;
 close $tkf;
-my $httpd = vars('httpd') || '/usr/sbin/apache2';
 for (['SSLCertificateKeyFile', 'b.enc.key',
       "SSLPassPhraseDialog \"exec:/bin/echo\"\n"],
      ['SSLSessionTicketKeyFile', 'ticket.key', '']) {
