@@ -26,6 +26,7 @@
 #include "tls.h"
 #include "itk.h"
 #include "logs.h"
+#include "tlskeys.h"
 
 /* The retained context, looked up once per process image. */
 static peruid_retained_t *retained;
@@ -215,6 +216,8 @@ static void peruid_hooks(apr_pool_t *p)
     ap_hook_mpm_query(peruid_query, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_mpm_get_name(peruid_get_name, NULL, NULL, APR_HOOK_MIDDLE);
     peruid_worker_register_hooks(p);
+    /* each user's TLS keys in its workers only (tlskeys.c) */
+    peruid_tlskeys_register_hooks(p);
     peruid_tls_register_hooks(p);
 }
 

@@ -49,6 +49,7 @@
 #include "sbcopy.h"
 #include "itk.h"
 #include "logs.h"
+#include "tlskeys.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
  * stop flag again (worker_wait). */
@@ -682,6 +683,10 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
     }
     if (peruid_sbcopy_enter(slot) != APR_SUCCESS) {
         /* logged; never serve with every process's scoreboard slots */
+        peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
+    }
+    if (peruid_tlskeys_enter(pl) != APR_SUCCESS) {
+        /* logged; never serve without its keys or with others' */
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
     if (peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS) {
