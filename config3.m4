@@ -17,7 +17,7 @@ peruid_objects="$peruid_objects routeruser.lo stall.lo watch.lo"
 peruid_objects="$peruid_objects hello.lo"
 peruid_objects="$peruid_objects sbcopy.lo segssl.lo"
 peruid_objects="$peruid_objects tls.lo"
-peruid_objects="$peruid_objects itk.lo uidrange.lo"
+peruid_objects="$peruid_objects itk.lo uidrange.lo vhostcap.lo"
 peruid_objects="$peruid_objects tlskeys.lo keyscan.lo"
 
 APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [

@@ -23,7 +23,8 @@
  *                        setgroups (uidrange.c), also for what it
  *                        executes (setuid programs)
  *   MaxClientsVHost n    the vhost's requests served at once, counted
- *                        without the scoreboard (vhostcap.c)
+ *                        without the scoreboard; above it a 503 from
+ *                        the router, no worker spent (vhostcap.c)
  *   EnableCapabilities   accepted; it has no effect: peruid's master is
  *                        root, and no router or worker ever holds a
  *                        capability

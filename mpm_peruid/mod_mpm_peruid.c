@@ -25,6 +25,7 @@
 #include "segssl.h"
 #include "tls.h"
 #include "itk.h"
+#include "vhostcap.h"
 #include "logs.h"
 #include "tlskeys.h"
 
@@ -153,6 +154,7 @@ static int peruid_check_config(apr_pool_t *p, apr_pool_t *plog,
     if (peruid_config_refuse_incompatible(s) != OK
         || peruid_config_check_users(ptemp, s) != OK
         || peruid_itk_check_config(ptemp, s) != OK
+        || peruid_vhostcap_check_config(ptemp, s) != OK
         || peruid_config_check_suexec(ptemp, s) != OK) {
         return !OK;
     }
@@ -219,6 +221,7 @@ static void peruid_hooks(apr_pool_t *p)
     /* each user's TLS keys in its workers only (tlskeys.c) */
     peruid_tlskeys_register_hooks(p);
     peruid_tls_register_hooks(p);
+    peruid_vhostcap_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(mpm_peruid) = {

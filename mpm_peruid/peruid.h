@@ -44,6 +44,8 @@
 /* Compile-time bounds (hard limits, like prefork's MAX_SERVER_LIMIT). */
 #define PERUID_MAX_SERVER_LIMIT   20000
 #define PERUID_MAX_POOLS          4096   /* distinct user/group pairs   */
+#define PERUID_VHOST_CAPS         64     /* vhosts with MaxClientsVHost
+                                          * per user (vhostcap.c)       */
 #define PERUID_MAX_ROUTERS        64
 #define PERUID_ROUTER_CONNS       4096   /* peeked connections/router   */
 #define PERUID_MAX_PREFORKED      64     /* PeruidPreforkedWorkers      */
@@ -137,6 +139,9 @@ typedef struct {
                                      * requests in flight with it, within
                                      * bounds only the master and routers
                                      * write (router.c, gate.c)          */
+    volatile apr_uint32_t vhost_busy[PERUID_VHOST_CAPS];  /* workers: per
+                                     * vhost with MaxClientsVHost, its
+                                     * requests being served (vhostcap.c) */
 } peruid_pool_stat_t;
 
 /* What the master knows of each scoreboard slot.  Master-private: the
@@ -207,6 +212,7 @@ typedef struct {
     int nice_set;
     const char *nice_where; /* file:line of that NiceValue               */
     int max_clients;        /* MaxClientsVHost (itk.c), 0: none          */
+    int cap_slot;           /* its counter on the pool page (vhostcap.c) */
 } peruid_server_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA mpm_peruid_module;

@@ -48,6 +48,7 @@
 #include "hello.h"
 #include "route.h"
 #include "tls.h"
+#include "vhostcap.h"
 #include "peruid_seccomp.h"
 
 #define ROUTER_LINGER      apr_time_from_sec(2)
@@ -401,11 +402,16 @@ static void router_dispatch_or_wait(peruid_router_t *r, router_conn_t *c)
 }
 
 /* Router: c goes to pool (minus an HTTP status: that answer instead), at
- * once, or held at MaxRequestWorkers. */
+ * once, or held at MaxRequestWorkers; a vhost at its MaxClientsVHost is
+ * answered 503 (vhostcap.c). */
 static void router_send(peruid_router_t *r, router_conn_t *c, int pool)
 {
     if (pool < 0 || pool >= r->rd->npools) {
         router_answer(r, c, pool < 0 ? -pool : 400);
+        return;
+    }
+    if (c->server && peruid_vhostcap_full(r->rd, pool, c->server)) {
+        router_answer(r, c, 503);       /* MaxClientsVHost: logged */
         return;
     }
     c->pool = pool;

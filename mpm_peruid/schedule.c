@@ -47,6 +47,7 @@
 #include "channel.h"
 #include "planner.h"
 #include "gate.h"
+#include "vhostcap.h"
 
 /* How long a pool whose workers are all busy must stay short of workers
  * before it gets more (planner.c, plan_confirm). */
@@ -241,7 +242,8 @@ static int sched_facts(peruid_master_t *m, plan_facts_t *f, int periodic)
 
 /* Master, once a second: bring a pool's shared counters, the routers'
  * hints (router_dispatch), back to what the kernel showed: idle is the
- * waiting workers when nothing is queued, starting what our table says.
+ * waiting workers when nothing is queued, starting what our table says;
+ * a pool without workers serves no request of a MaxClientsVHost vhost.
  * A process killed between two steps leaves them off otherwise. */
 static void sched_reconcile(peruid_master_t *m, const plan_facts_t *f)
 {
@@ -255,6 +257,9 @@ static void sched_reconcile(peruid_master_t *m, const plan_facts_t *f)
             apr_atomic_set32(&st->idle, (apr_uint32_t)p->idle);
         }
         apr_atomic_set32(&st->starting, (apr_uint32_t)p->starting);
+        if (p->live == 0) {
+            peruid_vhostcap_reset(st);  /* no request of it is served */
+        }
     }
 }
 

@@ -11,6 +11,8 @@
 #     filter (the unit test tests/unit/test_uidrange.c runs its calls);
 #     an AssignUserID outside the range fails apache2 -t, naming the
 #     directive (PU00100);
+#   - MaxClientsVHost: above it, a new connection gets 503 from the
+#     router (PU00104) and a kept-alive one from the worker (PU00105);
 #   - EnableCapabilities is accepted;
 #   - what is not served yet fails apache2 -t naming the directive:
 #     AssignUserIDExpr, AssignGroupIDExpr, NiceValue in <Directory>.
@@ -20,9 +22,10 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
+use IO::Select;
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 12;
+plan tests => 17;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -58,6 +61,14 @@ EnableCapabilities On
 $extra_a
 </VirtualHost>
 <VirtualHost 127.0.0.1:$port>
+    ServerName cap.test
+    DocumentRoot "$htdocs/a"
+    <IfModule mpm_itk_module>
+        AssignUserId peruid_ta peruid_ta
+        MaxClientsVHost 1
+    </IfModule>
+</VirtualHost>
+<VirtualHost 127.0.0.1:$port>
     ServerName panel-b.test
     DocumentRoot "$htdocs/b"
     <IfModule mpm_itk.c>
@@ -72,8 +83,8 @@ EOF
 }
 
 my $port = free_port();
-my ($master) = started_instance(\%started, 'itk', port => $port,
-    vhosts => 0, body => panel_body($port));
+my ($master, undef, undef, $dir) = started_instance(\%started, 'itk',
+    port => $port, vhosts => 0, body => panel_body($port));
 ok($master, 'a hosting-panel itk configuration starts unchanged') or exit;
 
 # the nice value of a process (field 19 of /proc/PID/stat)
@@ -103,6 +114,44 @@ my $r = http('panel-a.test', '/ini.php?n=open_basedir', port => $port,
              timeout => 10);
 is(kv($r->{body})->{value}, "$htdocs/a:/tmp",
    'php_admin_value beside the <IfModule> block applies');
+
+# MaxClientsVHost 1: while one request of cap.test is served, a new
+# connection gets a 503 from the router (no worker spent on it), and the
+# next request of a kept-alive connection one from the worker
+{
+    my $ka = keepalive_connect(port => $port);
+    ka_send($ka, 'cap.test', '/whoami.php');
+    my $first = ka_read_response($ka, 10);
+    my $mark = error_log_mark("$dir/logs/error_log");
+    # a request being served: its answer has begun (sleep.php says its
+    # pid at once, then takes 3 s)
+    my $slow = keepalive_connect(port => $port);
+    ka_send($slow, 'cap.test', '/sleep.php?s=3');
+    my $sel = IO::Select->new($slow->{sock});
+    my $begun = '';
+    while ($begun !~ /pid=\d+/ && $sel->can_read(5)) {
+        sysread($slow->{sock}, my $buf, 4096) or last;
+        $begun .= $buf;
+    }
+    $slow->{buf} = $begun;
+    my $w = http('cap.test', '/whoami.php', port => $port, timeout => 5);
+    ok(($first->{status} // 0) == 200 && $begun =~ /pid=\d+/
+       && ($w->{status} // 0) == 503,
+       'MaxClientsVHost 1: a second request of cap.test while one is '
+       . 'served gets 503 (' . ($w->{status} // 'none') . ')');
+    like(error_log_since($mark, "$dir/logs/error_log"),
+         qr/PU00104: router: MaxClientsVHost 1 of cap\.test reached/,
+         '... from the router, which says so naming the vhost');
+    ka_send($ka, 'cap.test', '/whoami.php');
+    my $second = ka_read_response($ka, 10);
+    is($second->{status}, 503, '... and on a kept-alive connection, from '
+       . 'the worker (PU00105)');
+    my $rest = ka_read_response($slow, 10);
+    ok(($rest->{status} // 0) == 200 && ($rest->{body} // '') =~ /DONE/,
+       '... while the request being served ends normally');
+    my $after = http('cap.test', '/whoami.php', port => $port, timeout => 10);
+    is($after->{status}, 200, 'after it, cap.test is served again');
+}
 
 # what apache2 -t refuses, naming the directive
 sub configtest {
