@@ -46,15 +46,17 @@ apr_status_t peruid_chan_pair(int fds[2])
     return APR_SUCCESS;
 }
 
-/* Sender: send the record msg, with fd >= 0 attached.  Returns
- * APR_SUCCESS, EAGAIN when the queue is full, or the errno. */
-static apr_status_t chan_send(int chan, peruid_msg_t *msg, int fd)
+/* Sender: send the record msg, with the nfds (0 to 2) descriptors fds
+ * attached in one control message.  Returns APR_SUCCESS, EAGAIN when the
+ * queue is full, or the errno. */
+static apr_status_t chan_send_fds(int chan, peruid_msg_t *msg,
+                                  const int *fds, int nfds)
 {
     struct iovec iov;
     struct msghdr mh;
     union {
         struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(sizeof(int) * 2)];
     } cmsg;
     ssize_t n;
 
@@ -65,17 +67,17 @@ static apr_status_t chan_send(int chan, peruid_msg_t *msg, int fd)
     iov.iov_len = sizeof(*msg);
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
-    if (fd >= 0) {
+    if (nfds > 0) {
         struct cmsghdr *c;
 
         memset(&cmsg, 0, sizeof(cmsg));
         mh.msg_control = cmsg.buf;
-        mh.msg_controllen = sizeof(cmsg.buf);
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
         c = CMSG_FIRSTHDR(&mh);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
     }
     do {
         n = sendmsg(chan, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -84,6 +86,12 @@ static apr_status_t chan_send(int chan, peruid_msg_t *msg, int fd)
         return errno;
     }
     return n == (ssize_t)sizeof(*msg) ? APR_SUCCESS : APR_EGENERAL;
+}
+
+/* Sender: send the record msg, with fd >= 0 attached (chan_send_fds). */
+static apr_status_t chan_send(int chan, peruid_msg_t *msg, int fd)
+{
+    return chan_send_fds(chan, msg, &fd, fd >= 0 ? 1 : 0);
 }
 
 /* Router (User, no capabilities) or master (root): send one record
@@ -119,6 +127,31 @@ apr_status_t peruid_chan_send_conn(int chan, apr_uint32_t pool,
     return chan_send(chan, &msg, fd);
 }
 
+/* Worker (vhost user, HANDOVER on its pool's back channel) or router
+ * (CONN_REPLAY on a pool channel): send the client socket fd and the
+ * sealed replay memfd with hops (the hand-overs of the current request,
+ * this one included) and, for CONN_REPLAY, the deadline.  Returns as
+ * chan_send. */
+apr_status_t peruid_chan_send_pair(int chan, peruid_msg_type_e type,
+                                   apr_uint32_t pool,
+                                   apr_uint32_t generation, int fd,
+                                   int memfd, apr_time_t deadline,
+                                   apr_uint32_t hops)
+{
+    peruid_msg_t msg;
+    int fds[2];
+
+    memset(&msg, 0, sizeof(msg));
+    msg.type = (apr_uint16_t)type;
+    msg.pool = pool;
+    msg.generation = generation;
+    msg.deadline = deadline > 0 ? (apr_uint64_t)deadline : 0;
+    msg.hops = hops;
+    fds[0] = fd;
+    fds[1] = memfd;
+    return chan_send_fds(chan, &msg, fds, 2);
+}
+
 /* Any receiver: close every descriptor a control message carried. */
 static void chan_close_all(struct msghdr *mh)
 {
@@ -137,24 +170,34 @@ static void chan_close_all(struct msghdr *mh)
     }
 }
 
-/* Any receiver: the single fd of a well-formed control message, or -1.
- * More than one descriptor, another level or type, or a short length
- * makes the whole message bad (APR_EINVAL). */
-static apr_status_t chan_take_fd(struct msghdr *mh, int *fd)
+/* Any receiver: the descriptors of a well-formed control message (one
+ * SCM_RIGHTS message of 1 to max of them) in fds, the others -1, their
+ * count in *nfds.  More than max, another level or type, a short length
+ * or a second control message makes the whole message bad (APR_EINVAL). */
+static apr_status_t chan_take_fds(struct msghdr *mh, int *fds, int max,
+                                  int *nfds)
 {
     struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+    size_t len;
+    int i;
 
-    *fd = -1;
+    for (i = 0; i < max; i++) {
+        fds[i] = -1;
+    }
+    *nfds = 0;
     if (!c) {
         return APR_SUCCESS;
     }
+    len = c->cmsg_len >= CMSG_LEN(0) ? c->cmsg_len - CMSG_LEN(0) : 0;
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS
-        || c->cmsg_len != CMSG_LEN(sizeof(int))
+        || len == 0 || len % sizeof(int) != 0
+        || len > sizeof(int) * (size_t)max
         || CMSG_NXTHDR(mh, c) != NULL) {
         chan_close_all(mh);
         return APR_EINVAL;
     }
-    memcpy(fd, CMSG_DATA(c), sizeof(int));
+    *nfds = (int)(len / sizeof(int));
+    memcpy(fds, CMSG_DATA(c), len);
     return APR_SUCCESS;
 }
 
@@ -178,13 +221,14 @@ static apr_status_t chan_zero_length(int chan, struct msghdr *mh)
     return APR_EINVAL;
 }
 
-/* Worker (vhost user), preforked worker or master (root): receive one
- * record; with wait, block until one comes, a signal (EINTR) or the
- * socket's SO_RCVTIMEO (EAGAIN).  Returns APR_SUCCESS with *fd the passed
- * descriptor or -1; APR_EOF when every sender has closed; EAGAIN when
- * nothing waits (or the wait timed out); EINTR; APR_EINVAL for a
- * malformed record (its descriptors already closed). */
-static apr_status_t chan_recv(int chan, peruid_msg_t *msg, int *fd, int wait)
+/* Worker (vhost user), preforked worker, router or master: receive one
+ * record with at most max (1 or 2) descriptors, in fds (-1 for none);
+ * with wait, block until one comes, a signal (EINTR) or the socket's
+ * SO_RCVTIMEO (EAGAIN).  Returns APR_SUCCESS; APR_EOF when every sender
+ * has closed; EAGAIN when nothing waits (or the wait timed out); EINTR;
+ * APR_EINVAL for a malformed record (its descriptors already closed). */
+static apr_status_t chan_recv_fds(int chan, peruid_msg_t *msg, int *fds,
+                                  int max, int wait)
 {
     struct iovec iov;
     struct msghdr mh;
@@ -193,8 +237,11 @@ static apr_status_t chan_recv(int chan, peruid_msg_t *msg, int *fd, int wait)
         char buf[CMSG_SPACE(sizeof(int) * 4)];
     } cmsg;
     ssize_t n;
+    int i, nfds;
 
-    *fd = -1;
+    for (i = 0; i < max; i++) {
+        fds[i] = -1;
+    }
     memset(&mh, 0, sizeof(mh));
     iov.iov_base = msg;
     iov.iov_len = sizeof(*msg);
@@ -216,7 +263,13 @@ static apr_status_t chan_recv(int chan, peruid_msg_t *msg, int *fd, int wait)
         chan_close_all(&mh);
         return APR_EINVAL;
     }
-    return chan_take_fd(&mh, fd);
+    return chan_take_fds(&mh, fds, max, &nfds);
+}
+
+/* Receiver of records with at most one descriptor (see chan_recv_fds). */
+static apr_status_t chan_recv(int chan, peruid_msg_t *msg, int *fd, int wait)
+{
+    return chan_recv_fds(chan, msg, fd, 1, wait);
 }
 
 /* Any receiver: one record without waiting (see chan_recv). */
@@ -231,6 +284,15 @@ apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd)
 apr_status_t peruid_chan_recv_wait(int chan, peruid_msg_t *msg, int *fd)
 {
     return chan_recv(chan, msg, fd, 1);
+}
+
+/* Worker (vhost user, on its pool channel: CONN or CONN_REPLAY) or
+ * router (on a back channel: HANDOVER): one record with one or two
+ * descriptors in fds[0] and fds[1] (-1 for none); see chan_recv_fds. */
+apr_status_t peruid_chan_recv_pair(int chan, peruid_msg_t *msg, int fds[2],
+                                   int wait)
+{
+    return chan_recv_fds(chan, msg, fds, 2, wait);
 }
 
 /* Any receiver: is this the record the state expects?  The allow-list:
@@ -251,10 +313,45 @@ apr_status_t peruid_chan_check(const peruid_msg_t *msg,
         return APR_EINVAL;
     }
     if ((type == PERUID_MSG_CONN) != (msg->deadline != 0)
-        || msg->deadline > (apr_uint64_t)APR_INT64_MAX) {
+        || msg->deadline > (apr_uint64_t)APR_INT64_MAX
+        || msg->hops != 0 || msg->reserved != 0) {
         return APR_EINVAL;
     }
     return APR_SUCCESS;
+}
+
+/* Any receiver of a record with two descriptors (HANDOVER on a back
+ * channel, CONN_REPLAY on a pool channel, BIND on a bind socket): the
+ * allow-list of peruid_chan_check, with exactly two descriptors (nfds);
+ * for HANDOVER and CONN_REPLAY hops from 1, and to max_hops for
+ * CONN_REPLAY (a HANDOVER past the bound is well-formed: the router asks
+ * msg->hops > max_hops itself, to answer it), for BIND none; a deadline
+ * exactly for CONN_REPLAY. */
+apr_status_t peruid_chan_check_pair(const peruid_msg_t *msg,
+                                    peruid_msg_type_e type,
+                                    apr_uint32_t pool, int nfds,
+                                    apr_uint32_t max_hops)
+{
+    if (msg->magic != PERUID_MSG_MAGIC || msg->version != PERUID_MSG_VERSION
+        || msg->type != (apr_uint16_t)type || msg->pool != pool
+        || nfds != 2 || msg->reserved != 0) {
+        return APR_EINVAL;
+    }
+    switch (type) {
+    case PERUID_MSG_BIND:
+        return msg->hops == 0 && msg->deadline == 0 ? APR_SUCCESS
+                                                     : APR_EINVAL;
+    case PERUID_MSG_HANDOVER:
+        return msg->hops > 0 && msg->deadline == 0 ? APR_SUCCESS
+                                                    : APR_EINVAL;
+    case PERUID_MSG_CONN_REPLAY:
+        /* a router never sends one past the bound */
+        return msg->hops > 0 && msg->hops <= max_hops && msg->deadline != 0
+               && msg->deadline <= (apr_uint64_t)APR_INT64_MAX
+               ? APR_SUCCESS : APR_EINVAL;
+    default:
+        return APR_EINVAL;
+    }
 }
 
 /* Router or worker: now on CLOCK_MONOTONIC, in microseconds: the clock

@@ -7,7 +7,10 @@
  * Channels are AF_UNIX SOCK_SEQPACKET socket pairs created by the master:
  *   pool channel:    routers --(CONN + client fd)--> the pool's workers
  *   control channel: routers --(SPAWN)-----------> master
- *   bind socket:     master  --(BIND + pool fd)---> one preforked worker
+ *   bind socket:     master  --(BIND + pool fd + back channel send
+ *                    end)--> one preforked worker
+ *   back channel:    a pool's workers --(HANDOVER + client fd + replay
+ *                    memfd)--> routers (handover.c, router.c)
  * Records never hold pointers.  Every receive checks the record size, the
  * control message level, type and length, and truncation before it trusts
  * a descriptor; a bad record is refused and any descriptor in it closed.
@@ -26,14 +29,20 @@
 #include "apr_time.h"
 
 #define PERUID_MSG_MAGIC   0x50525544u  /* "PRUD" */
-#define PERUID_MSG_VERSION 2     /* 2: the deadline                     */
-#define PERUID_MSG_SIZE    24
+#define PERUID_MSG_VERSION 3     /* 2: the deadline; 3: the hops        */
+#define PERUID_MSG_SIZE    32
 
 typedef enum {
     PERUID_MSG_CONN  = 1,   /* a client connection for a pool's worker   */
     PERUID_MSG_SPAWN = 2,   /* a router asks the master for a worker     */
-    PERUID_MSG_BIND  = 3    /* the master gives a preforked worker a pool
+    PERUID_MSG_BIND  = 3,   /* the master gives a preforked worker a pool
                              * (with the pool's receive end)            */
+    PERUID_MSG_HANDOVER = 4,    /* a worker gives a connection back to
+                             * the routers: client socket and replay
+                             * memfd (two descriptors)                   */
+    PERUID_MSG_CONN_REPLAY = 5  /* CONN with a replay memfd: the bytes a
+                             * worker of another pool read and did not
+                             * answer (two descriptors)                  */
 } peruid_msg_type_e;
 
 typedef struct {
@@ -42,8 +51,12 @@ typedef struct {
     apr_uint16_t type;
     apr_uint32_t pool;      /* index of the target pool                  */
     apr_uint32_t generation;
-    apr_uint64_t deadline;  /* CONN: take it before this (peruid_chan_clock),
-                             * never 0; other types: 0                   */
+    apr_uint64_t deadline;  /* CONN, CONN_REPLAY: take it before this
+                             * (peruid_chan_clock), never 0; others: 0   */
+    apr_uint32_t hops;      /* HANDOVER, CONN_REPLAY: hand-overs of the
+                             * connection's current request, this one
+                             * included (1..max); others: 0              */
+    apr_uint32_t reserved;  /* 0                                         */
 } peruid_msg_t;
 
 /* The record's layout is fixed: no padding, same size in every process. */
@@ -57,11 +70,22 @@ apr_status_t peruid_chan_send(int chan, peruid_msg_type_e type,
 apr_status_t peruid_chan_send_conn(int chan, apr_uint32_t pool,
                                    apr_uint32_t generation, int fd,
                                    apr_time_t deadline);
+apr_status_t peruid_chan_send_pair(int chan, peruid_msg_type_e type,
+                                   apr_uint32_t pool,
+                                   apr_uint32_t generation, int fd,
+                                   int memfd, apr_time_t deadline,
+                                   apr_uint32_t hops);
 apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd);
 apr_status_t peruid_chan_recv_wait(int chan, peruid_msg_t *msg, int *fd);
+apr_status_t peruid_chan_recv_pair(int chan, peruid_msg_t *msg, int fds[2],
+                                   int wait);
 apr_status_t peruid_chan_check(const peruid_msg_t *msg,
                                peruid_msg_type_e type, apr_uint32_t pool,
                                int has_fd);
+apr_status_t peruid_chan_check_pair(const peruid_msg_t *msg,
+                                    peruid_msg_type_e type,
+                                    apr_uint32_t pool, int nfds,
+                                    apr_uint32_t max_hops);
 apr_time_t peruid_chan_clock(void);
 int peruid_chan_expired(const peruid_msg_t *msg, apr_time_t now);
 

@@ -23,6 +23,7 @@
 #include "peruid.h"
 #include "child.h"
 #include "creds.h"
+#include "handover.h"
 #include "uidrange.h"
 
 /* This process's identity: a child's role, slot, pool and ids, set right
@@ -149,7 +150,7 @@ static void child_close_bind_sockets(peruid_retained_t *rd)
 /* Child, root: close every channel end the role must not hold.  Routers
  * keep all send ends and the control send end; a worker keeps only the
  * receive end of its own pool (a preforked one: none, and its own bind
- * socket). */
+ * socket); the back channels' ends as peruid_handover_close_fds says. */
 void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
                             int keep_pool)
 {
@@ -164,6 +165,7 @@ void peruid_child_close_fds(peruid_retained_t *rd, peruid_role_e role,
             close(rd->pools[i].chan_recv);
             rd->pools[i].chan_recv = -1;
         }
+        peruid_handover_close_fds(&rd->pools[i], role, i, keep_pool);
     }
     close(rd->ctl_recv);
     rd->ctl_recv = -1;

@@ -281,7 +281,8 @@ int peruid_children_preforked(peruid_retained_t *rd)
 }
 
 /* Master: give pool a preforked worker, if one waits: send it BIND with
- * the pool's receive end over its own bind socket (nobody else holds that
+ * the pool's receive end and its back channel's send end (handover.c)
+ * over its own bind socket (nobody else holds that
  * socket).  From then on it is one of the pool's starting workers.
  * Returns 1 if one was bound. */
 int peruid_children_bind(peruid_master_t *m, int pool)
@@ -299,9 +300,11 @@ int peruid_children_bind(peruid_master_t *m, int pool)
     /* before the record: the worker writes READY itself once it has its
      * pool, and that must be the last word */
     ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
-    rv = peruid_chan_send(sl->bind_send, PERUID_MSG_BIND, (apr_uint32_t)pool,
-                          (apr_uint32_t)rd->mpm->my_generation,
-                          rd->pools[pool].chan_recv);
+    rv = peruid_chan_send_pair(sl->bind_send, PERUID_MSG_BIND,
+                               (apr_uint32_t)pool,
+                               (apr_uint32_t)rd->mpm->my_generation,
+                               rd->pools[pool].chan_recv,
+                               rd->pools[pool].back_send, 0, 0);
     close(sl->bind_send);
     sl->bind_send = -1;
     if (rv != APR_SUCCESS) {

@@ -5,9 +5,9 @@
  *
  * A router chose the pool from a peeked head; the worker checks that
  * choice again once httpd itself has chosen the vhost.  A request whose
- * vhost needs another user than the worker's is never served: the
- * connection is closed without an answer (worker_refuse), or answered
- * 421 on TLS.  The optional functions of mpm_peruid.h answer the same
+ * vhost needs another user than the worker's is never served here: the
+ * connection is handed over to that user's pool (handover.c), or
+ * answered 421 on TLS.  The optional functions of mpm_peruid.h answer the same
  * question for other modules: which user and group serve this
  * connection.
  *
@@ -15,10 +15,7 @@
  * workers only, as the vhost's user (and return at once elsewhere).
  */
 
-#include <sys/socket.h>
-
 #include "httpd.h"
-#include "apr_portable.h"
 #include "http_log.h"
 #include "http_core.h"
 #include "http_connection.h"
@@ -29,37 +26,22 @@
 #include "peruid.h"
 #include "child.h"
 #include "mpm_peruid.h"
-
-/* Worker (vhost user): close the client connection without a response
- * to this request.  Responses to earlier requests on the connection that
- * httpd still holds back (pipelining) are sent first; then nothing more
- * can be written or read on it. */
-static void worker_refuse(conn_rec *c)
-{
-    apr_socket_t *sock = ap_get_conn_socket(c);
-    apr_os_sock_t fd;
-
-    ap_flush_conn(c);
-    c->aborted = 1;
-    c->keepalive = AP_CONN_CLOSE;
-    if (sock && apr_os_sock_get(&fd, sock) == APR_SUCCESS) {
-        shutdown(fd, SHUT_RDWR);
-    }
-}
+#include "handover.h"
 
 /* Worker (vhost user), request hooks: the double-check.  Runs after httpd
  * chose r->server (post_read_request), before any file of the vhost is
  * looked at (translate_name, also for internal redirects), and after the
  * per-directory merge (header_parser).  A request whose vhost needs
- * another user than ours is never served: on a TLS connection (its SNI
- * named a vhost of ours, its Host another user's) httpd answers 421
- * Misdirected Request, as mod_ssl does for an SNI and a Host it cannot
- * serve together, and the connection closes; on plain HTTP the
- * connection is closed without a response. */
+ * another user than ours is never served here: on plain HTTP the
+ * connection is handed over to that user's pool with the bytes it read
+ * (handover.c), or answered 503 when it cannot be; on a TLS connection
+ * (its SNI named a vhost of ours, its Host another user's) httpd answers
+ * 421 Misdirected Request, as mod_ssl does for an SNI and a Host it
+ * cannot serve together, and the connection closes. */
 static int worker_check_request(request_rec *r)
 {
     peruid_retained_t *rd = peruid_retained();
-    int need, tls;
+    int need;
 
     if (peruid_self()->role != PERUID_ROLE_WORKER) {
         return DECLINED;
@@ -68,28 +50,24 @@ static int worker_check_request(request_rec *r)
     if (need == peruid_self()->pool) {
         return DECLINED;
     }
-    tls = ap_ssl_conn_is_ssl(r->connection);
+    if (!ap_ssl_conn_is_ssl(r->connection)) {
+        return peruid_handover_request(r, need);
+    }
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00013)
                   "worker uid %ld gid %ld refuses a request for vhost %s "
-                  "(%s:%d), which runs as uid %ld gid %ld; %s",
+                  "(%s:%d), which runs as uid %ld gid %ld; answering 421 "
+                  "on this TLS connection (its SNI named another user's "
+                  "vhost) and closing it",
                   (long)peruid_self()->uid, (long)peruid_self()->gid,
                   r->server->server_hostname,
                   r->server->defn_name ? r->server->defn_name : "-",
                   r->server->defn_line_number,
                   need >= 0 ? (long)rd->pools[need].uid : -1L,
-                  need >= 0 ? (long)rd->pools[need].gid : -1L,
-                  tls ? "answering 421 on this TLS connection (its SNI "
-                        "named another user's vhost) and closing it"
-                      : "closing the connection without a response");
-    if (tls) {
-        /* httpd's own 421 (no handler runs for it); the client asks
-         * again on a new connection, whose SNI picks the right user */
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return HTTP_MISDIRECTED_REQUEST;
-    }
-    worker_refuse(r->connection);
-    r->status = HTTP_MISDIRECTED_REQUEST;   /* what the access log shows */
-    return DONE;
+                  need >= 0 ? (long)rd->pools[need].gid : -1L);
+    /* httpd's own 421 (no handler runs for it); the client asks again on
+     * a new connection, whose SNI picks the right user */
+    r->connection->keepalive = AP_CONN_CLOSE;
+    return HTTP_MISDIRECTED_REQUEST;
 }
 
 /* Any process, optional function: see mpm_peruid.h. */
@@ -123,6 +101,7 @@ void peruid_worker_register_hooks(apr_pool_t *p)
                            APR_HOOK_REALLY_FIRST);
     ap_hook_header_parser(worker_check_request, NULL, NULL,
                           APR_HOOK_REALLY_FIRST);
+    peruid_handover_register_hooks(p);
     APR_REGISTER_OPTIONAL_FN(peruid_conn_credentials);
     APR_REGISTER_OPTIONAL_FN(peruid_conn_user);
 }

@@ -105,13 +105,31 @@ static void pools_bound_queue(int send_end, uid_t uid)
     }
 }
 
+/* Master, root: a pool's back channel (handover.c): its workers send
+ * on back[0], every router receives on back[1] (router.c).  Its own
+ * queue, bounded as a pool channel's: a tenant that floods it fills
+ * only its own (its workers then answer 503 instead of handing over). */
+static apr_status_t pools_back_channel(int back[2], uid_t uid, server_rec *s)
+{
+    apr_status_t rv = peruid_chan_pair(back);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00095)
+                     "socketpair() for the back channel of uid %ld failed",
+                     (long)uid);
+        return rv;
+    }
+    pools_bound_queue(back[0], uid);
+    return APR_SUCCESS;
+}
+
 /* Master, root: the index of the pool for uid/gid, adding it (with its
  * channel) when new; -1 when the table is full or the channel failed. */
 static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
                              server_rec *s)
 {
     peruid_pool_t *pl;
-    int i, ch[2];
+    int i, ch[2], back[2];
     apr_status_t rv;
 
     for (i = 0; i < rd->npools; i++) {
@@ -131,12 +149,19 @@ static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
                      (long)uid);
         return -1;
     }
+    if ((rv = pools_back_channel(back, uid, s)) != APR_SUCCESS) {
+        close(ch[0]);
+        close(ch[1]);
+        return -1;
+    }
     pools_bound_queue(ch[0], uid);
     pl = &rd->pools[rd->npools];
     pl->uid = uid;
     pl->gid = gid;
     pl->chan_send = ch[0];
     pl->chan_recv = ch[1];
+    pl->back_send = back[0];
+    pl->back_recv = back[1];
     return rd->npools++;
 }
 
@@ -244,6 +269,7 @@ static apr_status_t pools_set_router(peruid_retained_t *rd, apr_pool_t *p,
     apr_status_t rv;
 
     rd->router.chan_send = rd->router.chan_recv = -1;
+    rd->router.back_send = rd->router.back_recv = -1;
     if (peruid_settings()->one_process) {
         return APR_SUCCESS;
     }

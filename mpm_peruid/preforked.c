@@ -135,7 +135,7 @@ static void preforked_show_ready(int sock, int slot)
  * APR_EAGAIN), APR_EINTR when asked to stop, or the errno of a failed
  * ppoll. */
 static apr_status_t preforked_recv(int sock, const sigset_t *old,
-                                   peruid_msg_t *msg, int *fd)
+                                   peruid_msg_t *msg, int fds[2])
 {
     struct pollfd pfd;
     apr_status_t rv;
@@ -150,19 +150,21 @@ static apr_status_t preforked_recv(int sock, const sigset_t *old,
             rv = errno;         /* EINTR, a signal: look at the flag */
             continue;
         }
-        rv = peruid_chan_recv(sock, msg, fd);
+        rv = peruid_chan_recv_pair(sock, msg, fds, 0);
     } while (APR_STATUS_IS_EAGAIN(rv) || APR_STATUS_IS_EINTR(rv));
     return rv;
 }
 
-/* Preforked worker, root: is msg, received with fd (or -1), a BIND of
- * our generation for a pool of the table, with exactly one descriptor? */
+/* Preforked worker, root: is msg, received with fds (or -1), a BIND of
+ * our generation for a pool of the table, with exactly two descriptors
+ * (the pool's receive end and its back channel's send end)? */
 static int preforked_bind_ok(peruid_retained_t *rd, const peruid_msg_t *msg,
-                             int fd)
+                             const int fds[2])
 {
     return msg->pool < (apr_uint32_t)rd->npools
            && msg->generation == (apr_uint32_t)rd->mpm->my_generation
-           && peruid_chan_check(msg, PERUID_MSG_BIND, msg->pool, fd >= 0)
+           && peruid_chan_check_pair(msg, PERUID_MSG_BIND, msg->pool,
+                                     (fds[0] >= 0) + (fds[1] >= 0), 0)
               == APR_SUCCESS;
 }
 
@@ -171,16 +173,18 @@ static int preforked_bind_ok(peruid_retained_t *rd, const peruid_msg_t *msg,
  * refused it for its size, truncation or control message). */
 static void preforked_log_malformed(peruid_retained_t *rd, int slot,
                                     int received, const peruid_msg_t *msg,
-                                    int fd)
+                                    const int fds[2])
 {
+    static const char *const count[] = { "no descriptor", "a descriptor",
+                                         "two descriptors" };
     char what[160];
 
     if (received) {
         apr_snprintf(what, sizeof(what), "type %u, pool %u of %d, "
-                     "generation %u (ours: %d), %s descriptor",
+                     "generation %u (ours: %d), %s",
                      (unsigned)msg->type, (unsigned)msg->pool, rd->npools,
                      (unsigned)msg->generation, rd->mpm->my_generation,
-                     fd >= 0 ? "a" : "no");
+                     count[(fds[0] >= 0) + (fds[1] >= 0)]);
     }
     else {
         apr_cpystrn(what, "wrong size, truncated or bad descriptors",
@@ -193,39 +197,43 @@ static void preforked_log_malformed(peruid_retained_t *rd, int slot,
 }
 
 /* Preforked worker, root: the pool the master's record names, after
- * preforked_recv returned rv with msg and fd; -1 (and fd closed) unless
- * it is well-formed (preforked_bind_ok), and then fd becomes the pool's
- * receive end.  A malformed record is logged; a stop, or the master
- * closing its end, is not. */
+ * preforked_recv returned rv with msg and fds; -1 (and fds closed) unless
+ * it is well-formed (preforked_bind_ok), and then fds become the pool's
+ * receive end and its back channel's send end (handover.c).  A malformed
+ * record is logged; a stop, or the master closing its end, is not. */
 static int preforked_bound_pool(peruid_retained_t *rd, int slot,
                                 apr_status_t rv, const peruid_msg_t *msg,
-                                int fd)
+                                int fds[2])
 {
-    if (rv == APR_SUCCESS && !preforked_bind_ok(rd, msg, fd)) {
-        preforked_log_malformed(rd, slot, 1, msg, fd);
+    if (rv == APR_SUCCESS && !preforked_bind_ok(rd, msg, fds)) {
+        preforked_log_malformed(rd, slot, 1, msg, fds);
         rv = APR_EINVAL;
     }
     else if (APR_STATUS_IS_EINVAL(rv)) {
-        preforked_log_malformed(rd, slot, 0, msg, fd);
+        preforked_log_malformed(rd, slot, 0, msg, fds);
     }
     if (rv != APR_SUCCESS) {
-        if (fd >= 0) {
-            close(fd);
+        if (fds[0] >= 0) {
+            close(fds[0]);
+        }
+        if (fds[1] >= 0) {
+            close(fds[1]);
         }
         return -1;
     }
-    rd->pools[msg->pool].chan_recv = fd;
+    rd->pools[msg->pool].chan_recv = fds[0];
+    rd->pools[msg->pool].back_send = fds[1];
     return (int)msg->pool;
 }
 
 /* Preforked worker, root, holding nothing but its bind socket: wait
  * until the master names our pool (PERUID_MSG_BIND, with the pool's
- * receive end), mapping in our code meanwhile.  The stop signals are let
+ * receive end and its back channel's send end), mapping in our code meanwhile.  The stop signals are let
  * in only inside ppoll.  Returns the pool, or -1 when asked to stop, when
  * the master closed its end, or on a malformed record (logged). */
 int peruid_preforked_wait_bind(peruid_retained_t *rd, int slot)
 {
-    int sock = rd->slots[slot].bind_recv, fd = -1;
+    int sock = rd->slots[slot].bind_recv, fds[2] = { -1, -1 };
     apr_pool_t *pchild;
     sigset_t stop, old;
     peruid_msg_t msg;
@@ -240,11 +248,11 @@ int peruid_preforked_wait_bind(peruid_retained_t *rd, int slot)
                                  * module's cleanup as root */
     preforked_prefault(sock);
     preforked_show_ready(sock, slot);
-    rv = preforked_recv(sock, &old, &msg, &fd);
+    rv = preforked_recv(sock, &old, &msg, fds);
     ap_update_child_status_from_indexes(slot, 0, SERVER_STARTING, NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
     peruid_self()->pchild = pchild;
     close(sock);
     rd->slots[slot].bind_recv = -1;
-    return preforked_bound_pool(rd, slot, rv, &msg, fd);
+    return preforked_bound_pool(rd, slot, rv, &msg, fds);
 }

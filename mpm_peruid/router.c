@@ -22,12 +22,18 @@
  * allocated per connection.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* F_GET_SEALS */
+#endif
+
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "httpd.h"
 #include "apr_atomic.h"
@@ -49,6 +55,7 @@
 #include "route.h"
 #include "tls.h"
 #include "vhostcap.h"
+#include "replay.h"
 #include "peruid_seccomp.h"
 
 #define ROUTER_LINGER      apr_time_from_sec(2)
@@ -65,6 +72,8 @@
 #define ROUTER_LOG_EVERY   apr_time_from_sec(10)
 #define ROUTER_SPAWN_GAP   apr_time_from_msec(50)
 #define ROUTER_TAG_LISTENER 0
+#define ROUTER_TAG_BACK    0xffffffffu  /* a pool's back channel        */
+#define ROUTER_BACK_BURST  16   /* hand-overs taken per event and pool  */
 
 typedef enum {
     RC_FREE = 0,
@@ -88,6 +97,8 @@ typedef struct router_conn {
                              * ClientHello is looked at, and answers are
                              * TLS alerts (answer.c)                     */
     int watched;            /* fd is in the epoll set                    */
+    int replay;             /* handed over: the replay memfd, else -1    */
+    apr_uint32_t hops;      /* and the request's hand-overs              */
     apr_time_t deadline;
     ap_listen_rec *lr;
     struct router_conn *prev, *next;
@@ -128,6 +139,8 @@ typedef struct {
     apr_time_t gate_asked;  /* when we last asked for a pass for held ones */
     apr_time_t hold_logged; /* when we last logged PU00057               */
     int hold_503s;          /* held connections answered 503 since then  */
+    apr_time_t back_logged; /* when we last logged PU00099               */
+    int back_refused;       /* hand-overs refused since then             */
     apr_time_t *spawn_asked;    /* per pool: when we last sent SPAWN     */
     apr_time_t *full_logged;    /* per pool: when we last logged PU00053 */
     int *full_503s;             /* per pool: 503s since then             */
@@ -235,6 +248,10 @@ static void router_release(peruid_router_t *r, router_conn_t *c)
     }
     close(c->fd);
     c->fd = -1;
+    if (c->replay >= 0) {
+        close(c->replay);
+        c->replay = -1;
+    }
     c->state = RC_FREE;
     c->next = r->free_list;
     r->free_list = c;
@@ -293,10 +310,17 @@ static apr_status_t router_dispatch(peruid_router_t *r, router_conn_t *c)
     /* take the unit first: dying between the two steps then costs one
      * worker too many, never a connection without a worker */
     left = (apr_int32_t)apr_atomic_add32(&st->idle, (apr_uint32_t)-1) - 1;
-    rv = peruid_chan_send_conn(r->rd->pools[c->pool].chan_send,
-                               (apr_uint32_t)c->pool,
-                               (apr_uint32_t)r->rd->mpm->my_generation,
-                               c->fd, router_chan_deadline(r, c));
+    rv = c->replay >= 0
+         ? peruid_chan_send_pair(r->rd->pools[c->pool].chan_send,
+                                 PERUID_MSG_CONN_REPLAY,
+                                 (apr_uint32_t)c->pool,
+                                 (apr_uint32_t)r->rd->mpm->my_generation,
+                                 c->fd, c->replay,
+                                 router_chan_deadline(r, c), c->hops)
+         : peruid_chan_send_conn(r->rd->pools[c->pool].chan_send,
+                                 (apr_uint32_t)c->pool,
+                                 (apr_uint32_t)r->rd->mpm->my_generation,
+                                 c->fd, router_chan_deadline(r, c));
     if (rv != APR_SUCCESS) {
         apr_atomic_inc32(&st->idle);
         return rv;
@@ -529,44 +553,66 @@ static int router_tls_address(peruid_router_t *r, int fd, ap_listen_rec *lr)
     return tls;
 }
 
-/* Router: a new client connection on listener l. */
-static void router_accept_one(peruid_router_t *r, router_listener_t *l,
-                              int fd)
+/* Router: take a free arena entry for connection fd through listener
+ * lr (the caller made sure one is free), with its head's deadline. */
+static router_conn_t *router_adopt(peruid_router_t *r, int fd,
+                                   ap_listen_rec *lr)
 {
     router_conn_t *c = r->free_list;
-    struct epoll_event ev;
-    apr_uint32_t tag;
 
     r->free_list = c->next;
-    if (++c->tag == ROUTER_TAG_LISTENER) {
-        c->tag++;
+    if (++c->tag == ROUTER_TAG_LISTENER || c->tag == ROUTER_TAG_BACK) {
+        c->tag = 1;
     }
-    tag = c->tag;
     c->fd = fd;
-    c->lr = l->lr;
+    c->lr = lr;
     c->peeks = 0;
-    c->tls = peruid_settings()->tls && router_tls_address(r, fd, l->lr);
+    c->tls = 0;
+    c->replay = -1;
+    c->hops = 0;
     c->state = RC_FREE;
     c->watched = 0;
     router_set_state(r, c, RC_PEEK, r->now + peruid_settings()->peek_timeout);
     if (++r->in_use == PERUID_ROUTER_CONNS) {
         router_listen(r, 0);
     }
-    /* the head usually came with the connection (httpd's AcceptFilter
-     * makes the kernel wait for it): then it is routed at once, and the
-     * socket never enters the epoll set */
-    router_peek(r, c);
+    return c;
+}
+
+/* Router: c (tagged tag when it was adopted) still waits for something
+ * (more of its head, room in its pool's channel, the gate, a lingering
+ * close): watch its socket, unless it is released or watched already. */
+static void router_watch(peruid_router_t *r, router_conn_t *c,
+                         apr_uint32_t tag)
+{
+    struct epoll_event ev;
+
     if (c->state == RC_FREE || c->tag != tag || c->watched) {
         return;
     }
     memset(&ev, 0, sizeof(ev));
     ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
     ev.data.u64 = router_cookie(c->tag, (apr_uint32_t)(c - r->arena));
-    if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    if (epoll_ctl(r->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
         router_release(r, c);
         return;
     }
     c->watched = 1;
+}
+
+/* Router: a new client connection on listener l. */
+static void router_accept_one(peruid_router_t *r, router_listener_t *l,
+                              int fd)
+{
+    router_conn_t *c = router_adopt(r, fd, l->lr);
+    apr_uint32_t tag = c->tag;
+
+    c->tls = peruid_settings()->tls && router_tls_address(r, fd, l->lr);
+    /* the head usually came with the connection (httpd's AcceptFilter
+     * makes the kernel wait for it): then it is routed at once, and the
+     * socket never enters the epoll set */
+    router_peek(r, c);
+    router_watch(r, c, tag);
 }
 
 /* Router: out of descriptors or memory: stop accepting for a moment
@@ -603,6 +649,207 @@ static void router_accept(peruid_router_t *r, router_listener_t *l)
     }
 }
 
+/* Router: the listener whose address is fd's local address (a wildcard
+ * one of the same port, else NULL): the connection came through it. */
+static ap_listen_rec *router_listener_of(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    apr_sockaddr_t *local;
+    apr_port_t port;
+    ap_listen_rec *lr;
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0
+        || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+        return NULL;
+    }
+    port = ntohs(ss.ss_family == AF_INET
+                 ? ((struct sockaddr_in *)&ss)->sin_port
+                 : ((struct sockaddr_in6 *)&ss)->sin6_port);
+    for (lr = ap_listeners; lr; lr = lr->next) {
+        local = lr->bind_addr;
+        if (local->port != port) {
+            continue;
+        }
+        if (apr_sockaddr_is_wildcard(local)
+            || (local->family == ss.ss_family
+                && !memcmp(local->ipaddr_ptr,
+                           ss.ss_family == AF_INET
+                           ? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+                           : (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+                           local->ipaddr_len))) {
+            return lr;
+        }
+    }
+    return NULL;
+}
+
+/* Router: an int socket option of fd, -1 when it cannot be read. */
+static int router_sockopt(int fd, int opt)
+{
+    int v = -1;
+    socklen_t len = sizeof(v);
+
+    return getsockopt(fd, SOL_SOCKET, opt, &v, &len) < 0 ? -1 : v;
+}
+
+/* Router: what we know of a handed-back connection fd with its replay
+ * memfd and msg's hops, for peruid_replay_refuse; *lr its listener. */
+static void router_back_facts(peruid_router_t *r, int fd, int memfd,
+                              const peruid_msg_t *msg, replay_facts_t *f,
+                              ap_listen_rec **lr)
+{
+    struct stat st;
+
+    memset(f, 0, sizeof(*f));
+    f->family = router_sockopt(fd, SO_DOMAIN);
+    f->type = router_sockopt(fd, SO_TYPE);
+    f->protocol = router_sockopt(fd, SO_PROTOCOL);
+    *lr = f->type == SOCK_STREAM ? router_listener_of(fd) : NULL;
+    f->listener = *lr != NULL;
+    f->tls = *lr && peruid_settings()->tls && router_tls_address(r, fd, *lr);
+    f->memfd_seals = fcntl(memfd, F_GET_SEALS);
+    f->memfd_size = fstat(memfd, &st) < 0 ? -1 : (long long)st.st_size;
+    f->hops = msg->hops;
+    f->bound = PERUID_HANDOVER_BOUND(r->bufsize);
+}
+
+/* Router: a pool's hand-over was refused (why): say so at most once a
+ * second, with the count since the last line (a tenant's worker can send
+ * as many as it likes). */
+static void router_log_back(peruid_router_t *r, int pool, const char *why)
+{
+    r->back_refused++;
+    if (r->back_logged && r->now - r->back_logged < apr_time_from_sec(1)) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                 PERUID_LOGNO(00099) "router: refused a connection the "
+                 "workers of uid %ld handed back: %s (%d refused since the "
+                 "last such line)", (long)r->rd->pools[pool].uid, why,
+                 r->back_refused);
+    r->back_logged = r->now;
+    r->back_refused = 0;
+}
+
+/* Router: route the handed-back connection c by its replay, exactly as a
+ * new connection by its peeked head (route.c, the gate, the pool's
+ * channel, 503 at the deadline), or answer the error.  The head is
+ * parsed in the router's buffer from the replay's first bytes (never
+ * the socket's: those come after the replay). */
+static void router_replay(peruid_router_t *r, router_conn_t *c, int pool)
+{
+    peek_head_t h;
+    ssize_t n = pread(c->replay, r->buf, r->bufsize, 0);
+
+    if (n <= 0) {
+        router_log_back(r, pool, "the replay cannot be read");
+        router_answer(r, c, 503);
+        return;
+    }
+    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &h)
+        != PEEK_DONE) {
+        router_log_back(r, pool, "the replay holds no whole request head");
+        router_answer(r, c, 400);
+        return;
+    }
+    router_route(r, c, &h);
+}
+
+/* Router: one HANDOVER record from pool's back channel, with the client
+ * socket fds[0] and the replay memfds[1]: checked (peruid_replay_refuse),
+ * then routed like a new connection (router_replay). */
+static void router_handover(peruid_router_t *r, int pool,
+                            const peruid_msg_t *msg, int fds[2])
+{
+    replay_facts_t f;
+    ap_listen_rec *lr;
+    router_conn_t *c;
+    apr_uint32_t tag;
+    const char *why;
+    int status;
+
+    router_back_facts(r, fds[0], fds[1], msg, &f, &lr);
+    why = peruid_replay_refuse(&f, &status);
+    if ((why && !status) || !r->free_list) {
+        router_log_back(r, pool, why ? why : "no room in the router");
+        if (!why) {
+            peruid_answer_send(fds[0], 503, 0);
+        }
+        close(fds[0]);
+        close(fds[1]);
+        return;
+    }
+    c = router_adopt(r, fds[0], lr);
+    tag = c->tag;
+    c->replay = fds[1];
+    c->hops = msg->hops;
+    if (why) {
+        router_log_back(r, pool, why);
+        router_answer(r, c, status);
+    }
+    else {
+        router_replay(r, c, pool);
+    }
+    router_watch(r, c, tag);
+}
+
+/* Router: take what pool's back channel holds (ROUTER_BACK_BURST records
+ * at most per event: the set is level-triggered, the rest comes next
+ * turn).  A malformed record is refused, its descriptors closed. */
+static void router_back(peruid_router_t *r, int pool)
+{
+    peruid_msg_t msg;
+    apr_status_t rv;
+    int i, fds[2];
+
+    for (i = 0; i < ROUTER_BACK_BURST; i++) {
+        rv = peruid_chan_recv_pair(r->rd->pools[pool].back_recv, &msg, fds,
+                                   0);
+        if (rv == APR_SUCCESS
+            && peruid_chan_check_pair(&msg, PERUID_MSG_HANDOVER,
+                                      (apr_uint32_t)pool,
+                                      (fds[0] >= 0) + (fds[1] >= 0),
+                                      PERUID_HANDOVER_MAX_HOPS)
+               != APR_SUCCESS) {
+            rv = APR_EINVAL;
+            if (fds[0] >= 0) {
+                close(fds[0]);
+            }
+            if (fds[1] >= 0) {
+                close(fds[1]);
+            }
+        }
+        if (rv == APR_SUCCESS) {
+            router_handover(r, pool, &msg, fds);
+        }
+        else if (APR_STATUS_IS_EINVAL(rv)) {
+            router_log_back(r, pool, "a malformed record");
+        }
+        else {
+            return;             /* empty (EAGAIN), or no sender left */
+        }
+    }
+}
+
+/* Router, root, at setup: watch every pool's back channel (shared by the
+ * routers: EPOLLEXCLUSIVE wakes one of them per record, mostly). */
+static void router_back_watch(peruid_router_t *r)
+{
+    struct epoll_event ev;
+    int i;
+
+    for (i = 0; i < r->rd->npools; i++) {
+        if (r->rd->pools[i].back_recv < 0) {
+            continue;
+        }
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+        ev.data.u64 = router_cookie(ROUTER_TAG_BACK, (apr_uint32_t)i);
+        epoll_ctl(r->ep, EPOLL_CTL_ADD, r->rd->pools[i].back_recv, &ev);
+    }
+}
+
 /* Router: one event from epoll; stale ones (an entry since released or
  * reused) are dropped. */
 static void router_event(peruid_router_t *r, struct epoll_event *ev)
@@ -615,6 +862,12 @@ static void router_event(peruid_router_t *r, struct epoll_event *ev)
         if (!r->stopping && r->listening
             && index < (apr_uint32_t)r->nlisteners) {
             router_accept(r, &r->listeners[index]);
+        }
+        return;
+    }
+    if (tag == ROUTER_TAG_BACK) {
+        if (index < (apr_uint32_t)r->rd->npools) {
+            router_back(r, (int)index);
         }
         return;
     }
@@ -878,7 +1131,11 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
     sigaddset(&r->stop_sigs, AP_SIG_GRACEFUL);
     sigaddset(&r->stop_sigs, AP_SIG_GRACEFUL_STOP);
     r->ep = epoll_create1(EPOLL_CLOEXEC);
-    return r->ep < 0 ? errno : APR_SUCCESS;
+    if (r->ep < 0) {
+        return errno;
+    }
+    router_back_watch(r);
+    return APR_SUCCESS;
 }
 
 /* Router (the routers' user): install the system call filter; fatal if

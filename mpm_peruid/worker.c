@@ -49,6 +49,8 @@
 #include "sbcopy.h"
 #include "itk.h"
 #include "logs.h"
+#include "handover.h"
+#include "replay.h"
 #include "tlskeys.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
@@ -80,6 +82,9 @@ typedef struct {
     apr_time_t idle_until;  /* waiting past this: leave? (0: not waiting) */
     apr_time_t late_logged; /* when we last logged PU00062 (0: never)    */
     int late_503s;          /* late connections answered since then      */
+    int replay;             /* the received connection's replay memfd
+                             * (CONN_REPLAY, handover.c), else -1        */
+    apr_uint32_t hops;      /* and its hand-overs                        */
 } peruid_worker_t;
 
 /* Worker (vhost user): leave the idle count (if we are in it) and exit. */
@@ -190,6 +195,33 @@ static int worker_become_ready(peruid_worker_t *w)
     return 1;
 }
 
+/* Worker (vhost user): is msg, received with fds, a connection for our
+ * pool: CONN with one descriptor, or CONN_REPLAY with the client socket
+ * and its replay memfd (handover.c)? */
+static apr_status_t worker_check_record(const peruid_msg_t *msg,
+                                        const int fds[2])
+{
+    apr_uint32_t pool = (apr_uint32_t)peruid_self()->pool;
+
+    if (msg->type == PERUID_MSG_CONN_REPLAY) {
+        return peruid_chan_check_pair(msg, PERUID_MSG_CONN_REPLAY, pool,
+                                      (fds[0] >= 0) + (fds[1] >= 0),
+                                      PERUID_HANDOVER_MAX_HOPS);
+    }
+    return fds[1] >= 0 ? APR_EINVAL
+                       : peruid_chan_check(msg, PERUID_MSG_CONN, pool,
+                                           fds[0] >= 0);
+}
+
+/* Worker (vhost user): close the replay of a connection not served. */
+static void worker_forget_replay(peruid_worker_t *w)
+{
+    if (w->replay >= 0) {
+        close(w->replay);
+        w->replay = -1;
+    }
+}
+
 /* Worker (vhost user): take the next connection off the channel; with
  * wait, block for one.  Returns APR_SUCCESS with *fd, and *late set when
  * its deadline has passed; APR_EAGAIN when none is queued (or the wait
@@ -202,9 +234,11 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int *late,
 {
     peruid_msg_t msg;
     apr_status_t rv;
+    int fds[2];
 
-    rv = wait ? peruid_chan_recv_wait(w->chan, &msg, fd)
-              : peruid_chan_recv(w->chan, &msg, fd);
+    rv = peruid_chan_recv_pair(w->chan, &msg, fds, wait);
+    *fd = fds[0];
+    w->replay = fds[1];
     if (APR_STATUS_IS_EAGAIN(rv)) {
         return APR_EAGAIN;
     }
@@ -212,11 +246,11 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int *late,
         return APR_EINTR;
     }
     if (rv == APR_SUCCESS) {
-        rv = peruid_chan_check(&msg, PERUID_MSG_CONN, peruid_self()->pool,
-                               *fd >= 0);
+        rv = worker_check_record(&msg, fds);
     }
     if (rv == APR_SUCCESS) {
         *late = peruid_chan_expired(&msg, peruid_chan_clock());
+        w->hops = msg.hops;
         return APR_SUCCESS;
     }
     if (!APR_STATUS_IS_EINVAL(rv) && !APR_STATUS_IS_EOF(rv)) {
@@ -233,6 +267,7 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int *late,
         close(*fd);
         *fd = -1;
     }
+    worker_forget_replay(w);
     return APR_STATUS_IS_EOF(rv) ? APR_EOF : APR_EINVAL;
 }
 
@@ -309,12 +344,16 @@ static void worker_serve_socket(peruid_worker_t *w, apr_socket_t *sock)
     c = ap_run_create_connection(w->ptrans, ap_server_conf, sock, w->slot,
                                  w->sbh, w->ba);
     if (c) {
-        ap_process_connection(c, sock);
+        if (peruid_handover_conn(c, w->replay, w->hops) == APR_SUCCESS) {
+            ap_process_connection(c, sock);
+        }
+        w->replay = -1;         /* handover.c closed it */
         ap_lingering_close(c);
     }
     else {
         apr_socket_close(sock);
     }
+    worker_forget_replay(w);
     apr_pool_clear(w->ptrans);
 }
 
@@ -431,6 +470,7 @@ static void worker_serve(peruid_worker_t *w, int fd)
     if (sock) {
         worker_serve_socket(w, sock);
     }
+    worker_forget_replay(w);
 }
 
 /* Worker (vhost user): the virtual host of our pool to name in a log
@@ -512,6 +552,7 @@ static void worker_late(peruid_worker_t *w, int fd)
         worker_discard(fd);
     }
     close(fd);
+    worker_forget_replay(w);
     worker_log_late(w);
 }
 
@@ -619,6 +660,7 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
                                  apr_pool_t *pchild, int slot, int pool)
 {
     memset(w, 0, sizeof(*w));
+    w->replay = -1;
     w->rd = rd;
     w->pchild = pchild;
     w->slot = slot;

@@ -1,7 +1,10 @@
 # t/double_check.t -- the worker's double-check: once httpd itself has
 # chosen the vhost of a request, a worker never serves a request whose
-# vhost needs another user (or group); it logs PU00013 and closes the
-# connection without sending any byte.
+# vhost needs another user (or group).  On plain HTTP it hands the
+# connection over to that user's pool with what it read (handover.c,
+# t/handover.t has the rest); the request is served there, by the right
+# user, on the same connection.  (The module before closed the
+# connection without sending any byte, and logged PU00013.)
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -35,23 +38,23 @@ sub two_requests {
     return ($r1, $r2, $dt);
 }
 
-# refused($host1, $host2, $label, %o): 6 tests
-sub refused {
+# handed($host1, $host2, $label, %o): the second request, for another
+# user's vhost $o{vhost}, is answered by a worker of that user ($o{uid},
+# $o{gid} when given) on the same connection (6 tests)
+sub handed {
     my ($host1, $host2, $label, %o) = @_;
     my $mark = error_log_mark();
     my ($r1, $r2, $dt) = two_requests($host1, $host2, %o);
-    my $v1 = kv($r1->{body});
+    my ($v1, $v2) = (kv($r1->{body}), kv($r2->{body}));
     is($r1->{status}, 200, "$label: first request ($host1) served");
-    is($r2->{bytes}, 0, "$label: no response byte at all to the second");
-    ok(!defined $r2->{status}, "$label: no status line");
-    ok($r2->{eof}, sprintf("$label: the connection was closed (%.2f s, "
-       . "before KeepAliveTimeout)", $dt));
-    my $log = '';
-    wait_for(sub { $log = error_log_since($mark); $log =~ /PU00013/ }, 3);
-    like($log, qr/PU00013: worker uid \d+ gid \d+ refuses a request for vhost \Q$o{vhost}\E/,
-         "$label: PU00013 logged for vhost $o{vhost}");
-    like($log, qr/\[pid $v1->{pid}\b.*PU00013/,
-         "$label: by the worker that served the first request");
+    is($r2->{status}, 200, "$label: the second answered 200");
+    is($v2->{server}, $o{vhost}, "$label: by vhost $o{vhost}");
+    is(($v2->{uid} // '-') . '/' . ($v2->{egid} // '-'),
+       "$o{uid}/" . ($o{gid} // $v2->{egid} // '-'),
+       "$label: as uid $o{uid}" . ($o{gid} ? " gid $o{gid}" : ''));
+    isnt($v2->{pid} // 0, $v1->{pid} // 0, "$label: by another worker");
+    unlike(error_log_since($mark), qr/PU00013|PU0009[689]/,
+           "$label: nothing refused");
 }
 
 # served($host1, $host2, $label, $uid): 5 tests
@@ -66,35 +69,35 @@ sub served {
     is($v2->{pid}, $v1->{pid}, "$label: on the same worker");
 }
 
-subtest 'keep-alive: a.test then b.test is refused' => sub {
+subtest 'keep-alive: a.test then b.test is handed over' => sub {
     Test::More::plan(tests => 6);
-    refused('a.test', 'b.test', 'A then B', vhost => 'b.test');
+    handed('a.test', 'b.test', 'A then B', vhost => 'b.test',
+           uid => $tb_uid);
 };
 
-subtest 'keep-alive: default.test then a.test is refused' => sub {
+subtest 'keep-alive: default.test then a.test is handed over' => sub {
     Test::More::plan(tests => 6);
-    refused('default.test', 'a.test', 'default then A', vhost => 'a.test');
+    handed('default.test', 'a.test', 'default then A', vhost => 'a.test',
+           uid => $ta_uid);
 };
 
-subtest 'keep-alive: same uid, other group (b.test then bx.test) is refused' => sub {
+subtest 'keep-alive: same uid, other group (b.test then bx.test) is handed over' => sub {
     Test::More::plan(tests => 6);
-    refused('b.test', 'bx.test', 'B then B/peruid_tx', vhost => 'bx.test');
+    handed('b.test', 'bx.test', 'B then B/peruid_tx', vhost => 'bx.test',
+           uid => $tb_uid, gid => scalar((getgrnam('peruid_tx'))[2]));
 };
 
-subtest 'keep-alive: unknown Host (default vhost) after a.test is refused' => sub {
+subtest 'keep-alive: unknown Host (default vhost) after a.test is handed over' => sub {
     Test::More::plan(tests => 6);
-    refused('a.test', 'nowhere.example', 'A then unknown host',
-            vhost => 'default.test');
+    handed('a.test', 'nowhere.example', 'A then unknown host',
+           vhost => 'nowhere.example', uid => $td_uid);
 };
 
-subtest 'keep-alive: absolute URI of B with Host: a.test is refused' => sub {
-    Test::More::plan(tests => 7);
-    my ($r1, $r2) = two_requests('a.test', 'a.test',
-        line2 => 'GET http://b.test/whoami.php HTTP/1.1');
-    unlike($r2->{raw} // '', qr/uid=/, 'no page served');
-    refused('a.test', 'a.test', 'A then http://b.test/',
-            line2 => 'GET http://b.test/whoami.php HTTP/1.1',
-            vhost => 'b.test');
+subtest 'keep-alive: absolute URI of B with Host: a.test is handed over' => sub {
+    Test::More::plan(tests => 6);
+    handed('a.test', 'a.test', 'A then http://b.test/',
+           line2 => 'GET http://b.test/whoami.php HTTP/1.1',
+           vhost => 'b.test', uid => $tb_uid);
 };
 
 subtest 'keep-alive: the same user\'s vhosts are served' => sub {
@@ -129,12 +132,12 @@ subtest 'absolute-form URI: routed by the URI, as httpd does' => sub {
     }
 };
 
-subtest 'the refusing worker goes on serving its own vhosts' => sub {
+subtest 'the handing worker goes on serving its own vhosts' => sub {
     Test::More::plan(tests => 4);
     my ($r1, $r2) = two_requests('a.test', 'b.test');
     my $pid = kv($r1->{body})->{pid};
-    ok(!defined $r2->{status} && $r2->{bytes} == 0,
-       "worker $pid refused the request for b.test");
+    is(kv($r2->{body})->{uid}, $tb_uid,
+       "worker $pid handed the request for b.test to peruid_tb");
     ok(pid_alive($pid), "worker $pid is still alive");
     my $r = http('a.test', '/whoami.php');
     is($r->{status}, 200, 'a.test: 200');
@@ -153,44 +156,44 @@ subtest 'pipelined: a.test then a2.test are both answered' => sub {
 };
 
 # A client pipelines a request for A and one for B on one connection.  The
-# worker serves the first (its PHP runs, the access log says 200) and must
-# refuse the second -- but the response to the first must not be lost:
-# refusing B must not discard what was already produced for A.
-subtest 'pipelined: a.test then b.test: A answered, B refused' => sub {
+# worker serves the first (its PHP runs, the access log says 200) and
+# hands the second over: the response to the first must not be lost, and
+# must come first.
+subtest 'pipelined: a.test then b.test: both answered, in order' => sub {
     Test::More::plan(tests => 5);
-    my $mark = error_log_mark();
     my $r = request_raw("GET /whoami.php HTTP/1.1\r\nHost: a.test\r\n\r\n"
-        . "GET /whoami.php HTTP/1.1\r\nHost: b.test\r\n\r\n", timeout => 5);
+        . "GET /whoami.php HTTP/1.1\r\nHost: b.test\r\n"
+        . "Connection: close\r\n\r\n", timeout => 5);
+    my $r2 = parse_response($r->{rest});
     is($r->{status}, 200, 'the response to the first request (a.test) '
-       . 'arrives');
+       . 'arrives first');
     is(kv($r->{body})->{uid}, $ta_uid, 'served as peruid_ta');
-    is($r->{rest}, '', 'nothing after it (no answer to b.test)');
-    unlike($r->{raw}, qr/uid=$tb_uid/, 'b.test never served');
-    ok($r->{eof}, 'the connection was closed');
+    is($r2->{status}, 200, 'then the answer to b.test');
+    is(kv($r2->{body})->{uid}, $tb_uid, 'served as peruid_tb');
+    ok($r->{eof}, 'the connection was closed (Connection: close)');
 };
 
-# The access log is the record of who served what: a refused request
-# must not be logged as served (status 200) by the refusing worker.
-subtest 'a refused request is not logged as 200' => sub {
-    Test::More::plan(tests => 2);
+# The access log is the record of who served what: the handing worker
+# logs the request it did not serve as 421 (misdirected), never 200; the
+# worker of the right user logs it as served.
+subtest 'a handed-over request is logged 421 by the handing worker' => sub {
+    Test::More::plan(tests => 3);
     my $alog = logs() . '/access_log';
     my $amark = error_log_mark($alog);
     my ($r1, $r2) = two_requests('a.test', 'b.test',
-                                 path2 => '/whoami.php?refused-marker');
-    my $pid = kv($r1->{body})->{pid};
-    my $lines;
+                                 path2 => '/whoami.php?handed-marker');
+    my ($pid1, $pid2) = (kv($r1->{body})->{pid}, kv($r2->{body})->{pid});
+    my @lines;
     wait_for(sub {
-        $lines = error_log_since($amark, $alog);
-        $lines =~ /refused-marker/;
+        @lines = grep { /handed-marker/ }
+                 split /\n/, error_log_since($amark, $alog);
+        @lines >= 2;
     }, 3);
-    my ($line) = grep { /refused-marker/ } split /\n/, $lines;
-    ok(defined $line, 'the refused request is in the access log')
-        or diag $lines;
-    # LogFormat "%v %h \"%r\" %>s %b %{pid}P"; docs/architecture.md: the
-    # refusal returns "DONE with status 421 (what the access log shows)"
-    my ($status) = ($line // '') =~ /" (\d{3}) /;
-    is($status, 421, "logged with status 421, not 200 (line: "
-       . ($line // 'none') . ")");
+    # LogFormat "%v %h \"%r\" %>s %b %{pid}P"
+    my %by = map { (/ (\d+)$/)[0] => (/" (\d{3}) /)[0] } @lines;
+    is(scalar @lines, 2, 'two lines for it') or diag join "\n", @lines;
+    is($by{$pid1}, 421, "421 from the handing worker $pid1");
+    is($by{$pid2}, 200, "200 from the serving worker $pid2");
 };
 
 subtest 'the server still serves everybody' => sub {

@@ -513,7 +513,7 @@ EOF
 
 # docs/architecture.md: -X: "One process switches to User/Group and
 # accepts on the first listener itself, serving the vhosts of that user;
-# requests for other users' vhosts are refused by the double-check."
+# requests for other users' vhosts are answered 503 by the double-check."
 subtest 'one-process mode (-X): User\'s vhosts only' => sub {
     Test::More::plan(tests => 8);
     my $port = free_port();
@@ -539,12 +539,13 @@ subtest 'one-process mode (-X): User\'s vhosts only' => sub {
     my $elog = "$dir/logs/error_log";
     my $mark = -s $elog || 0;
     $r = http('a.test', '/whoami.php', port => $port, timeout => 5);
-    is($r->{raw}, '', 'a.test (another user): refused without a byte');
+    is($r->{status}, 503, 'a.test (another user): 503, nothing served '
+       . '(no router to hand it over to)');
     my $log = '';
-    wait_for(sub { $log = error_log_since($mark, $elog); $log =~ /PU00013/ },
+    wait_for(sub { $log = error_log_since($mark, $elog); $log =~ /PU00098/ },
              3);
-    like($log, qr/PU00013: worker uid $td_uid .*refuses a request for vhost a\.test/,
-         'by the double-check (PU00013)');
+    like($log, qr/PU00098: worker uid $td_uid cannot hand a request for vhost a\.test .*no routers/,
+         'by the double-check (PU00098)');
     $r = http('default.test', '/whoami.php', port => $port);
     is(kv($r->{body})->{pid}, $pid, 'the one process goes on serving '
        . 'default.test');

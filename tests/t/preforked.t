@@ -235,7 +235,7 @@ subtest 'malformed bind records: logged, the worker leaves unbound' => sub {
     my $elog = "$dir/logs/error_log";
     my @cases = (
         ['3 bytes', 'bad', qr/\(wrong size, truncated or bad descriptors\)/],
-        ['a bad magic', pack('LSSLLQ', 0xdeadbeef, 2, 3, 0, 0, 0),
+        ['a bad magic', pack('LSSLLQLL', 0xdeadbeef, 3, 3, 0, 0, 0, 0, 0),
          qr/\(type 3, pool 0 of \d+, generation 0 \(ours: \d+\), no \w+\)/],
     );
     for my $case (@cases) {

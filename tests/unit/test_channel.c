@@ -415,7 +415,7 @@ static void test_deadline_and_clock(void)
     size_t i;
 
     CHECK(sizeof(peruid_msg_t) == PERUID_MSG_SIZE);
-    CHECK(sizeof(peruid_msg_t) == 24);
+    CHECK(sizeof(peruid_msg_t) == 32);
     for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         m.deadline = rows[i].deadline;
         CHECK(peruid_chan_expired(&m, rows[i].now) == rows[i].expired);
@@ -610,6 +610,107 @@ static void test_nonblocking_send(void)
     close(s[1]);
 }
 
+/* Hand-over records: HANDOVER (worker -> routers) and CONN_REPLAY
+ * (router -> worker) carry two descriptors, both received, close-on-exec;
+ * a receiver of one descriptor refuses them and closes both; the
+ * allow-list of peruid_chan_check_pair. */
+static void test_pair_records(void)
+{
+    int s[2], p[2], q[2], fds[2] = { -2, -2 }, fd = -2, before;
+    peruid_msg_t m;
+
+    make_chan(s);
+    make_pipe(p);
+    make_pipe(q);
+    CHECK(peruid_chan_send_pair(s[0], PERUID_MSG_HANDOVER, 3, 9, p[1], q[1],
+                                0, 2) == APR_SUCCESS);
+    CHECK(peruid_chan_recv_pair(s[1], &m, fds, 0) == APR_SUCCESS);
+    CHECK(fds[0] >= 0 && fds[1] >= 0 && fds[0] != fds[1]);
+    CHECK(m.type == PERUID_MSG_HANDOVER && m.hops == 2 && m.deadline == 0);
+    CHECK((fcntl(fds[0], F_GETFD) & FD_CLOEXEC) != 0);
+    CHECK((fcntl(fds[1], F_GETFD) & FD_CLOEXEC) != 0);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_SUCCESS);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 1, 4)
+          == APR_EINVAL);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 4, 2, 4)
+          == APR_EINVAL);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_CONN_REPLAY, 3, 2, 4)
+          == APR_EINVAL);
+    /* the old checks refuse it whatever they expect */
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 3, 1) == APR_EINVAL);
+    /* a HANDOVER past the bound is well-formed: the router answers it */
+    m.hops = 5;
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_SUCCESS);
+    m.hops = 0;
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_EINVAL);
+    m.hops = 1;
+    m.deadline = 5;
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_EINVAL);
+    m.deadline = 0;
+    m.reserved = 1;
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_EINVAL);
+    close(fds[0]);
+    close(fds[1]);
+
+    /* CONN_REPLAY: a deadline, hops within the bound */
+    CHECK(peruid_chan_send_pair(s[0], PERUID_MSG_CONN_REPLAY, 3, 9, p[1],
+                                q[1], 777, 4) == APR_SUCCESS);
+    CHECK(peruid_chan_recv_pair(s[1], &m, fds, 0) == APR_SUCCESS);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_CONN_REPLAY, 3, 2, 4)
+          == APR_SUCCESS);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_CONN_REPLAY, 3, 2, 3)
+          == APR_EINVAL);
+    m.deadline = 0;
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_CONN_REPLAY, 3, 2, 4)
+          == APR_EINVAL);
+    close(fds[0]);
+    close(fds[1]);
+
+    /* BIND with the pool's receive end and its back channel's send end:
+     * no hops, no deadline */
+    CHECK(peruid_chan_send_pair(s[0], PERUID_MSG_BIND, 3, 9, p[1], q[1], 0,
+                                0) == APR_SUCCESS);
+    CHECK(peruid_chan_recv_pair(s[1], &m, fds, 0) == APR_SUCCESS);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_BIND, 3, 2, 0)
+          == APR_SUCCESS);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_BIND, 3, 1, 0)
+          == APR_EINVAL);
+    m.hops = 1;
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_BIND, 3, 2, 0)
+          == APR_EINVAL);
+    close(fds[0]);
+    close(fds[1]);
+
+    /* a plain CONN through the pair receiver: one descriptor */
+    CHECK(peruid_chan_send_conn(s[0], 3, 9, p[1], 777) == APR_SUCCESS);
+    CHECK(peruid_chan_recv_pair(s[1], &m, fds, 0) == APR_SUCCESS);
+    CHECK(fds[0] >= 0 && fds[1] == -1);
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 3, 1) == APR_SUCCESS);
+    close(fds[0]);
+
+    /* two descriptors to a receiver of one: refused, both closed */
+    before = count_fds();
+    CHECK(peruid_chan_send_pair(s[0], PERUID_MSG_CONN_REPLAY, 3, 9, p[1],
+                                q[1], 777, 1) == APR_SUCCESS);
+    CHECK(peruid_chan_recv(s[1], &m, &fd) == APR_EINVAL);
+    CHECK(fd == -1);
+    CHECK(count_fds() == before);
+    close(p[1]);
+    close(q[1]);
+    CHECK(writers_closed(p[0]) == 1);
+    CHECK(writers_closed(q[0]) == 1);
+    check_still_usable(__FILE__, __LINE__, s);
+    close(p[0]);
+    close(q[0]);
+    close(s[0]);
+    close(s[1]);
+}
+
 int main(void)
 {
     int start = count_fds();
@@ -626,6 +727,7 @@ int main(void)
     test_other_cmsg_type();
     test_zero_length_record();
     test_nonblocking_send();
+    test_pair_records();
     /* every test closes what it opened */
     CHECK(count_fds() == start);
     return unit_summary("test_channel");
