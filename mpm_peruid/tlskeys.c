@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -384,6 +385,36 @@ static apr_status_t tlskeys_read_maps(tlskeys_pat_t *pat)
     return rv;
 }
 
+/* Master, root: where the readable part of mapping m ends: a private
+ * mapping of a file stops at the file's end (reading past it would raise
+ * SIGBUS), as fstat of /proc/self/map_files says (root may open them);
+ * an anonymous one, or one whose file cannot be opened so, at its end. */
+static unsigned long tlskeys_readable_end(const segpick_map_t *m)
+{
+    unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE), end = m->end;
+    char path[80];
+    struct stat st;
+    int fd;
+
+    if (m->inode == 0) {
+        return end;
+    }
+    apr_snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+                 m->start, m->end);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return end;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        unsigned long size = (unsigned long)st.st_size;
+        unsigned long in_file = size > m->offset ? size - m->offset : 0;
+
+        in_file = (in_file + page - 1) / page * page;
+        end = m->start + in_file < end ? m->start + in_file : end;
+    }
+    close(fd);
+    return end;
+}
+
 /* Master, root: clear ks's pieces in every readable, writable, private
  * mapping (runs of adjacent ones together). */
 static apr_status_t tlskeys_sweep(const keyscan_t *ks, tlskeys_pat_t *pat,
@@ -398,16 +429,17 @@ static apr_status_t tlskeys_sweep(const keyscan_t *ks, tlskeys_pat_t *pat,
     for (i = 0; rv == APR_SUCCESS && i <= nm; i++) {
         int take = i < nm && !m[i].shared && (m[i].prot & SEGPICK_READ)
                    && (m[i].prot & SEGPICK_WRITE);
+        unsigned long end = take ? tlskeys_readable_end(&m[i]) : 0;
 
         if (take && m[i].start == re) {
-            re = m[i].end;
+            re = end;           /* a file's end ends the run */
             continue;
         }
         if (re > rs) {
             tlskeys_sweep_range(ks, pat, rs, re, res, bytes);
         }
         rs = take ? m[i].start : 0;
-        re = take ? m[i].end : 0;
+        re = end;
     }
     return rv;
 }
