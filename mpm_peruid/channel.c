@@ -152,6 +152,28 @@ apr_status_t peruid_chan_send_pair(int chan, peruid_msg_type_e type,
     return chan_send_fds(chan, &msg, fds, 2);
 }
 
+/* Worker (vhost user), on its pool's back channel: a HANDOVER record
+ * (peruid_chan_send_pair) naming the pool target the request needs
+ * (minus one: none, the router goes by the replay's head). */
+apr_status_t peruid_chan_send_handover(int chan, apr_uint32_t pool,
+                                       apr_uint32_t generation, int fd,
+                                       int memfd, apr_uint32_t hops,
+                                       apr_uint32_t target)
+{
+    peruid_msg_t msg;
+    int fds[2];
+
+    memset(&msg, 0, sizeof(msg));
+    msg.type = PERUID_MSG_HANDOVER;
+    msg.pool = pool;
+    msg.generation = generation;
+    msg.hops = hops;
+    msg.target = target;
+    fds[0] = fd;
+    fds[1] = memfd;
+    return chan_send_fds(chan, &msg, fds, 2);
+}
+
 /* Any receiver: close every descriptor a control message carried. */
 static void chan_close_all(struct msghdr *mh)
 {
@@ -314,7 +336,7 @@ apr_status_t peruid_chan_check(const peruid_msg_t *msg,
     }
     if ((type == PERUID_MSG_CONN) != (msg->deadline != 0)
         || msg->deadline > (apr_uint64_t)APR_INT64_MAX
-        || msg->hops != 0 || msg->reserved != 0) {
+        || msg->hops != 0 || msg->target != 0) {
         return APR_EINVAL;
     }
     return APR_SUCCESS;
@@ -334,7 +356,7 @@ apr_status_t peruid_chan_check_pair(const peruid_msg_t *msg,
 {
     if (msg->magic != PERUID_MSG_MAGIC || msg->version != PERUID_MSG_VERSION
         || msg->type != (apr_uint16_t)type || msg->pool != pool
-        || nfds != 2 || msg->reserved != 0) {
+        || nfds != 2 || (msg->target != 0 && type != PERUID_MSG_HANDOVER)) {
         return APR_EINVAL;
     }
     switch (type) {

@@ -56,7 +56,10 @@ typedef struct {
     apr_uint32_t hops;      /* HANDOVER, CONN_REPLAY: hand-overs of the
                              * connection's current request, this one
                              * included (1..max); others: 0              */
-    apr_uint32_t reserved;  /* 0                                         */
+    apr_uint32_t target;    /* HANDOVER: the pool the sender found the
+                             * request needs, plus one (0: none named:
+                             * the router goes by the replay's head);
+                             * others: 0                                 */
 } peruid_msg_t;
 
 /* The record's layout is fixed: no padding, same size in every process. */
@@ -75,6 +78,10 @@ apr_status_t peruid_chan_send_pair(int chan, peruid_msg_type_e type,
                                    apr_uint32_t generation, int fd,
                                    int memfd, apr_time_t deadline,
                                    apr_uint32_t hops);
+apr_status_t peruid_chan_send_handover(int chan, apr_uint32_t pool,
+                                       apr_uint32_t generation, int fd,
+                                       int memfd, apr_uint32_t hops,
+                                       apr_uint32_t target);
 apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd);
 apr_status_t peruid_chan_recv_wait(int chan, peruid_msg_t *msg, int *fd);
 apr_status_t peruid_chan_recv_pair(int chan, peruid_msg_t *msg, int fds[2],

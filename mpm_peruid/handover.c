@@ -419,8 +419,8 @@ static const char *handover_impossible(request_rec *r, handover_conn_t *hc)
 }
 
 /* Worker (vhost user): send r's connection and its replay on our pool's
- * back channel.  Returns APR_SUCCESS, or why not (EAGAIN: the back
- * channel is full). */
+ * back channel, naming the pool need.  Returns APR_SUCCESS, or why not
+ * (EAGAIN: the back channel is full). */
 static apr_status_t handover_send(handover_conn_t *hc, conn_rec *c, int need)
 {
     peruid_retained_t *rd = peruid_retained();
@@ -435,11 +435,11 @@ static apr_status_t handover_send(handover_conn_t *hc, conn_rec *c, int need)
     if ((memfd = handover_memfd(hc)) < 0) {
         return errno;
     }
-    rv = peruid_chan_send_pair(rd->pools[peruid_self()->pool].back_send,
-                               PERUID_MSG_HANDOVER,
-                               (apr_uint32_t)peruid_self()->pool,
-                               (apr_uint32_t)rd->mpm->my_generation, fd,
-                               memfd, 0, hc->hops + 1);
+    rv = peruid_chan_send_handover(rd->pools[peruid_self()->pool].back_send,
+                                   (apr_uint32_t)peruid_self()->pool,
+                                   (apr_uint32_t)rd->mpm->my_generation, fd,
+                                   memfd, hc->hops + 1,
+                                   need >= 0 ? (apr_uint32_t)need + 1 : 0);
     close(memfd);
     return rv;
 }

@@ -736,10 +736,16 @@ static void router_log_back(peruid_router_t *r, int pool, const char *why)
  * new connection by its peeked head (route.c, the gate, the pool's
  * channel, 503 at the deadline), or answer the error.  The head is
  * parsed in the router's buffer from the replay's first bytes (never
- * the socket's: those come after the replay). */
-static void router_replay(peruid_router_t *r, router_conn_t *c, int pool)
+ * the socket's: those come after the replay).  target (the record's) is
+ * the pool the worker found the request needs, plus one: when it names
+ * a pool of the table, it goes there, even if the head names another
+ * (a per-directory or an Expr user: decisions the router cannot make; a
+ * worker of that pool double-checks it again, as any). */
+static void router_replay(peruid_router_t *r, router_conn_t *c, int pool,
+                          apr_uint32_t target)
 {
     peek_head_t h;
+    int to;
     ssize_t n = pread(c->replay, r->buf, r->bufsize, 0);
 
     if (n <= 0) {
@@ -753,7 +759,16 @@ static void router_replay(peruid_router_t *r, router_conn_t *c, int pool)
         router_answer(r, c, 400);
         return;
     }
-    router_route(r, c, &h);
+    if (h.status) {
+        router_route(r, c, &h);     /* answers it */
+        return;
+    }
+    to = peruid_route(r->scratch, c->fd, c->lr, &h, &c->server);
+    apr_pool_clear(r->scratch);
+    if (to >= 0 && target > 0 && target <= (apr_uint32_t)r->rd->npools) {
+        to = (int)target - 1;
+    }
+    router_send(r, c, to);
 }
 
 /* Router: one HANDOVER record from pool's back channel, with the client
@@ -789,7 +804,7 @@ static void router_handover(peruid_router_t *r, int pool,
         router_answer(r, c, status);
     }
     else {
-        router_replay(r, c, pool);
+        router_replay(r, c, pool, msg->target);
     }
     router_watch(r, c, tag);
 }

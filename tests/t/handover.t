@@ -178,7 +178,7 @@ subtest 'the access and error logs say what happened' => sub {
 # fifth hand-over of the request with a 503 and a log line; the routers
 # go on serving everybody.
 subtest 'a hand-over loop is cut at the hop bound' => sub {
-    Test::More::plan(tests => 7);
+    Test::More::plan(tests => 10);
     my $attack = root() . '/htdocs/attack';
     my $port = free_port();
     my ($master, undef, $conf, $dir) = started_instance(\%started,
@@ -189,6 +189,7 @@ subtest 'a hand-over loop is cut at the hop bound' => sub {
     AssignUserID peruid_ta peruid_ta
     php_admin_value ffi.enable 1
 </VirtualHost>
+LogLevel info mpm_peruid:debug
 EOF
     ok($master, 'instance started') or return;
     my $elog = "$dir/logs/error_log";
@@ -216,6 +217,24 @@ EOF
     $r = http('evil.test', '/handover_loop.php?hops=5&pool=1',
               port => $port, timeout => 15);
     is($r->{status}, 503, 'a forged count past the bound: 503 at once');
+
+    # the record names the pool the request needs (target: the
+    # per-directory and Expr users' way); the tenant names b.test's user
+    # (pool 2) for a request of its own vhost: the router sends it there,
+    # peruid_tb's worker does not serve it and hands it on to pool 1,
+    # whose worker serves it
+    $mark = error_log_mark($elog);
+    $r = http('evil.test', '/handover_loop.php?hops=1&pool=1&target=2'
+              . '&next=/whoami.php', port => $port, timeout => 15);
+    is(answer_of($r), "200 evil.test $ta_uid",
+       'a request sent to another user\'s pool by its target is served by '
+       . 'its own vhost\'s user');
+    wait_for(sub { $log = error_log_since($mark, $elog);
+                   $log =~ /PU00097.*uid $tb_uid handed/ }, 5);
+    like($log, qr/PU00097: worker uid $tb_uid handed a request for vhost evil\.test \(uid $ta_uid\) back to the routers with \d+ bytes to replay \(hop 2\)/,
+         'the router sent it to peruid_tb\'s pool, whose worker handed it '
+         . 'back (hop 2)');
+    unlike($log, qr/PU0009[689]/, 'nothing refused on the way');
 };
 
 # nginx as a front proxy with upstream keep-alive: its connections to the

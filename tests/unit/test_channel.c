@@ -651,9 +651,24 @@ static void test_pair_records(void)
     CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
           == APR_EINVAL);
     m.deadline = 0;
-    m.reserved = 1;
+    close(fds[0]);
+    close(fds[1]);
+
+    /* a HANDOVER naming the pool the request needs; no other record
+     * names one */
+    CHECK(peruid_chan_send_handover(s[0], 3, 9, p[1], q[1], 1, 7)
+          == APR_SUCCESS);
+    CHECK(peruid_chan_recv_pair(s[1], &m, fds, 0) == APR_SUCCESS);
+    CHECK(m.type == PERUID_MSG_HANDOVER && m.hops == 1 && m.target == 7);
     CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_SUCCESS);
+    m.type = PERUID_MSG_CONN_REPLAY;
+    m.deadline = 777;
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_CONN_REPLAY, 3, 2, 4)
           == APR_EINVAL);
+    m.type = PERUID_MSG_CONN;
+    m.hops = 0;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_CONN, 3, 1) == APR_EINVAL);
     close(fds[0]);
     close(fds[1]);
 

