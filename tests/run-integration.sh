@@ -51,11 +51,13 @@ done
 # that the three streams end together (most of it is waiting: the suite
 # used 46 s of CPU in 184 s of tests); the tests with bounds on latencies
 # (t/share.t, t/fairness.t, t/pools.t) stay in the main stream, apart from
-# each other and from t/restart.t's load, and so does t/router_user.t,
-# which deletes and recreates the routers' system user: beside
-# t/credentials.t, which checks the routers' ids, it made that test fail;
-# and t/named_users.t, which adds users: in another stream it once got
-# the uid peruid-router had just freed while routers still ran as it.
+# each other and from t/restart.t's load.  t/router_user.t runs alone,
+# before the streams: it deletes the routers' system user and checks that
+# a server creates it again; beside it t/credentials.t (which checks the
+# routers' ids) failed, t/named_users.t got the uid it had just freed
+# while routers still ran as it, and another stream's server created the
+# user first.
+solo_tests="t/router_user.t"
 side_tests="t/restart.t t/mpm_config.t t/attack_scheduler.t t/worker_socket.t
             t/mass_users.t t/preforked.t t/ptrace_unknown.t t/tls.t"
 side2_tests="t/attack_restart.t t/shared_memory.t t/shared_memory_closed.t
@@ -252,11 +254,13 @@ else
         main_tests=
         for t in t/*.t; do
             # shellcheck disable=SC2086
-            case " $(echo $side_tests $side2_tests) " in
+            case " $(echo $solo_tests $side_tests $side2_tests) " in
                 *" $t "*) ;;
                 *) main_tests="$main_tests $t" ;;
             esac
         done
+        # shellcheck disable=SC2086
+        t/TEST -run-tests -verbose $solo_tests || rc=$?
         side_log="$root/side.log"
         side2_log="$root/side2.log"
         # shellcheck disable=SC2086

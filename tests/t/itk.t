@@ -138,7 +138,9 @@ is(kv($r->{body})->{value}, "$htdocs/a:/tmp",
     ok(($first->{status} // 0) == 200 && $begun =~ /pid=\d+/
        && ($w->{status} // 0) == 503,
        'MaxClientsVHost 1: a second request of cap.test while one is '
-       . 'served gets 503 (' . ($w->{status} // 'none') . ')');
+       . 'served gets 503 (' . ($w->{status} // 'none') . ')')
+        or diag("begun: $begun\n", error_log_since($mark,
+                                                    "$dir/logs/error_log"));
     like(error_log_since($mark, "$dir/logs/error_log"),
          qr/PU00104: router: MaxClientsVHost 1 of cap\.test reached/,
          '... from the router, which says so naming the vhost');
