@@ -14,7 +14,7 @@ if [ ! -f "$stamp" ] || [ -n "${PERUID_APT_UPDATE:-}" ]; then
     mkdir -p "$(dirname "$stamp")" && touch "$stamp"
 fi
 apt-get install -y --no-install-recommends \
-    build-essential autoconf pkg-config \
+    build-essential autoconf pkg-config clang \
     apache2 apache2-dev apache2-utils \
     libcap-dev libseccomp-dev libssl-dev openssl \
     libapache2-mod-php php-cli \

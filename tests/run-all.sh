@@ -9,6 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/deps.sh"
 "$top/tests/build.sh"
 make -C "$top/tests/unit"
+# a short round of every fuzz target (make fuzz FUZZ_SECONDS=N for more)
+make -C "$top/tests/unit" fuzz FUZZ_TIME="${PERUID_FUZZ_SECONDS:-10}"
 "$top/tests/run-integration.sh"
 # the in-tree recipe of README (builds httpd from Debian's source package
 # the first time, about 25 s plus the download; later runs rebuild only
