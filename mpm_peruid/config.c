@@ -27,6 +27,7 @@
 #include "peruid.h"
 #include "names.h"
 #include "routeruser.h"
+#include "perdir.h"
 
 /* Master, root, config read: the vhost's empty AssignUserID. */
 void *peruid_create_server_conf(apr_pool_t *p, server_rec *s)
@@ -117,30 +118,40 @@ static const char *peruid_lookup_group(apr_pool_t *p, apr_pool_t *ptemp,
     return NULL;
 }
 
-/* Master, root, config read: AssignUserID user group. */
-static const char *set_assign_user_id(cmd_parms *cmd, void *dummy,
+/* Master, root, config read: AssignUserID user group, for a virtual
+ * host (the server's record) or, in <Directory>, <Location>, <Files> and
+ * their Match forms, for the requests mapped there (perdir.c).  Not in
+ * .htaccess: the command is not an override, so httpd refuses it there
+ * ("not allowed here"). */
+static const char *set_assign_user_id(cmd_parms *cmd, void *dconf,
                                       const char *user, const char *group)
 {
     peruid_server_conf_t *c = peruid_server_conf(cmd->server);
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const char *name = NULL;
+    const char *name = NULL, *err;
+    uid_t uid;
+    gid_t gid;
 
-    if (err) {
-        return apr_pstrcat(cmd->pool, "AssignUserID: ", err, NULL);
+    if ((err = peruid_perdir_check_section(cmd)) != NULL) {
+        return err;
     }
-    if ((err = peruid_lookup_user(cmd->pool, cmd->temp_pool, user, &c->uid,
+    if ((err = peruid_lookup_user(cmd->pool, cmd->temp_pool, user, &uid,
                                   &name))
         || (err = peruid_lookup_group(cmd->pool, cmd->temp_pool, group,
-                                      &c->gid))) {
+                                      &gid))) {
         return apr_pstrcat(cmd->pool, "AssignUserID: ", err, NULL);
     }
-    if (c->uid == 0) {
+    if (cmd->path) {
+        return peruid_perdir_set(cmd, dconf, uid, gid, name);
+    }
+    if (uid == 0) {
         return "AssignUserID: refusing to serve a virtual host as uid 0 "
                "(root)";
     }
-    if (c->gid == 0) {
+    if (gid == 0) {
         return "AssignUserID: refusing to serve a virtual host as gid 0";
     }
+    c->uid = uid;
+    c->gid = gid;
     c->user = name;
     c->group = group;
     c->set = 1;
@@ -269,8 +280,9 @@ static const char *set_time_setting(cmd_parms *cmd, void *dummy,
 
 const command_rec peruid_cmds[] = {
     LISTEN_COMMANDS,
-    AP_INIT_TAKE2("AssignUserID", set_assign_user_id, NULL, RSRC_CONF,
-                  "user and group that serve this virtual host"),
+    AP_INIT_TAKE2("AssignUserID", set_assign_user_id, NULL,
+                  RSRC_CONF | ACCESS_CONF, "user and group that serve this "
+                  "virtual host, or the requests mapped to this section"),
     AP_INIT_TAKE1("StartServers", set_int_setting,
                   (void *)APR_OFFSETOF(peruid_settings_t, start_servers),
                   RSRC_CONF, "Number of workers started at server startup"),
@@ -550,8 +562,27 @@ int peruid_config_check_suexec(apr_pool_t *ptemp, server_rec *main_s)
     return bad ? !OK : OK;
 }
 
+/* Master, root, check_config: add the pairs of the per-directory
+ * AssignUserIDs (perdir.c; uid 0 and gid 0 were refused as they were
+ * read) to pairs, "uid:gid" keys. */
+static void config_count_perdir(apr_pool_t *ptemp, apr_hash_t *pairs)
+{
+    const apr_array_header_t *list = peruid_perdir_list();
+    int i;
+
+    for (i = 0; i < list->nelts; i++) {
+        const peruid_dir_conf_t *d =
+            APR_ARRAY_IDX(list, i, peruid_perdir_entry_t).d;
+        char *key = apr_psprintf(ptemp, "%ld:%ld", (long)d->uid,
+                                 (long)d->gid);
+
+        apr_hash_set(pairs, key, APR_HASH_KEY_STRING, key);
+    }
+}
+
 /* Master, root, check_config: every server's user and group (its
- * AssignUserID, or User/Group) is not root, the distinct pairs fit the
+ * AssignUserID, or User/Group) and every per-directory AssignUserID's
+ * pair is not root, the distinct pairs fit the
  * pool table, and none is the routers' user (routeruser.c) -- refused at
  * "apache2 -t", not at start. */
 int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s)
@@ -581,6 +612,7 @@ int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s)
         key = apr_psprintf(ptemp, "%ld:%ld", (long)uid, (long)gid);
         apr_hash_set(pairs, key, APR_HASH_KEY_STRING, key);
     }
+    config_count_perdir(ptemp, pairs);
     peruid_settings()->users = (int)apr_hash_count(pairs);
     if (apr_hash_count(pairs) > PERUID_MAX_POOLS) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,

@@ -4,10 +4,11 @@
  * double_check.c -- the worker's request hooks: which user serves this.
  *
  * A router chose the pool from a peeked head; the worker checks that
- * choice again once httpd itself has chosen the vhost.  A request whose
- * vhost needs another user than the worker's is never served here: the
- * connection is handed over to that user's pool (handover.c), or
- * answered 421 on TLS.  The optional functions of mpm_peruid.h answer the same
+ * choice again once httpd itself has chosen the vhost, and once it has
+ * mapped the request (a per-directory AssignUserID, perdir.c).  A
+ * request that needs another user than the worker's is never served
+ * here: the connection is handed over to that user's pool (handover.c),
+ * or answered 421 on TLS; what to do is decided by perdecide.c.  The optional functions of mpm_peruid.h answer the same
  * question for other modules: which user and group serve this
  * connection.
  *
@@ -27,47 +28,128 @@
 #include "child.h"
 #include "mpm_peruid.h"
 #include "handover.h"
+#include "perdir.h"
+#include "perdecide.h"
 
-/* Worker (vhost user), request hooks: the double-check.  Runs after httpd
- * chose r->server (post_read_request), before any file of the vhost is
- * looked at (translate_name, also for internal redirects), and after the
- * per-directory merge (header_parser).  A request whose vhost needs
- * another user than ours is never served here: on plain HTTP the
- * connection is handed over to that user's pool with the bytes it read
- * (handover.c), or answered 503 when it cannot be; on a TLS connection
- * (its SNI named a vhost of ours, its Host another user's) httpd answers
- * 421 Misdirected Request, as mod_ssl does for an SNI and a Host it
- * cannot serve together, and the connection closes. */
-static int worker_check_request(request_rec *r)
+/* Worker (vhost user), request hooks: a request that needs pool need,
+ * not ours, is never served here: on plain HTTP the connection is handed
+ * over to that pool with the bytes it read (handover.c), or answered 503
+ * when it cannot be; on a TLS connection httpd answers 421 Misdirected
+ * Request, as mod_ssl does for an SNI and a Host it cannot serve
+ * together, and the connection closes. */
+static int worker_misdirected(request_rec *r, int need)
 {
     peruid_retained_t *rd = peruid_retained();
-    int need;
+    const char *where = peruid_perdir_where(r);
 
-    if (peruid_self()->role != PERUID_ROLE_WORKER) {
-        return DECLINED;
-    }
-    need = peruid_server_pool(r->server);
-    if (need == peruid_self()->pool) {
-        return DECLINED;
-    }
     if (!ap_ssl_conn_is_ssl(r->connection)) {
         return peruid_handover_request(r, need);
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00013)
-                  "worker uid %ld gid %ld refuses a request for vhost %s "
-                  "(%s:%d), which runs as uid %ld gid %ld; answering 421 "
-                  "on this TLS connection (its SNI named another user's "
-                  "vhost) and closing it",
-                  (long)peruid_self()->uid, (long)peruid_self()->gid,
-                  r->server->server_hostname,
-                  r->server->defn_name ? r->server->defn_name : "-",
-                  r->server->defn_line_number,
-                  need >= 0 ? (long)rd->pools[need].uid : -1L,
-                  need >= 0 ? (long)rd->pools[need].gid : -1L);
+    if (where) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00107)
+                      "worker uid %ld gid %ld refuses %s of vhost %s: the "
+                      "AssignUserID at %s gives it to uid %ld gid %ld; "
+                      "answering 421 on this TLS connection (it cannot be "
+                      "handed over) and closing it",
+                      (long)peruid_self()->uid, (long)peruid_self()->gid,
+                      r->uri, r->server->server_hostname, where,
+                      (long)rd->pools[need].uid, (long)rd->pools[need].gid);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00013)
+                      "worker uid %ld gid %ld refuses a request for vhost "
+                      "%s (%s:%d), which runs as uid %ld gid %ld; answering "
+                      "421 on this TLS connection (its SNI named another "
+                      "user's vhost) and closing it",
+                      (long)peruid_self()->uid, (long)peruid_self()->gid,
+                      r->server->server_hostname,
+                      r->server->defn_name ? r->server->defn_name : "-",
+                      r->server->defn_line_number,
+                      need >= 0 ? (long)rd->pools[need].uid : -1L,
+                      need >= 0 ? (long)rd->pools[need].gid : -1L);
+    }
     /* httpd's own 421 (no handler runs for it); the client asks again on
      * a new connection, whose SNI picks the right user */
     r->connection->keepalive = AP_CONN_CLOSE;
     return HTTP_MISDIRECTED_REQUEST;
+}
+
+/* Worker (vhost user), post_perdir_config of a subrequest or an internal
+ * redirect that needs pool need: refused (perdecide.c says why). */
+static int worker_refuse_inner(request_rec *r, int need)
+{
+    const char *where = peruid_perdir_where(r);
+
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00108)
+                  "worker uid %ld gid %ld refuses the %s %s of vhost %s: "
+                  "%s%s names another user (pool %d) than the request the "
+                  "client sent (%s); a subrequest or internal redirect "
+                  "runs as that request's user", (long)peruid_self()->uid,
+                  (long)peruid_self()->gid,
+                  r->main ? "subrequest" : "internal redirect to", r->uri,
+                  r->server->server_hostname,
+                  where ? "the AssignUserID at " : "the vhost's AssignUserID",
+                  where ? where : "", need,
+                  r->main ? r->main->uri : r->prev ? r->prev->uri : "-");
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* Worker (vhost user): the double-check at stage: gather the facts of r
+ * and carry out what perdecide.c decides. */
+static int worker_check(request_rec *r, perdecide_stage_e stage)
+{
+    perdecide_facts_t f;
+    int target;
+
+    if (peruid_self()->role != PERUID_ROLE_WORKER) {
+        return DECLINED;
+    }
+    f.stage = stage;
+    f.mine = peruid_self()->pool;
+    f.vhost_pool = peruid_server_pool(r->server);
+    f.dir_set = stage != PERDECIDE_EARLY
+                && peruid_perdir_pool(r, &f.dir_pool);
+    f.vhost_names_mine = peruid_perdir_names_pool(r->server, f.mine);
+    switch (peruid_perdecide(&f, &target)) {
+    case PERDECIDE_SERVE:
+        return DECLINED;
+    case PERDECIDE_HAND_OVER:
+        return worker_misdirected(r, target);
+    default:
+        return stage == PERDECIDE_INNER ? worker_refuse_inner(r, target)
+                                        : HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+/* Worker (vhost user), post_read_request and translate_name: the early
+ * double-check, after httpd chose r->server and before any file of the
+ * vhost is looked at (translate_name runs before the directory walk,
+ * also for internal redirects and subrequests).  The vhost's pool must
+ * be ours, or one that a per-directory AssignUserID of the vhost names
+ * (perdir.c): such a request is let in, and the mapped check decides. */
+static int worker_check_vhost(request_rec *r)
+{
+    return worker_check(r, PERDECIDE_EARLY);
+}
+
+/* Worker (vhost user), header_parser: the authoritative check of the
+ * request the client sent, after the per-directory merge: the pool it
+ * needs is its per-directory AssignUserID's, else its vhost's.
+ * header_parser runs for main requests only; internal redirects are
+ * checked at post_perdir_config, below. */
+static int worker_check_mapped(request_rec *r)
+{
+    return r->prev ? DECLINED : worker_check(r, PERDECIDE_MAPPED);
+}
+
+/* Worker (vhost user), post_perdir_config of subrequests and internal
+ * redirects, after their own merge: they run as the user the client's
+ * request was given; one whose per-directory AssignUserID names another
+ * user cannot be handed over (the replay is the client's request, which
+ * maps elsewhere) and is answered 500, never served as the wrong user. */
+static int worker_check_inner(request_rec *r)
+{
+    return r->main || r->prev ? worker_check(r, PERDECIDE_INNER) : DECLINED;
 }
 
 /* Any process, optional function: see mpm_peruid.h. */
@@ -95,11 +177,13 @@ static const char *peruid_conn_user(conn_rec *c)
 /* Master, root, module load: the worker's request hooks. */
 void peruid_worker_register_hooks(apr_pool_t *p)
 {
-    ap_hook_post_read_request(worker_check_request, NULL, NULL,
+    ap_hook_post_read_request(worker_check_vhost, NULL, NULL,
                               APR_HOOK_REALLY_FIRST);
-    ap_hook_translate_name(worker_check_request, NULL, NULL,
+    ap_hook_translate_name(worker_check_vhost, NULL, NULL,
                            APR_HOOK_REALLY_FIRST);
-    ap_hook_header_parser(worker_check_request, NULL, NULL,
+    ap_hook_post_perdir_config(worker_check_inner, NULL, NULL,
+                               APR_HOOK_REALLY_FIRST);
+    ap_hook_header_parser(worker_check_mapped, NULL, NULL,
                           APR_HOOK_REALLY_FIRST);
     peruid_handover_register_hooks(p);
     APR_REGISTER_OPTIONAL_FN(peruid_conn_credentials);

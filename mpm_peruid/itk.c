@@ -49,6 +49,7 @@
 
 #include "peruid.h"
 #include "itk.h"
+#include "perdir.h"
 
 /* Master, root, config read: an integer from min to max, or NULL. */
 static const char *itk_long(cmd_parms *cmd, const char *arg, long min,
@@ -202,6 +203,26 @@ static int itk_in_range(unsigned long id, unsigned long lo,
     return 0;
 }
 
+/* Master, root: every per-directory AssignUserID's (perdir.c) user and
+ * group inside the ranges (named by the server of its section). */
+static int itk_check_ranges_perdir(apr_pool_t *ptemp)
+{
+    const peruid_settings_t *cfg = peruid_settings();
+    const apr_array_header_t *list = peruid_perdir_list();
+    int i, ok = 1;
+
+    for (i = 0; i < list->nelts && cfg->uid_range_set; i++) {
+        const peruid_perdir_entry_t *e =
+            &APR_ARRAY_IDX(list, i, peruid_perdir_entry_t);
+
+        ok &= itk_in_range(e->d->uid, cfg->uid_min, cfg->uid_max, "uid",
+                           "LimitUIDRange", e->s, ptemp);
+        ok &= itk_in_range(e->d->gid, cfg->gid_min, cfg->gid_max, "gid",
+                           "LimitGIDRange", e->s, ptemp);
+    }
+    return ok;
+}
+
 /* Master, root: every server's user and group inside the ranges. */
 static int itk_check_ranges(apr_pool_t *ptemp, server_rec *main_s)
 {
@@ -220,7 +241,7 @@ static int itk_check_ranges(apr_pool_t *ptemp, server_rec *main_s)
         ok &= itk_in_range(gid, cfg->gid_min, cfg->gid_max, "gid",
                            "LimitGIDRange", s, ptemp);
     }
-    return ok;
+    return ok & itk_check_ranges_perdir(ptemp);
 }
 
 /* Master, root: say when two vhosts of one user set different

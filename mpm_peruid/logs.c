@@ -364,14 +364,13 @@ static int logs_max_fd(server_rec *main_s)
     return max;
 }
 
-/* Master, root: note that server s writes to log descriptor fd; with
- * fill, in the facts of every descriptor (g->all, which counts every
+/* Master, root: note that a server of pool writes to log descriptor fd;
+ * with fill, in the facts of every descriptor (g->all, which counts every
  * writer as another's) and in its pool's list (g->wfd); without, only
  * how many its pool has (g->wfirst).  0 if fd does not fit (not
  * expected: size comes from logs_max_fd). */
-static int logs_note_write(logs_gen_t *g, server_rec *s, int fd, int fill)
+static int logs_note_pool(logs_gen_t *g, int pool, int fd, int fill)
 {
-    int pool = peruid_server_pool(s);
     int has_pool = pool >= 0 && pool < g->npools;
 
     if (fd < 0 || fd >= g->size) {
@@ -387,6 +386,23 @@ static int logs_note_write(logs_gen_t *g, server_rec *s, int fd, int fill)
         g->wfd[g->wfirst[pool] + g->wfill[pool]++] = fd;
     }
     return logpick_add(g->all, g->size, fd, 0) != NULL;
+}
+
+/* Master, root: note that server s writes to log descriptor fd, for its
+ * pool and for each pool its per-directory AssignUserIDs name (perdir.c:
+ * their workers serve some of its requests, so its logs are shared). */
+static int logs_note_write(logs_gen_t *g, server_rec *s, int fd, int fill)
+{
+    const apr_array_header_t *more = peruid_server_conf(s)->perdir_pools;
+    int pool = peruid_server_pool(s), i, ok;
+
+    ok = logs_note_pool(g, pool, fd, fill);
+    for (i = 0; ok && more && i < more->nelts; i++) {
+        if (APR_ARRAY_IDX(more, i, int) != pool) {
+            ok = logs_note_pool(g, APR_ARRAY_IDX(more, i, int), fd, fill);
+        }
+    }
+    return ok;
 }
 
 /* Master, root: one pass over the logs of every server (core's error

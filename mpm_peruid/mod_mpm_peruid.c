@@ -28,6 +28,7 @@
 #include "vhostcap.h"
 #include "logs.h"
 #include "tlskeys.h"
+#include "perdir.h"
 
 /* The retained context, looked up once per process image. */
 static peruid_retained_t *retained;
@@ -227,8 +228,8 @@ static void peruid_hooks(apr_pool_t *p)
 AP_DECLARE_MODULE(mpm_peruid) = {
     MPM20_MODULE_STUFF,
     NULL,                       /* hook to run before apache parses args */
-    NULL,                       /* create per-directory config structure */
-    NULL,                       /* merge per-directory config structures */
+    peruid_perdir_create,       /* per-directory AssignUserID (perdir.c) */
+    peruid_perdir_merge,        /* the innermost wins */
     peruid_create_server_conf,  /* create per-server config structure */
     peruid_merge_server_conf,   /* merge per-server config structures */
     peruid_cmds,                /* command table */

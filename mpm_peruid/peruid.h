@@ -216,6 +216,8 @@ typedef struct {
     const char *nice_where; /* file:line of that NiceValue               */
     int max_clients;        /* MaxClientsVHost (itk.c), 0: none          */
     int cap_slot;           /* its counter on the pool page (vhostcap.c) */
+    apr_array_header_t *perdir_pools;   /* pools (int) its per-directory
+                             * AssignUserIDs name, NULL: none (perdir.c) */
 } peruid_server_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA mpm_peruid_module;

@@ -28,6 +28,7 @@
 #include "creds.h"
 #include "gate.h"
 #include "routeruser.h"
+#include "perdir.h"
 
 /* The routers' page: per pool, the second of its last dispatch, the
  * connections sent to it (peruid_pool_touch), its live workers, the
@@ -301,6 +302,32 @@ static server_rec **pools_servers_in_order(apr_pool_t *p, server_rec *main_s)
     return v;
 }
 
+/* Master, root, after each configuration read: a pool for the pair of
+ * every per-directory AssignUserID (perdir.c), as for a vhost's; each
+ * section's record learns its pool, and each server the pools its
+ * sections name (the double-check lets such requests in). */
+static apr_status_t pools_assign_perdir(peruid_retained_t *rd, apr_pool_t *p,
+                                        server_rec *main_s)
+{
+    const apr_array_header_t *list = peruid_perdir_list();
+    int i, idx;
+
+    for (i = 0; i < list->nelts; i++) {
+        peruid_perdir_entry_t *e = &APR_ARRAY_IDX(list, i,
+                                                  peruid_perdir_entry_t);
+
+        idx = pools_find_or_add(rd, e->d->uid, e->d->gid, main_s);
+        if (idx < 0) {
+            return APR_ENOSPC;
+        }
+        pools_note_user(&rd->pools[idx], e->d->user);
+        rd->pools[idx].in_config = 1;
+        e->d->pool = idx;
+        peruid_perdir_note_pool(p, main_s, e->s, idx);
+    }
+    return APR_SUCCESS;
+}
+
 /* Master, root, after each configuration read: give every server its
  * pool index, pools numbered in configuration order (StartServers hands
  * out workers in that order); pools no server names any more stay
@@ -338,6 +365,9 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
         pools_note_user(&rd->pools[idx], user);
         rd->pools[idx].in_config = 1;
         peruid_server_conf(s)->pool = idx;
+    }
+    if (pools_assign_perdir(rd, p, main_s) != APR_SUCCESS) {
+        return APR_ENOSPC;
     }
     /* the main server's now: the one-process mode (-X) serves it */
     peruid_pools_lookup(rd, peruid_server_pool(main_s), main_s);

@@ -47,6 +47,7 @@
 
 #include "peruid.h"
 #include "routeruser.h"
+#include "perdir.h"
 
 #define ROUTER_USER_OUTPUT 512      /* what of useradd's words we keep */
 
@@ -218,6 +219,26 @@ static void router_user_clash(apr_pool_t *p, const char *what)
                  "start)", router_user_named(p), what);
 }
 
+/* Master, root: the per-directory AssignUserIDs (perdir.c) that name the
+ * routers' user, each said; how many. */
+static int router_user_clashes_perdir(apr_pool_t *p)
+{
+    const apr_array_header_t *list = peruid_perdir_list();
+    int i, n = 0;
+
+    for (i = 0; i < list->nelts; i++) {
+        const peruid_dir_conf_t *d =
+            APR_ARRAY_IDX(list, i, peruid_perdir_entry_t).d;
+
+        if (d->uid == router_user.uid) {
+            router_user_clash(p, apr_psprintf(p, "the AssignUserID at %s",
+                                              d->where));
+            n++;
+        }
+    }
+    return n;
+}
+
 /* Master, root: neither User nor any AssignUserID has the routers' uid.
  * Every clash is logged; returns the number of them. */
 static int router_user_clashes(apr_pool_t *p, server_rec *main_s)
@@ -245,7 +266,7 @@ static int router_user_clashes(apr_pool_t *p, server_rec *main_s)
             n++;
         }
     }
-    return n;
+    return n + router_user_clashes_perdir(p);
 }
 
 /* Master, root: the path of useradd, or NULL. */

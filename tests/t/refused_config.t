@@ -87,19 +87,26 @@ subtest 'refused: wrong number of arguments' => sub {
     }
 };
 
-subtest 'refused inside <Directory>, <Location>, <Files>, <If>' => sub {
-    my @ctx = (['<Directory "/tmp">', '</Directory>', 'Directory'],
-               ['<Location "/x">', '</Location>', 'Location'],
-               ['<Files "x">', '</Files>', 'Files'],
-               ['<If "true">', '</If>', 'If']);
+# <Directory>, <Location>, <Files> take it (t/perdir_user.t); <If> and
+# <Limit> do not (httpd allows <Limit> in a section only)
+subtest 'refused inside <If>, <Limit>, <LimitExcept>' => sub {
+    my @ctx = (['<If "true">', '</If>', 'If', '<If>'],
+               ["<Directory \"/tmp\">\n    <Limit GET>",
+                "</Limit>\n    </Directory>", 'Limit', '<Limit>'],
+               ["<Location \"/x\">\n    <LimitExcept GET>",
+                "</LimitExcept>\n    </Location>", 'LimitExcept',
+                '<LimitExcept>'],
+               ["<Directory \"/tmp\">\n    <If \"true\">",
+                "</If>\n    </Directory>", 'If', '<If> in <Directory>']);
     Test::More::plan(tests => 2 * @ctx);
     for my $c (@ctx) {
-        my ($open, $close, $name) = @$c;
+        my ($open, $close, $name, $label) = @$c;
         my ($rc, $out) = configtest("    $open\n        AssignUserID "
                                     . "peruid_ta peruid_ta\n    $close");
-        isnt($rc, 0, "inside <$name>: -t fails");
-        like($out, qr/AssignUserID not allowed in <$name> context/,
-             "inside <$name>: the message names AssignUserID") or diag $out;
+        isnt($rc, 0, "inside $label: -t fails");
+        like($out, qr/AssignUserID: not allowed in <$name>/,
+             "inside $label: the message names AssignUserID and <$name>")
+            or diag $out;
     }
 };
 
