@@ -12,6 +12,9 @@
 #     connection: the body arrives whole, as peruid_tb;
 #   - the vhost's CustomLog gets the lines of both users' workers (it is
 #     shared by them: through the log relay, marked with the user);
+#   - a subrequest (mod_dir's DirectoryIndex lookup) into another user's
+#     <Files> is refused, 500 and PU00108: it runs as the client's
+#     request's user and cannot be handed over;
 #   - AssignUserID in .htaccess is refused (500, "not allowed here"),
 #     as are <If> and <Limit> at apache2 -t, naming the section, and a
 #     section's user outside LimitUIDRange or that is the routers' user;
@@ -30,7 +33,7 @@ use File::Copy qw(copy);
 use File::Path qw(make_path);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 14;
+plan tests => 15;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -93,6 +96,7 @@ $ssl    <Directory "$docs">
         AssignUserID peruid_tb peruid_tb
     </Location>
     <Directory "$docs/files">
+        DirectoryIndex tb.php
         <Files tb.php>
             AssignUserID peruid_tb peruid_tb
         </Files>
@@ -136,6 +140,20 @@ is(join(', ', map { who(http('perdir.test', $_, port => $hport)) }
    . 'answer as peruid_tb');
 is(who(http('perdir.test', '/files/whoami.php', port => $hport)),
    "200 $ta", 'beside it, files/whoami.php answers as peruid_ta');
+
+# a subrequest runs as the client's request's user: files/ is peruid_ta's,
+# its DirectoryIndex tb.php peruid_tb's; mod_dir's lookup is refused
+# (PU00108) and the request answered 500, never served as peruid_ta
+{
+    my $mark = error_log_mark("$dir/logs/error_log");
+    my $r = http('perdir.test', '/files/', port => $hport);
+    my $log = error_log_since($mark, "$dir/logs/error_log");
+    ok(($r->{status} // 0) == 500
+       && $log =~ /PU00108: .*subrequest \/files\/tb\.php/,
+       'files/ whose DirectoryIndex is another user\'s <Files>: 500, the '
+       . 'subrequest refused (PU00108)')
+        or diag("status " . ($r->{status} // 'none') . "\n$log");
+}
 
 # one connection alternating the root and sub/
 {
