@@ -119,8 +119,12 @@ is(kv($r->{body})->{value}, "$htdocs/a:/tmp",
 # connection gets a 503 from the router (no worker spent on it), and the
 # next request of a kept-alive connection one from the worker
 {
+    # a kept-alive connection to cap.test's user's worker, through another
+    # vhost of that user: a request of cap.test's own is released only
+    # once its worker has finished with it, which may come after the
+    # client read the answer
     my $ka = keepalive_connect(port => $port);
-    ka_send($ka, 'cap.test', '/whoami.php');
+    ka_send($ka, 'panel-a.test', '/whoami.php');
     my $first = ka_read_response($ka, 10);
     my $mark = error_log_mark("$dir/logs/error_log");
     # a request being served: its answer has begun (sleep.php says its
