@@ -6,6 +6,8 @@
 #     effect: AssignUserId "#uid" "#gid" and by name, MaxClientsVHost,
 #     NiceValue, beside php_admin_value; each vhost is served as its user
 #     (before, the blocks were skipped and every site ran as User);
+#   - AssignUserId inside <Directory>, itself inside the <IfModule>
+#     block: that directory is served as its user (the hand-over);
 #   - NiceValue: the vhost's worker runs at that nice value;
 #   - LimitUIDRange / LimitGIDRange: the workers run under a seccomp
 #     filter (the unit test tests/unit/test_uidrange.c runs its calls);
@@ -23,15 +25,29 @@ use lib "$FindBin::Bin/lib";
 use Apache::Test qw(-withtestmore);
 use PeruidTest qw(:all);
 use IO::Select;
+use File::Copy qw(copy);
+use File::Path qw(make_path);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 17;
+plan tests => 19;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
 
 my $htdocs = root() . '/htdocs';
 my $so = vars('peruid_module');
+my $common = vars('peruid_top') . '/tests/htdocs/common';
+
+# panel-c.test's docroot, with a sub/ that another user serves (both
+# users may read it)
+my $cdocs = root() . '/inst-itk-docs';
+for my $d ('', 'sub') {
+    make_path("$cdocs/$d");
+    chmod 0755, "$cdocs/$d";
+    copy("$common/whoami.php", "$cdocs/$d/whoami.php")
+        or die "copy whoami.php: $!";
+    chmod 0644, "$cdocs/$d/whoami.php";
+}
 my ($ta, $ta_gid) = ids_of('peruid_ta');
 my ($tb) = ids_of('peruid_tb');
 
@@ -66,6 +82,19 @@ $extra_a
     <IfModule mpm_itk_module>
         AssignUserId peruid_ta peruid_ta
         MaxClientsVHost 1
+    </IfModule>
+</VirtualHost>
+<VirtualHost 127.0.0.1:$port>
+    ServerName panel-c.test
+    DocumentRoot "$cdocs"
+    <Directory "$cdocs">
+        Require all granted
+    </Directory>
+    <IfModule mpm_itk_module>
+        AssignUserId "#$ta" "#$ta_gid"
+        <Directory "$cdocs/sub">
+            AssignUserId peruid_tb peruid_tb
+        </Directory>
     </IfModule>
 </VirtualHost>
 <VirtualHost 127.0.0.1:$port>
@@ -106,6 +135,14 @@ for (['panel-a.test', $ta, 10], ['panel-b.test', $tb, 5]) {
     $pid{$host} = $v->{pid};
     is(nice_of($v->{pid} // 0), $nice, "$host: its worker runs at "
        . "NiceValue $nice");
+}
+# a per-directory user inside the <IfModule> block
+for (['/whoami.php', $ta], ['/sub/whoami.php', $tb]) {
+    my ($path, $uid) = @$_;
+    my $r = http('panel-c.test', $path, port => $port, timeout => 10);
+    is(kv($r->{body})->{uid}, $uid, "panel-c.test$path: served as uid "
+       . "$uid (<Directory> AssignUserId inside <IfModule>)")
+        or diag($r->{raw});
 }
 my $st = slurp("/proc/$pid{'panel-a.test'}/status") // '';
 like($st, qr/^Seccomp:\s+2$/m, 'panel-a.test\'s worker runs under a '

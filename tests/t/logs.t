@@ -97,15 +97,8 @@ my $dir = root() . '/inst-logs';
 my ($b_access, $b_error, $a_access, $main_error) = map { "$dir/logs/$_" }
     qw(b_access b_error a_access error_log);
 my ($master) = started_instance(\%started, 'logs', port => $port,
-    vhosts => 0, mpm => <<'EOF', body => <<"EOF2");
-StartServers 0
-MinSpareServers 0
-MaxSpareServers 4
-ServerLimit 16
-MaxRequestWorkers 8
-PeruidRouters 1
-PeruidPreforkedWorkers 2
-EOF
+    vhosts => 0, mpm => small_mpm('PeruidPreforkedWorkers 2'),
+    body => <<"EOF2");
 LogLevel info mpm_peruid:debug
 BufferedLogs On
 $fmt

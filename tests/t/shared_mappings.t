@@ -101,15 +101,7 @@ for my $mech ('fcntl', 'pthread') {
     my $dir = root() . "/inst-maps-$mech";
     my $mutex = $mech eq 'fcntl' ? "fcntl:$dir/logs" : $mech;
     my ($master) = started_instance(\%started, "maps-$mech", port => $port,
-        mpm => <<'EOF', body => <<"EOF2");
-StartServers 0
-MinSpareServers 0
-MaxSpareServers 4
-ServerLimit 16
-MaxRequestWorkers 8
-PeruidRouters 1
-PeruidPreforkedWorkers 1
-EOF
+        mpm => small_mpm('PeruidPreforkedWorkers 1'), body => <<"EOF2");
 LoadModule status_module $libexec/mod_status.so
 LoadModule authz_host_module $libexec/mod_authz_host.so
 LoadModule socache_shmcb_module $libexec/mod_socache_shmcb.so

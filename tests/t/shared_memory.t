@@ -260,15 +260,7 @@ cmp_ok($g2->{hits} // 0, '>', $g1->{hits} // 0, 'after a graceful restart '
 
 # preforked workers, bound to a.test's and b.test's users later
 my ($pmaster, $pport, undef, $pdir) = started_instance(\%started,
-    'shm-preforked', mpm => <<'EOF');
-StartServers 0
-MinSpareServers 0
-MaxSpareServers 4
-ServerLimit 16
-MaxRequestWorkers 8
-PeruidRouters 1
-PeruidPreforkedWorkers 3
-EOF
+    'shm-preforked', mpm => small_mpm('PeruidPreforkedWorkers 3'));
 ok($pmaster, 'instance with preforked workers started') or exit;
 sleep 1;    # the preforked worker default.test took is replaced
 my %before = map { $_ => 1 } children_of($pmaster);

@@ -107,15 +107,7 @@ EOF
 my ($hport, $tport) = (free_port(), free_port());
 my ($master) = started_instance(\%started, 'tls', port => $hport,
     listen => ["127.0.0.1:$hport", "127.0.0.1:$tport https"],
-    mpm => <<'EOF', body => tls_body($tport));
-StartServers 0
-MinSpareServers 0
-MaxSpareServers 4
-ServerLimit 16
-MaxRequestWorkers 8
-PeruidRouters 1
-PeruidPeekTimeout 5
-EOF
+    mpm => small_mpm('PeruidPeekTimeout 5'), body => tls_body($tport));
 ok($master, 'an instance with an https listener and four TLS vhosts '
    . 'started (apache2 -t passed)') or exit;
 

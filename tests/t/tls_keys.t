@@ -179,14 +179,7 @@ EOF
     return $body;
 }
 
-my $mpm = <<'EOF';
-StartServers 0
-MinSpareServers 0
-MaxSpareServers 4
-ServerLimit 16
-MaxRequestWorkers 8
-PeruidRouters 1
-EOF
+my $mpm = small_mpm();
 my ($hport, $tport) = (free_port(), free_port());
 my ($master, undef, undef, $dir) = started_instance(\%started, 'tlskeys',
     port => $hport, listen => ["127.0.0.1:$hport", "127.0.0.1:$tport https"],

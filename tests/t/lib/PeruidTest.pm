@@ -27,7 +27,7 @@ our @EXPORT_OK = qw(
     error_log_mark error_log_since wait_for
     free_port instance_conf instance_start instance_stop instance_pids
     pid_alive slurp in_parallel stop_instances started_instance
-    initgroups_of check_routed ours in_own_netns
+    initgroups_of check_routed ours in_own_netns small_mpm
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -679,6 +679,15 @@ EOF
 }
 
 sub httpd_bin { vars('httpd') || '/usr/sbin/apache2' }
+
+# small_mpm(@directives): the MPM block (instance_conf's mpm) of a small
+# instance that starts no worker before one is needed, one router, then
+# @directives, one a line.
+sub small_mpm {
+    return join '', map { "$_\n" } 'StartServers 0', 'MinSpareServers 0',
+        'MaxSpareServers 4', 'ServerLimit 16', 'MaxRequestWorkers 8',
+        'PeruidRouters 1', @_;
+}
 
 # Start an instance (it daemonizes); wait until its pid file names a live
 # master and the port answers on $addr (127.0.0.1 when undef).  Returns
