@@ -30,7 +30,7 @@ use IO::Socket::SSL;
 
 in_own_netns();
 
-plan tests => 14;
+plan tests => 15;
 
 my $inst    = root() . '/inst-debian';
 my $etc     = "$inst/apache2";          # APACHE_CONFDIR
@@ -319,8 +319,14 @@ EOF
     write_file("$etc/sites-available/peruid-a.conf",
         $vhost->("*:$p *:$p2", 'a.test', 'a', 'peruid_ta',
                  "    SuexecUserGroup peruid_ta peruid_ta\n"));
+    # b.test lends /as-ta to peruid_ta: a per-directory user, decided
+    # after the mapping, reached by the hand-over
     write_file("$etc/sites-available/peruid-b.conf",
-        $vhost->("*:$p *:$p2", 'b.test', 'b', 'peruid_tb'));
+        $vhost->("*:$p *:$p2", 'b.test', 'b', 'peruid_tb',
+                 "    Alias /as-ta \"$htdocs/b\"\n"
+               . "    <Location \"/as-ta\">\n"
+               . "        AssignUserID peruid_ta peruid_ta\n"
+               . "    </Location>\n"));
     # IP-based: every request to 127.0.0.2:$p or [::1]:$p, whatever its
     # Host, on the dual-stack socket
     write_file("$etc/sites-available/peruid-ip.conf",
@@ -378,6 +384,47 @@ subtest 'served: PHP and CGI as each vhost\'s user, over 127.0.0.1 and ::1, real
         is($r->{status}, 200, "$c->[0] /id.cgi: 200")
             or diag($r->{raw});
         is($cv->{uid}, $c->[1], "$c->[0] /id.cgi runs as uid $c->[1]");
+    }
+};
+
+# One kept-alive connection per address, alternating a.test, b.test and
+# b.test's /as-ta (peruid_ta's): the worker's double-check hands the
+# connection over for every other request, and the router that takes it
+# back checks the socket against its listeners, for both families and on
+# the dual-stack socket.  On [::1]:$p the IP-based vhost takes every
+# request whatever its Host, so nothing is handed over there.
+subtest 'kept-alive across users over 127.0.0.1, ::1 and the dual-stack socket: hand-over' => sub {
+    my @paths = (['a.test', '/whoami.php', 'a', $ta_uid],
+                 ['b.test', '/whoami.php', 'b', $tb_uid],
+                 ['b.test', '/as-ta/whoami.php', 'b', $ta_uid]);
+    my @conns = (['127.0.0.1', $p, 0], ['::1', $p, 1], ['::1', $p2, 0]);
+    plan tests => 2 * @conns;
+    return no_server(2 * @conns) unless $master;
+    for my $cn (@conns) {
+        my ($addr, $port, $ip_based) = @$cn;
+        my $c = keepalive_connect(addr => $addr, port => $port)
+            or die "connect [$addr]:$port: $!";
+        my (@got, @want, %remote);
+        for my $i (0 .. 8) {
+            my ($host, $path, $site, $uid) = @{ $paths[$i % 3] };
+            ($path, $site, $uid) = ('/whoami.php', 'a2', $ta_uid)
+                if $ip_based;
+            ka_send($c, $host, "$path?i=$i");
+            my $r = ka_read_response($c, 10);
+            my $v = kv($r->{body});
+            push @got, join ' ', $r->{status} // 'none', $v->{site} // '-',
+                                 $v->{uid} // '-';
+            push @want, "200 $site $uid";
+            $remote{$v->{remote} // '-'} = 1;
+        }
+        my $local = $c->{sock}->sockport;
+        close $c->{sock};
+        is_deeply(\@got, \@want, "[$addr]:$port: 9 requests on one "
+                  . 'connection, each from its own vhost and user')
+            or diag(join "\n", @got);
+        is_deeply([keys %remote], ["$addr:$local"],
+                  "[$addr]:$port: every answer for the same client "
+                  . 'connection');
     }
 };
 
@@ -603,7 +650,7 @@ subtest 'back to prefork: a2dismod mpm_peruid' => sub {
     # the sites without AssignUserID (and a.test, with its suEXEC, off)
     for my $site (qw(peruid-b peruid-ip)) {
         edit_file("$etc/sites-available/$site.conf",
-                  sub { s/^\s*AssignUserID .*\n//m });
+                  sub { s/^\s*AssignUserID .*\n//mg });
     }
     ($rc, $out) = run('a2dissite peruid-a');
     is($rc, 0, 'a2dissite peruid-a') or diag $out;
