@@ -439,7 +439,7 @@ int peruid_segments_before(apr_pool_t *pconf, apr_pool_t *plog,
     g->fds = peruid_segments_read_fds(ptemp);
     if (!g->maps) {
         ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, errno, NULL,
-                     PERUID_LOGNO(00076) "cannot read /proc/self/maps: the "
+                     PERUID_LOGNO(00139) "cannot read /proc/self/maps: the "
                      "shared memory modules make (PHP's OPcache) could not "
                      "be given to each user apart; refusing to start");
         return HTTP_INTERNAL_SERVER_ERROR;
