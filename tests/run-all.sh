@@ -6,6 +6,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "tests/run-all.sh: run as root" >&2; exit 1; }
+# the log tags: each used once and documented (docs/troubleshooting.md)
+sh "$top/tests/check_tags.sh" "$top"
 "$top/tests/deps.sh"
 "$top/tests/build.sh"
 make -C "$top/tests/unit"
