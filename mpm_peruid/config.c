@@ -25,6 +25,7 @@
 #include "unixd.h"
 
 #include "peruid.h"
+#include "sandbox.h"
 #include "names.h"
 #include "routeruser.h"
 #include "perdir.h"
@@ -311,6 +312,10 @@ const command_rec peruid_cmds[] = {
                   (void *)APR_OFFSETOF(peruid_settings_t, routers),
                   RSRC_CONF, "Number of router processes (0: one per 4 "
                   "CPUs, at least 1)"),
+    AP_INIT_FLAG("PeruidNoNewPrivs", peruid_sandbox_nnp_cmd, NULL,
+                 RSRC_CONF, "On (default): workers get no_new_privs and a "
+                 "filter on the setuid family; Off: setuid and setgid "
+                 "helpers (sendmail) keep their privileges"),
     AP_INIT_TAKE12("PeruidRouterUser", peruid_router_user_cmd, NULL,
                    RSRC_CONF, "User (and group) the routers run as; no "
                    "virtual host may run as it"),
@@ -746,5 +751,6 @@ int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
         cfg->start_servers = cfg->max_workers;
     }
     peruid_settings_slots(cfg, rd, startup, s);
+    peruid_sandbox_check(s->process->pconf, startup, s);
     return OK;
 }

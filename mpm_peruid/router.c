@@ -1153,12 +1153,19 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
     return APR_SUCCESS;
 }
 
-/* Router (the routers' user): install the system call filter; fatal if
- * it fails. */
+/* Router (the routers' user): install the system call filter, whose
+ * trap writes to the error log (its descriptor, or stderr for syslog);
+ * fatal if it fails. */
 static void router_filter(peruid_retained_t *rd, apr_pool_t *pchild)
 {
     const char *call = "";
-    apr_status_t rv = peruid_seccomp_router(&call);
+    apr_os_file_t log_fd = STDERR_FILENO;
+    apr_status_t rv;
+
+    if (ap_server_conf->error_log) {
+        apr_os_file_get(&log_fd, ap_server_conf->error_log);
+    }
+    rv = peruid_seccomp_router(log_fd, &call);
 
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,

@@ -33,10 +33,12 @@ typedef struct peruid_uidrange_s {
  * else is allowed. */
 int peruid_uidrange_build(const peruid_uidrange_t *r, struct sock_filter *prog);
 
-/* Worker, root, between its setgroups and its setresgid (creds.c):
- * install that filter for this process and all it starts, without
- * PR_SET_NO_NEW_PRIVS (root may; setgid helpers such as sendmail keep
- * working inside the ranges).  Returns errno on failure. */
+/* Worker: install that filter for this process and all it starts.
+ * Root, between its setgroups and its setresgid (creds.c, LimitUIDRange),
+ * without PR_SET_NO_NEW_PRIVS (root may; setgid helpers such as sendmail
+ * keep working inside the ranges); or the worker's user after its switch
+ * with no_new_privs set, its own ids as the ranges (sandbox.c,
+ * PeruidNoNewPrivs).  Returns errno on failure. */
 apr_status_t peruid_uidrange_install(const peruid_uidrange_t *r);
 
 #endif /* PERUID_UIDRANGE_H */

@@ -52,6 +52,7 @@
 #include "handover.h"
 #include "replay.h"
 #include "tlskeys.h"
+#include "sandbox.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
  * stop flag again (worker_wait). */
@@ -735,6 +736,11 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
         /* this pool is not served; the master backs off (children.c) */
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
+    if (peruid_sandbox_worker(pconf, pl->uid, pl->gid, ap_server_conf)
+        != APR_SUCCESS) {
+        /* logged; never serve without the seal PeruidNoNewPrivs asks for */
+        peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
+    }
     worker_suexec_off();
     ap_run_child_init(pchild, ap_server_conf);
     worker_loop(&w);
@@ -755,7 +761,9 @@ void peruid_worker_one_process(peruid_retained_t *rd, apr_pool_t *pconf)
     peruid_self()->pool = pool;
     ap_reopen_scoreboard(pchild, NULL, 0);
     if (worker_setup(&w, rd, pchild, 0, pool) != APR_SUCCESS
-        || peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS) {
+        || peruid_child_become(rd, pl, ap_server_conf) != APR_SUCCESS
+        || peruid_sandbox_worker(pconf, pl->uid, pl->gid, ap_server_conf)
+           != APR_SUCCESS) {
         peruid_child_exit(rd, pchild, APEXIT_CHILDFATAL);
     }
     worker_suexec_off();
