@@ -181,25 +181,82 @@ int peruid_route_tls(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
     return peruid_server_pool(*server);
 }
 
+/* Router: the vhost httpd picks for the clean head h, or NULL when
+ * httpd would refuse the head (its target or Host): then httpd answers
+ * from the address's default vhost. */
+static server_rec *route_by_head(conn_rec *c, request_rec *r,
+                                 const peek_head_t *h)
+{
+    if (r->status != HTTP_OK) {
+        return NULL;                    /* unparsable request-target */
+    }
+    ap_update_vhost_from_headers(r);
+    if (r->status != HTTP_OK) {
+        return NULL;                    /* malformed Host */
+    }
+    /* as ap_read_request: HTTP/1.1 needs a host name */
+    if ((!r->hostname && r->proto_num >= HTTP_VERSION(1, 1))
+        || (r->proto_num == HTTP_VERSION(1, 1) && !h->host)) {
+        return NULL;
+    }
+    return r->server;
+}
+
 /* Router: see route.h. */
 int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
                  const peek_head_t *h, server_rec **server)
 {
     conn_rec *c = route_conn(scratch, fd, lr);
-    request_rec *r = route_request(scratch, c, h);
+    server_rec *s = NULL;
 
-    if (r->status != HTTP_OK) {
-        return -HTTP_BAD_REQUEST;       /* unparsable request-target */
+    if (h->routable) {
+        s = route_by_head(c, route_request(scratch, c, h), h);
     }
-    ap_update_vhost_from_headers(r);
-    if (r->status != HTTP_OK) {
-        return -HTTP_BAD_REQUEST;       /* malformed Host */
+    *server = s ? s : c->base_server;
+    return peruid_server_pool(*server);
+}
+
+/* Router: see route.h. */
+void peruid_route_limits(server_rec *base, peek_limits_t *lim)
+{
+    core_server_config *conf =
+        ap_get_core_module_config(base->module_config);
+
+    lim->line_max = base->limit_req_line > 0
+                    ? (size_t)base->limit_req_line : 0;
+    lim->field_max = base->limit_req_fieldsize > 0
+                     ? (size_t)base->limit_req_fieldsize : 0;
+    lim->fields_max = base->limit_req_fields > 0 ? base->limit_req_fields
+                                                 : 0;
+    lim->strict = conf->http_conformance != AP_HTTP_CONFORMANCE_UNSAFE;
+}
+
+/* Router: is name a protocol of HTTP's ("http", "https", or unset)? */
+static int route_is_http(const char *name)
+{
+    return !name || !*name || !strcasecmp(name, "http")
+           || !strcasecmp(name, "https");
+}
+
+/* Router: mod_echo's ProtocolEcho on server s.  Its configuration is
+ * private to mod_echo.c: a struct whose first and only member is the
+ * int flag (httpd 2.4's EchoConfig, unchanged since 2.0). */
+static int route_echo_on(server_rec *s)
+{
+    module *echo = ap_find_linked_module("mod_echo.c");
+    const int *on;
+
+    if (!echo) {
+        return 0;
     }
-    /* as ap_read_request: HTTP/1.1 needs a host name */
-    if ((!r->hostname && r->proto_num >= HTTP_VERSION(1, 1))
-        || (r->proto_num == HTTP_VERSION(1, 1) && !h->host)) {
-        return -HTTP_BAD_REQUEST;
-    }
-    *server = r->server;
-    return peruid_server_pool(r->server);
+    on = ap_get_module_config(s->module_config, echo);
+    return on && *on;
+}
+
+/* Router: see route.h. */
+int peruid_route_not_http(server_rec *base, ap_listen_rec *lr)
+{
+    return !route_is_http(lr ? lr->protocol : NULL)
+           || !route_is_http(ap_get_server_protocol(base))
+           || route_echo_on(base);
 }

@@ -12,12 +12,27 @@
 #include "ap_listen.h"
 #include "peek.h"
 
-/* Router (User, no capabilities): the pool index (>= 0) serving the
- * request head h that arrived on fd through listener lr, with the vhost
- * chosen in *server, or minus the HTTP status to answer (-400).
- * Allocates only from scratch, which the caller clears. */
+/* Router (User, no capabilities): the pool index serving the request
+ * head h that arrived on fd through listener lr, with the vhost chosen
+ * in *server: httpd's choice for a routable head; the address's default
+ * vhost for any other, and for one whose target or Host httpd refuses
+ * (httpd answers it there, as under prefork).  Allocates only from
+ * scratch, which the caller clears. */
 int peruid_route(apr_pool_t *scratch, int fd, ap_listen_rec *lr,
                  const peek_head_t *h, server_rec **server);
+
+/* Router: httpd's limits on a request head that the default server of
+ * an address (base) applies (LimitRequestLine, LimitRequestFieldSize,
+ * LimitRequestFields, HttpProtocolOptions): what httpd refuses at once,
+ * the router hands over at once (peek.c). */
+void peruid_route_limits(server_rec *base, peek_limits_t *lim);
+
+/* Router: does a connection through listener lr, whose address's
+ * default server is base, speak another protocol than HTTP (Listen's
+ * protocol argument, or base's Protocol, is not http or https; or
+ * mod_echo's ProtocolEcho is on for base)?  It is routed by address and
+ * port alone, to base's pool, with no peek. */
+int peruid_route_not_http(server_rec *base, ap_listen_rec *lr);
 
 /* Router: the server the local address of fd (through listener lr)
  * picks, before any name: the one whose TLS setting mod_ssl applies to

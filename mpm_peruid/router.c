@@ -8,10 +8,15 @@
  * (child.c -> creds.c).  Then it runs one epoll loop over non-blocking
  * sockets: accept; peek at the request head with MSG_PEEK (nothing is
  * consumed: the bytes stay in the kernel for the worker, so one scratch
- * buffer serves every connection); once the request line and Host are
- * known, pick the vhost's pool (route.c) and pass the connection to it
- * (channel.c); close our copy.  A malformed, oversized or slow head gets
- * 400 / 414 / 431 / 408 from here and is closed (answer.c).  A connection
+ * buffer serves every connection); once the whole head has arrived (so a
+ * client dripping it holds no worker), pick the vhost's pool (route.c)
+ * and pass the connection to it (channel.c); close our copy.  A head the
+ * router cannot route with confidence (peek.c) goes to the pool of its
+ * address's default vhost, whose httpd answers it as under prefork; a
+ * listener that does not speak HTTP is routed by its address alone.  The
+ * router answers only at its own bounds: 414 / 431 past
+ * PeruidPeekMaxBytes, 408 (or a silent close before any request line)
+ * past PeruidPeekTimeout (answer.c).  A connection
  * no worker took by its deadline (accept plus PeruidPeekTimeout) gets 503:
  * from here while the pool's channel is full and the connection is parked
  * in the router (park.c decides which to try again), from the worker that
@@ -63,7 +68,9 @@
 #define ROUTER_HOLD_MS     1    /* held at MaxRequestWorkers: look again */
 #define ROUTER_EVENTS      64
 #define ROUTER_ACCEPT_BURST 32
-#define ROUTER_MAX_PEEKS   64   /* a head in more pieces is a slow-drip */
+#define ROUTER_PEEK_BUDGET 16   /* a head's looks may copy this many
+                                 * times PeruidPeekMaxBytes; past it, the
+                                 * client is treated as a slow one      */
 #define ROUTER_MAX_TLS_PEEKS 1024   /* a ClientHello may come a byte at a
                                  * time (each look copies at most
                                  * PeruidPeekMaxBytes)                   */
@@ -93,6 +100,10 @@ typedef struct router_conn {
     int pool;               /* RC_WAIT: the chosen pool                  */
     server_rec *server;     /* RC_WAIT: and vhost                        */
     int peeks;              /* RC_PEEK: times the head was looked at     */
+    apr_size_t copied;      /* RC_PEEK: bytes those looks copied         */
+    int line_done;          /* RC_PEEK: its request line has ended       */
+    server_rec *base;       /* its address's default server              */
+    peek_limits_t lim;      /* and that server's limits on a head        */
     int tls;                /* its address's default server has TLS: a
                              * ClientHello is looked at, and answers are
                              * TLS alerts (answer.c)                     */
@@ -463,6 +474,17 @@ static void router_route(peruid_router_t *r, router_conn_t *c,
     }
     pool = peruid_route(r->scratch, c->fd, c->lr, h, &c->server);
     apr_pool_clear(r->scratch);
+    if (!h->routable) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
+                     PERUID_LOGNO(00115) "router: a request head it does "
+                     "not route by its Host (%s) goes to the default "
+                     "virtual host of its address, %s (%s:%d), whose "
+                     "httpd answers it", h->reason,
+                     c->server->server_hostname
+                     ? c->server->server_hostname : "-",
+                     c->server->defn_name ? c->server->defn_name : "-",
+                     c->server->defn_line_number);
+    }
     router_send(r, c, pool);
 }
 
@@ -492,11 +514,31 @@ static void router_route_tls(peruid_router_t *r, router_conn_t *c,
     router_send(r, c, pool);
 }
 
+/* Router: c's head did not come in time (why): as httpd at its
+ * timeout, 408 once the request line has ended (and to a TLS client,
+ * which gets no alert: answer.c), else a close without a word. */
+static void router_slow(peruid_router_t *r, router_conn_t *c,
+                        const char *why)
+{
+    if (c->line_done || c->tls) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
+                     PERUID_LOGNO(00023) "router: request head not complete "
+                     "%s; answering 408", why);
+        router_answer(r, c, 408);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
+                 PERUID_LOGNO(00116) "router: no request line %s; closing "
+                 "the connection without an answer, as httpd does", why);
+    router_release(r, c);
+}
+
 /* Router: look at what the client has sent so far, without taking it:
  * its request head, or its TLS ClientHello (c->tls).  Each look copies
- * the whole head again, so a client that sends it in more than
- * ROUTER_MAX_PEEKS pieces (ROUTER_MAX_TLS_PEEKS for a ClientHello) is
- * answered 408 like a slow one. */
+ * the whole head again, so a client whose looks copied more than
+ * ROUTER_PEEK_BUDGET times PeruidPeekMaxBytes (one sending its head a
+ * byte at a time; for a ClientHello, in more than ROUTER_MAX_TLS_PEEKS
+ * pieces) is treated as a slow one (router_slow). */
 static void router_peek(peruid_router_t *r, router_conn_t *c)
 {
     peek_head_t h;
@@ -504,8 +546,9 @@ static void router_peek(peruid_router_t *r, router_conn_t *c)
     hello_result_e res;
     ssize_t n;
 
-    if (++c->peeks > (c->tls ? ROUTER_MAX_TLS_PEEKS : ROUTER_MAX_PEEKS)) {
-        router_answer(r, c, 408);
+    if (c->tls ? ++c->peeks > ROUTER_MAX_TLS_PEEKS
+               : c->copied > ROUTER_PEEK_BUDGET * r->bufsize) {
+        router_slow(r, c, "its head came in too many pieces");
         return;
     }
     n = recv(c->fd, r->buf, r->bufsize, MSG_PEEK | MSG_DONTWAIT);
@@ -523,10 +566,13 @@ static void router_peek(peruid_router_t *r, router_conn_t *c)
         }
         return;
     }
-    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &h)
+    c->copied += (apr_size_t)n;
+    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &c->lim, &h)
         == PEEK_DONE) {
         router_route(r, c, &h);
+        return;
     }
+    c->line_done = h.line_done;
 }
 
 /* Router: discard what a refused client still sends; close on EOF. */
@@ -553,6 +599,22 @@ static int router_tls_address(peruid_router_t *r, int fd, ap_listen_rec *lr)
     return tls;
 }
 
+/* Router: what c's local address tells before any byte: its default
+ * server (c->base), whose limits on a head (c->lim) and TLS setting
+ * (c->tls) apply to it.  Returns whether c speaks another protocol than
+ * HTTP (route.h). */
+static int router_base(peruid_router_t *r, router_conn_t *c)
+{
+    int raw;
+
+    c->base = peruid_route_base(r->scratch, c->fd, c->lr);
+    apr_pool_clear(r->scratch);
+    peruid_route_limits(c->base, &c->lim);
+    raw = peruid_route_not_http(c->base, c->lr);
+    c->tls = !raw && peruid_settings()->tls && peruid_tls_server(c->base);
+    return raw;
+}
+
 /* Router: take a free arena entry for connection fd through listener
  * lr (the caller made sure one is free), with its head's deadline. */
 static router_conn_t *router_adopt(peruid_router_t *r, int fd,
@@ -567,6 +629,9 @@ static router_conn_t *router_adopt(peruid_router_t *r, int fd,
     c->fd = fd;
     c->lr = lr;
     c->peeks = 0;
+    c->copied = 0;
+    c->line_done = 0;
+    c->base = NULL;
     c->tls = 0;
     c->replay = -1;
     c->hops = 0;
@@ -607,11 +672,17 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
     router_conn_t *c = router_adopt(r, fd, l->lr);
     apr_uint32_t tag = c->tag;
 
-    c->tls = peruid_settings()->tls && router_tls_address(r, fd, l->lr);
-    /* the head usually came with the connection (httpd's AcceptFilter
-     * makes the kernel wait for it): then it is routed at once, and the
-     * socket never enters the epoll set */
-    router_peek(r, c);
+    if (router_base(r, c)) {
+        /* not HTTP: by address and port alone, no peek */
+        c->server = c->base;
+        router_send(r, c, peruid_server_pool(c->base));
+    }
+    else {
+        /* the head usually came with the connection (httpd's
+         * AcceptFilter makes the kernel wait for it): then it is routed
+         * at once, and the socket never enters the epoll set */
+        router_peek(r, c);
+    }
     router_watch(r, c, tag);
 }
 
@@ -753,7 +824,8 @@ static void router_replay(peruid_router_t *r, router_conn_t *c, int pool,
         router_answer(r, c, 503);
         return;
     }
-    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &h)
+    router_base(r, c);
+    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &c->lim, &h)
         != PEEK_DONE) {
         router_log_back(r, pool, "the replay holds no whole request head");
         router_answer(r, c, 400);
@@ -990,10 +1062,7 @@ static void router_timers(peruid_router_t *r)
     router_conn_t *c, *next;
 
     while ((c = r->peeking.head) && c->deadline <= r->now) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
-                     PERUID_LOGNO(00023) "router: request head not complete "
-                     "within PeruidPeekTimeout; answering 408");
-        router_answer(r, c, 408);
+        router_slow(r, c, "within PeruidPeekTimeout");
     }
     while ((c = r->lingering.head) && c->deadline <= r->now) {
         router_release(r, c);

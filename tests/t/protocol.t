@@ -1,5 +1,9 @@
-# t/protocol.t -- what the router answers itself (400, 414, 431, 408) and
-# what it routes (HTTP/1.0 without Host -> the default vhost).
+# t/protocol.t -- what the router answers itself (414, 431 and 408 at its
+# bounds, nothing else) and what it routes: a head it cannot route with
+# confidence goes to the default vhost, whose httpd answers it; HTTP/1.0
+# without Host -> the default vhost; a listener that does not speak HTTP
+# (mod_echo) by its address alone.  t/answers.t compares httpd's answers
+# with prefork's.
 #
 # A router's answer is told from httpd's by its bytes: the router sends
 # no Server and no Date header (router_answer), httpd always sends both.
@@ -17,7 +21,7 @@ use Time::HiRes qw(time sleep);
 use IO::Select;
 use Socket ();
 
-plan tests => 20;
+plan tests => 22;
 
 my ($ta_uid) = ids_of('peruid_ta');
 my ($tb_uid) = ids_of('peruid_tb');
@@ -38,6 +42,7 @@ ServerLimit 32
 MaxRequestWorkers 24
 PeruidRouters 2
 PeruidPeekTimeout 3
+PeruidPeekMaxBytes 1024
 PeruidIdleTimeout 120
 EOF
     $slow_master = instance_start($slow_conf, $slow_dir, $slow_port);
@@ -62,7 +67,15 @@ sub is_router_answer {
 
 my $pad = join '', map { "X-Pad-$_: " . ('y' x 500) . "\r\n" } 1 .. 10;
 
-subtest 'malformed request lines: 400 from the router' => sub {
+# is_httpd_answer($r, $status, $label): 2 tests
+sub is_httpd_answer {
+    my ($r, $status, $label) = @_;
+    is($r->{status}, $status, "$label: $status");
+    ok(exists $r->{headers}{server},
+       "$label: answered by httpd in a worker (a Server header)");
+}
+
+subtest 'heads the router cannot route: answered by httpd, not the router' => sub {
     my %bad = (
         'trailing garbage'       => "GET / HTTP/1.1 junk\r\nHost: a.test\r\n\r\n",
         'non-token method'       => "G\@T / HTTP/1.1\r\nHost: a.test\r\n\r\n",
@@ -71,22 +84,27 @@ subtest 'malformed request lines: 400 from the router' => sub {
         'bare CR'                => "GET / HTTP/1.1\rHost: a.test\r\n\r\n",
         'TLS ClientHello'        => "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
         'HTTP/2 preface'         => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
-        'obsolete line folding'  => "GET / HTTP/1.1\r\nX-A: b\r\n c\r\nHost: a.test\r\n\r\n",
         'space before colon'     => "GET / HTTP/1.1\r\nHost : a.test\r\n\r\n",
         'explicit HTTP/0.9'      => "GET / HTTP/0.9\r\nHost: a.test\r\n\r\n",
+        'LF-only lines (Strict)' => "GET / HTTP/1.1\nHost: a.test\n\n",
+        'NUL in a header value'  => "GET / HTTP/1.1\r\nHost: a.test\r\nX: a\0b\r\n\r\n",
+        'no Host'                => "GET /whoami.php HTTP/1.1\r\n\r\n",
+        'empty Host'             => "GET /whoami.php HTTP/1.1\r\nHost:\r\n\r\n",
     );
-    Test::More::plan(tests => 5 * keys %bad);
+    Test::More::plan(tests => 2 * keys(%bad) + 4);
     for my $k (sort keys %bad) {
-        is_router_answer(request_raw($bad{$k}), 400, $k);
+        my $r = request_raw($bad{$k});
+        is_httpd_answer($r, 400, $k);
     }
-};
-
-subtest 'HTTP/1.1 without Host: 400 from the router' => sub {
-    Test::More::plan(tests => 10);
-    is_router_answer(request_raw("GET /whoami.php HTTP/1.1\r\n\r\n"), 400,
-                     'no Host');
-    is_router_answer(request_raw("GET /whoami.php HTTP/1.1\r\nHost:\r\n\r\n"),
-                     400, 'empty Host');
+    # the HTTP/2 preface: httpd (without mod_http2) refuses it its own way
+    my $r = request_raw("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    ok(exists $r->{headers}{server} && ($r->{status} // 200) >= 400,
+       'HTTP/2 preface: an error from httpd (' . ($r->{status} // '-') . ')');
+    # obsolete line folding: httpd joins the lines; the head goes to the
+    # default vhost's worker, which hands it over to a.test's user
+    check_routed('obsolete line folding', "GET /whoami.php HTTP/1.1\r\n"
+                 . "X-A: b\r\n c\r\nHost: a.test\r\nConnection: close"
+                 . "\r\n\r\n", $ta_uid, 'a.test');
 };
 
 subtest 'too long a request line: 414 from the router' => sub {
@@ -103,6 +121,8 @@ subtest 'too large a head: 431 from the router' => sub {
     unlike($r->{raw}, qr/uid=/, 'nothing was served');
 };
 
+# PeruidPeekMaxBytes (4096) reached with the request line and Host known:
+# routed by them, httpd reads the rest in the worker
 subtest 'a large head with an early Host is routed, not refused' => sub {
     Test::More::plan(tests => 3);
     my $r = request_raw("GET /whoami.php HTTP/1.1\r\nHost: a.test\r\n"
@@ -120,7 +140,7 @@ sub slow {
     my $c = keepalive_connect() or return {};
     my $t0 = time;
     my $sel = IO::Select->new($c->{sock});
-    my ($first, $data) = (undef, '');
+    my ($first, $closed, $data) = (undef, undef, '');
     my @p = @$parts;
     my $next_send = $t0;
     while (time - $t0 < $timeout) {
@@ -134,22 +154,27 @@ sub slow {
         $wait = 0 if $wait < 0;
         next unless $sel->can_read($wait);
         my $n = sysread($c->{sock}, my $buf, 65536);
-        last if !$n;
+        if (!$n) {
+            $closed = time - $t0;
+            last;
+        }
         $first //= time - $t0;
         $data .= $buf;
     }
     my $r = parse_response($data);
     $r->{first} = $first;
+    $r->{closed} = $closed;
     $r->{raw} = $data;
     return $r;
 }
 
-subtest 'a slow head: 408 after PeruidPeekTimeout (1 s)' => sub {
+subtest 'a slow head: 408 or a silent close after PeruidPeekTimeout (1 s)' => sub {
     Test::More::plan(tests => 8);
     # three clients at once (each its own connection and deadline):
     # half a request line, then nothing; a request line without Host,
     # then nothing; a byte every 200 ms, which does not extend the
-    # deadline.  (A client sending nothing at all is not tested: httpd's
+    # deadline.  As httpd at its timeout: 408 once the request line has
+    # ended, else the connection is closed without a word.  (A client sending nothing at all is not tested: httpd's
     # default AcceptFilter puts TCP_DEFER_ACCEPT on the listener, so the
     # kernel does not even hand such a connection to a router for a
     # while.)
@@ -165,22 +190,25 @@ subtest 'a slow head: 408 after PeruidPeekTimeout (1 s)' => sub {
         my $case = $_;
         sub {
             my $r = slow(@$case);
-            return join ' ', $r->{status} // 0, $r->{first} // -1,
+            return join ' ', $r->{status} // 0,
+                $r->{first} // $r->{closed} // -1,
                 exists $r->{headers}{server} ? 1 : 0,
                 ($r->{raw} // '') =~ /uid=/ ? 1 : 0;
         }
     } @cases);
-    is($r[0]{status}, 408, 'half a request line: 408');
-    ok(!$r[0]{server}, 'answered by the router');
+    is($r[0]{status}, 0, 'half a request line: closed without an answer');
+    ok(!$r[0]{server}, 'nothing from httpd either');
     # not before PeruidPeekTimeout (1 s); well before the default (5 s),
     # so it is the configured value that counts
     ok(defined $r[0]{first} && $r[0]{first} >= 0.9 && $r[0]{first} < 4,
-       sprintf('after PeruidPeekTimeout 1 s (%.2f s)', $r[0]{first} // -1));
+       sprintf('closed after PeruidPeekTimeout 1 s (%.2f s)',
+               $r[0]{first} // -1));
     is($r[1]{status}, 408, 'request line without Host, then nothing: 408');
     ok(defined $r[1]{first} && $r[1]{first} >= 0.9 && $r[1]{first} < 4,
        sprintf('after PeruidPeekTimeout 1 s (%.2f s)', $r[1]{first} // -1));
-    is($r[2]{status}, 408, 'a trickle of bytes: 408 anyway');
-    # the trickle lasts 11 s: an answer within 8 s means it was not
+    is($r[2]{status}, 0, 'a trickle of bytes, no whole request line: '
+       . 'closed without an answer anyway');
+    # the trickle lasts 11 s: a close within 8 s means it was not
     # extended by the bytes; < 4 s, that it still ran from the accept
     ok(defined $r[2]{first} && $r[2]{first} < 4,
        sprintf('the deadline is not extended by each byte (%.2f s)',
@@ -188,12 +216,12 @@ subtest 'a slow head: 408 after PeruidPeekTimeout (1 s)' => sub {
     ok(!grep({ $_->{served} } @r), 'nothing was served');
 };
 
-# docs/directives.md (PeruidPeekTimeout): "So is a head that arrives in
-# more than 64 separate pieces".
-# The instance's PeruidPeekTimeout is 3 s and a timed-out head is logged
-# (PU00023), a head in too many pieces is not: the log tells which rule
-# answered, whatever the time the drip took.
-subtest 'a head in more than 64 pieces: 408 before the timeout' => sub {
+# docs/directives.md (PeruidPeekTimeout): "So is a head whose looks copied
+# more than 16 times PeruidPeekMaxBytes".
+# The instance's PeruidPeekTimeout is 3 s, its PeruidPeekMaxBytes 1024:
+# one-byte pieces reach the 16 KB after about 180 bytes.  PU00023 says
+# which rule answered, whatever the time the drip took.
+subtest 'a head in too many pieces: 408 before the timeout' => sub {
     Test::More::plan(tests => 4);
     ok(slow_instance(), 'instance with PeruidPeekTimeout 3 s started')
         or return;
@@ -225,8 +253,8 @@ subtest 'a head in more than 64 pieces: 408 before the timeout' => sub {
        . '(after %.2f s)', $first // -1));
     ok(!exists $r->{headers}{server}, 'answered by the router');
     my $log = error_log_since($emark, $elog);
-    unlike($log, qr/PU00023/, 'not by PeruidPeekTimeout (no PU00023 '
-           . 'logged): by the 64-piece bound');
+    like($log, qr/PU00023: router: request head not complete its head came in too many pieces/,
+         'by the bound on the bytes its looks copied (PU00023 says so)');
 };
 
 subtest 'a head completed within PeruidPeekTimeout is served' => sub {
@@ -416,6 +444,44 @@ subtest 'a client that half-closes after its request is answered' => sub {
     unlike($r->{raw}, qr/uid=/, 'nothing was served');
 };
 
+# mod_echo's ProtocolEcho on the only vhost of a second listener: the
+# router routes such a connection by its address alone, to that vhost's
+# user, and reads none of its bytes (before, it took "hello" for a
+# malformed request line and answered 400).
+subtest 'a listener that does not speak HTTP: routed by its address' => sub {
+    Test::More::plan(tests => 4);
+    my ($p1, $p2) = (free_port(), free_port());
+    my $libexec = vars('peruid_libexec');
+    my ($conf, $dir) = instance_conf('proto-echo', port => $p1,
+        listen => ["127.0.0.1:$p1", "127.0.0.1:$p2"], mpm => small_mpm(),
+        body => <<"EOF");
+LoadModule echo_module $libexec/mod_echo.so
+<VirtualHost 127.0.0.1:$p2>
+    ServerName echo.test
+    ProtocolEcho On
+    AssignUserID peruid_tb peruid_tb
+</VirtualHost>
+EOF
+    my $master = instance_start($conf, $dir, $p1);
+    ok($master, 'instance with an echo listener started') or return;
+    my $c = keepalive_connect(port => $p2) or die "connect: $!";
+    syswrite($c->{sock}, "hello, not HTTP\n");
+    my $got = '';
+    my $sel = IO::Select->new($c->{sock});
+    while (length($got) < 16 && $sel->can_read(5)) {
+        my $n = sysread($c->{sock}, my $buf, 100);
+        last unless $n;
+        $got .= $buf;
+    }
+    is($got, "hello, not HTTP\n", 'the bytes came back (mod_echo)');
+    ok(scalar(workers_of_uid($master, $tb_uid, $p1)),
+       'a worker of peruid_tb (echo.test\'s user) runs');
+    close $c->{sock};
+    is(kv(http('b.test', '/whoami.php', port => $p1)->{body})->{uid},
+       $tb_uid, 'HTTP on the other listener still routed by Host');
+    instance_stop($master, 10);
+};
+
 subtest 'mod_status works under the MPM' => sub {
     Test::More::plan(tests => 3);
     my $r = http('a.test', '/server-status?auto');
@@ -425,13 +491,17 @@ subtest 'mod_status works under the MPM' => sub {
 };
 
 subtest 'the router logged its answers' => sub {
-    Test::More::plan(tests => 4);
+    Test::More::plan(tests => 6);
     my $log = error_log_since($mark);
-    like($log, qr/PU00021: router: answering 400/, 'PU00021 ... 400');
+    unlike($log, qr/PU00021: router: answering 400/, 'no 400 of its own');
+    like($log, qr/PU00115: router: a request head it does not route by its Host \(malformed request line\) goes to the default virtual host of its address, default\.test/,
+         'PU00115: a malformed head went to the default vhost');
     like($log, qr/PU00021: router: answering 414/, 'PU00021 ... 414');
     like($log, qr/PU00021: router: answering 431/, 'PU00021 ... 431');
     like($log, qr/PU00023: router: request head not complete within PeruidPeekTimeout/,
          'PU00023 (408)');
+    like($log, qr/PU00116: router: no request line within PeruidPeekTimeout; closing/,
+         'PU00116 (closed without an answer)');
 };
 
 subtest 'the server still serves everybody' => sub {
