@@ -22,6 +22,7 @@ peruid_objects="$peruid_objects tlskeys.lo keyscan.lo"
 peruid_objects="$peruid_objects handover.lo replay.lo"
 peruid_objects="$peruid_objects perdir.lo perdecide.lo"
 peruid_objects="$peruid_objects trapline.lo sandbox.lo"
+peruid_objects="$peruid_objects exprpool.lo exprdecide.lo"
 
 APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [
     AC_CHECK_HEADER(sys/capability.h, ,

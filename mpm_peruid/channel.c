@@ -153,12 +153,12 @@ apr_status_t peruid_chan_send_pair(int chan, peruid_msg_type_e type,
 }
 
 /* Worker (vhost user), on its pool's back channel: a HANDOVER record
- * (peruid_chan_send_pair) naming the pool target the request needs
- * (minus one: none, the router goes by the replay's head). */
-apr_status_t peruid_chan_send_handover(int chan, apr_uint32_t pool,
+ * with target and, for PERUID_TARGET_USER, the user's ids in deadline. */
+static apr_status_t chan_send_handover(int chan, apr_uint32_t pool,
                                        apr_uint32_t generation, int fd,
                                        int memfd, apr_uint32_t hops,
-                                       apr_uint32_t target)
+                                       apr_uint32_t target,
+                                       apr_uint64_t deadline)
 {
     peruid_msg_t msg;
     int fds[2];
@@ -169,9 +169,63 @@ apr_status_t peruid_chan_send_handover(int chan, apr_uint32_t pool,
     msg.generation = generation;
     msg.hops = hops;
     msg.target = target;
+    msg.deadline = deadline;
     fds[0] = fd;
     fds[1] = memfd;
     return chan_send_fds(chan, &msg, fds, 2);
+}
+
+/* Worker (vhost user), on its pool's back channel: a HANDOVER record
+ * (peruid_chan_send_pair) naming the pool target the request needs
+ * (minus one: none, the router goes by the replay's head). */
+apr_status_t peruid_chan_send_handover(int chan, apr_uint32_t pool,
+                                       apr_uint32_t generation, int fd,
+                                       int memfd, apr_uint32_t hops,
+                                       apr_uint32_t target)
+{
+    return chan_send_handover(chan, pool, generation, fd, memfd, hops,
+                              target, 0);
+}
+
+/* Worker (vhost user), on its pool's back channel: a HANDOVER record
+ * naming the user uid/gid an AssignUserIDExpr chose (target
+ * PERUID_TARGET_USER, the ids in the deadline field): the worker cannot
+ * know which pool serves a user given one on demand (exprpool.c). */
+apr_status_t peruid_chan_send_handover_user(int chan, apr_uint32_t pool,
+                                            apr_uint32_t generation, int fd,
+                                            int memfd, apr_uint32_t hops,
+                                            apr_uint32_t uid,
+                                            apr_uint32_t gid)
+{
+    return chan_send_handover(chan, pool, generation, fd, memfd, hops,
+                              PERUID_TARGET_USER,
+                              ((apr_uint64_t)uid << 32) | gid);
+}
+
+/* Router (the routers' user), on the control channel: a USER record:
+ * the workers of pool asked for a pool of uid/gid (exprpool.c; the
+ * master decides). */
+apr_status_t peruid_chan_send_user(int chan, apr_uint32_t pool,
+                                   apr_uint32_t generation, apr_uint32_t uid,
+                                   apr_uint32_t gid)
+{
+    peruid_msg_t msg;
+
+    memset(&msg, 0, sizeof(msg));
+    msg.type = PERUID_MSG_USER;
+    msg.pool = pool;
+    msg.generation = generation;
+    msg.deadline = ((apr_uint64_t)uid << 32) | gid;
+    return chan_send(chan, &msg, -1);
+}
+
+/* Any receiver of a USER record, or of a HANDOVER whose target is
+ * PERUID_TARGET_USER: the user's ids. */
+void peruid_chan_user_ids(const peruid_msg_t *msg, apr_uint32_t *uid,
+                          apr_uint32_t *gid)
+{
+    *uid = (apr_uint32_t)(msg->deadline >> 32);
+    *gid = (apr_uint32_t)(msg->deadline & 0xffffffffu);
 }
 
 /* Any receiver: close every descriptor a control message carried. */
@@ -334,6 +388,10 @@ apr_status_t peruid_chan_check(const peruid_msg_t *msg,
         != (has_fd != 0)) {
         return APR_EINVAL;
     }
+    if (type == PERUID_MSG_USER) {  /* the deadline holds the ids */
+        return msg->hops == 0 && msg->target == 0 ? APR_SUCCESS
+                                                  : APR_EINVAL;
+    }
     if ((type == PERUID_MSG_CONN) != (msg->deadline != 0)
         || msg->deadline > (apr_uint64_t)APR_INT64_MAX
         || msg->hops != 0 || msg->target != 0) {
@@ -364,8 +422,10 @@ apr_status_t peruid_chan_check_pair(const peruid_msg_t *msg,
         return msg->hops == 0 && msg->deadline == 0 ? APR_SUCCESS
                                                      : APR_EINVAL;
     case PERUID_MSG_HANDOVER:
-        return msg->hops > 0 && msg->deadline == 0 ? APR_SUCCESS
-                                                    : APR_EINVAL;
+        /* the deadline holds a user's ids for PERUID_TARGET_USER only */
+        return msg->hops > 0 && (msg->deadline == 0
+                                 || msg->target == PERUID_TARGET_USER)
+               ? APR_SUCCESS : APR_EINVAL;
     case PERUID_MSG_CONN_REPLAY:
         /* a router never sends one past the bound */
         return msg->hops > 0 && msg->hops <= max_hops && msg->deadline != 0

@@ -40,10 +40,19 @@ typedef enum {
     PERUID_MSG_HANDOVER = 4,    /* a worker gives a connection back to
                              * the routers: client socket and replay
                              * memfd (two descriptors)                   */
-    PERUID_MSG_CONN_REPLAY = 5  /* CONN with a replay memfd: the bytes a
+    PERUID_MSG_CONN_REPLAY = 5, /* CONN with a replay memfd: the bytes a
                              * worker of another pool read and did not
                              * answer (two descriptors)                  */
+    PERUID_MSG_USER = 6     /* a router asks the master for a pool of the
+                             * user an AssignUserIDExpr chose (no
+                             * descriptor; pool: the pool whose worker
+                             * asked; deadline: the user's ids)          */
 } peruid_msg_type_e;
+
+/* HANDOVER's target when the record names a user, not a pool: the
+ * user's ids are in its deadline field (peruid_chan_user_ids), for an
+ * AssignUserIDExpr user whose pool the worker cannot know (exprpool.c). */
+#define PERUID_TARGET_USER 0xffffffffu
 
 typedef struct {
     apr_uint32_t magic;
@@ -52,13 +61,16 @@ typedef struct {
     apr_uint32_t pool;      /* index of the target pool                  */
     apr_uint32_t generation;
     apr_uint64_t deadline;  /* CONN, CONN_REPLAY: take it before this
-                             * (peruid_chan_clock), never 0; others: 0   */
+                             * (peruid_chan_clock), never 0; USER, and
+                             * HANDOVER with target PERUID_TARGET_USER:
+                             * uid << 32 | gid; others: 0                */
     apr_uint32_t hops;      /* HANDOVER, CONN_REPLAY: hand-overs of the
                              * connection's current request, this one
                              * included (1..max); others: 0              */
     apr_uint32_t target;    /* HANDOVER: the pool the sender found the
                              * request needs, plus one (0: none named:
-                             * the router goes by the replay's head);
+                             * the router goes by the replay's head;
+                             * PERUID_TARGET_USER: the user in deadline);
                              * others: 0                                 */
 } peruid_msg_t;
 
@@ -82,6 +94,16 @@ apr_status_t peruid_chan_send_handover(int chan, apr_uint32_t pool,
                                        apr_uint32_t generation, int fd,
                                        int memfd, apr_uint32_t hops,
                                        apr_uint32_t target);
+apr_status_t peruid_chan_send_handover_user(int chan, apr_uint32_t pool,
+                                            apr_uint32_t generation, int fd,
+                                            int memfd, apr_uint32_t hops,
+                                            apr_uint32_t uid,
+                                            apr_uint32_t gid);
+apr_status_t peruid_chan_send_user(int chan, apr_uint32_t pool,
+                                   apr_uint32_t generation, apr_uint32_t uid,
+                                   apr_uint32_t gid);
+void peruid_chan_user_ids(const peruid_msg_t *msg, apr_uint32_t *uid,
+                          apr_uint32_t *gid);
 apr_status_t peruid_chan_recv(int chan, peruid_msg_t *msg, int *fd);
 apr_status_t peruid_chan_recv_wait(int chan, peruid_msg_t *msg, int *fd);
 apr_status_t peruid_chan_recv_pair(int chan, peruid_msg_t *msg, int fds[2],

@@ -35,6 +35,7 @@
 #include "child.h"
 #include "master.h"
 #include "channel.h"
+#include "exprpool.h"
 #include "planner.h"
 #include "procsys.h"
 #include "logs.h"
@@ -292,8 +293,8 @@ int peruid_children_bind(peruid_master_t *m, int pool)
     peruid_slot_t *sl;
     apr_status_t rv;
 
-    if (slot < 0) {
-        return 0;
+    if (slot < 0 || rd->pools[pool].expr != PERUID_EXPR_NONE) {
+        return 0;   /* an Expr slot's user may be newer than its table */
     }
     sl = &rd->slots[slot];
     apr_atomic_inc32(&peruid_pool_stat(rd, pool)->starting);

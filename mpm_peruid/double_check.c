@@ -28,8 +28,10 @@
 #include "child.h"
 #include "mpm_peruid.h"
 #include "handover.h"
+#include "itk.h"
 #include "perdir.h"
 #include "perdecide.h"
+#include "exprpool.h"
 
 /* Worker (vhost user), request hooks: a request that needs pool need,
  * not ours, is never served here: on plain HTTP the connection is handed
@@ -94,12 +96,71 @@ static int worker_refuse_inner(request_rec *r, int need)
     return HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* Worker (vhost user): a request whose Expr names uid/gid, another user
+ * than ours: handed over naming that user (handover.c; the router finds
+ * or gets its pool), or 421 on TLS. */
+static int worker_expr_other(request_rec *r, uid_t uid, gid_t gid)
+{
+    if (!ap_ssl_conn_is_ssl(r->connection)) {
+        return peruid_handover_request_user(r, uid, gid);
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00114)
+                  "worker uid %ld gid %ld refuses %s of vhost %s: its "
+                  "AssignUserIDExpr or AssignGroupIDExpr gives it to uid %ld "
+                  "gid %ld; answering 421 on this TLS connection (it cannot "
+                  "be handed over) and closing it",
+                  (long)peruid_self()->uid, (long)peruid_self()->gid,
+                  r->uri, r->server->server_hostname, (long)uid, (long)gid);
+    r->connection->keepalive = AP_CONN_CLOSE;
+    return HTTP_MISDIRECTED_REQUEST;
+}
+
+/* Worker (vhost user), post_perdir_config of a subrequest or internal
+ * redirect of an Expr vhost whose expression names another user than
+ * ours (uid/gid), or none: refused. */
+static int worker_expr_refuse_inner(request_rec *r, int result, uid_t uid,
+                                    gid_t gid)
+{
+    if (result == 0) {          /* none: logged by exprpool.c */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00111)
+                      "worker uid %ld gid %ld refuses the %s %s of vhost "
+                      "%s: its AssignUserIDExpr or AssignGroupIDExpr names uid "
+                      "%ld gid %ld, not the user of the request the client "
+                      "sent (%s)", (long)peruid_self()->uid,
+                      (long)peruid_self()->gid,
+                      r->main ? "subrequest" : "internal redirect to",
+                      r->uri, r->server->server_hostname, (long)uid,
+                      (long)gid,
+                      r->main ? r->main->uri : r->prev ? r->prev->uri : "-");
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* Worker (vhost user): the Expr facts of r at stage (past the early
+ * checks: the expression is evaluated), its user in *uid and *gid. */
+static void worker_expr_facts(request_rec *r, perdecide_facts_t *f,
+                              uid_t *uid, gid_t *gid)
+{
+    const peruid_self_t *me = peruid_self();
+
+    f->expr_set = peruid_itk_expr(r->server) != NULL;
+    f->expr_result = -1;
+    if (!f->expr_set || f->stage == PERDECIDE_EARLY) {
+        return;
+    }
+    if (peruid_exprpool_eval(r, uid, gid) == EXPR_EVAL_USER) {
+        f->expr_result = *uid == me->uid && *gid == me->gid;
+    }
+}
+
 /* Worker (vhost user): the double-check at stage: gather the facts of r
  * and carry out what perdecide.c decides. */
 static int worker_check(request_rec *r, perdecide_stage_e stage)
 {
     perdecide_facts_t f;
     int target;
+    uid_t uid = 0;
+    gid_t gid = 0;
 
     if (peruid_self()->role != PERUID_ROLE_WORKER) {
         return DECLINED;
@@ -110,12 +171,20 @@ static int worker_check(request_rec *r, perdecide_stage_e stage)
     f.dir_set = stage != PERDECIDE_EARLY
                 && peruid_perdir_pool(r, &f.dir_pool);
     f.vhost_names_mine = peruid_perdir_names_pool(r->server, f.mine);
+    worker_expr_facts(r, &f, &uid, &gid);
     switch (peruid_perdecide(&f, &target)) {
     case PERDECIDE_SERVE:
         return DECLINED;
     case PERDECIDE_HAND_OVER:
         return worker_misdirected(r, target);
+    case PERDECIDE_HAND_OVER_USER:
+        return worker_expr_other(r, uid, gid);
     default:
+        if (f.expr_set) {
+            return stage == PERDECIDE_INNER
+                   ? worker_expr_refuse_inner(r, f.expr_result, uid, gid)
+                   : HTTP_INTERNAL_SERVER_ERROR;
+        }
         return stage == PERDECIDE_INNER ? worker_refuse_inner(r, target)
                                         : HTTP_INTERNAL_SERVER_ERROR;
     }

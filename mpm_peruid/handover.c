@@ -418,13 +418,27 @@ static const char *handover_impossible(request_rec *r, handover_conn_t *hc)
     return NULL;
 }
 
+/* Where a hand-over sends the connection: a pool of the table (pool >=
+ * 0, or -1: the router goes by the replay's head), or the user an
+ * AssignUserIDExpr chose (user: its ids; the router finds its pool). */
+typedef struct {
+    int pool;
+    int user;
+    uid_t uid;
+    gid_t gid;
+} handover_to_t;
+
 /* Worker (vhost user): send r's connection and its replay on our pool's
- * back channel, naming the pool need.  Returns APR_SUCCESS, or why not
- * (EAGAIN: the back channel is full). */
-static apr_status_t handover_send(handover_conn_t *hc, conn_rec *c, int need)
+ * back channel, naming to.  Returns APR_SUCCESS, or why not (EAGAIN:
+ * the back channel is full). */
+static apr_status_t handover_send(handover_conn_t *hc, conn_rec *c,
+                                  const handover_to_t *to)
 {
     peruid_retained_t *rd = peruid_retained();
     apr_socket_t *sock = ap_get_conn_socket(c);
+    int back = rd->pools[peruid_self()->pool].back_send;
+    apr_uint32_t me = (apr_uint32_t)peruid_self()->pool;
+    apr_uint32_t gen = (apr_uint32_t)rd->mpm->my_generation;
     apr_os_sock_t fd;
     apr_status_t rv;
     int memfd;
@@ -435,23 +449,27 @@ static apr_status_t handover_send(handover_conn_t *hc, conn_rec *c, int need)
     if ((memfd = handover_memfd(hc)) < 0) {
         return errno;
     }
-    rv = peruid_chan_send_handover(rd->pools[peruid_self()->pool].back_send,
-                                   (apr_uint32_t)peruid_self()->pool,
-                                   (apr_uint32_t)rd->mpm->my_generation, fd,
-                                   memfd, hc->hops + 1,
-                                   need >= 0 ? (apr_uint32_t)need + 1 : 0);
+    rv = to->user
+         ? peruid_chan_send_handover_user(back, me, gen, fd, memfd,
+                                          hc->hops + 1,
+                                          (apr_uint32_t)to->uid,
+                                          (apr_uint32_t)to->gid)
+         : peruid_chan_send_handover(back, me, gen, fd, memfd, hc->hops + 1,
+                                     to->pool >= 0
+                                     ? (apr_uint32_t)to->pool + 1 : 0);
     close(memfd);
     return rv;
 }
 
 /* Worker (vhost user): the log line of a hand-over, or of its refusal
  * (why; rv the error; status the answer then). */
-static void handover_log(request_rec *r, int need, const char *why,
-                         apr_status_t rv, const handover_conn_t *hc,
-                         int status)
+static void handover_log(request_rec *r, const handover_to_t *to,
+                         const char *why, apr_status_t rv,
+                         const handover_conn_t *hc, int status)
 {
     peruid_retained_t *rd = peruid_retained();
-    long uid = need >= 0 ? (long)rd->pools[need].uid : -1L;
+    long uid = to->user ? (long)to->uid
+               : to->pool >= 0 ? (long)rd->pools[to->pool].uid : -1L;
 
     if (!why) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, PERUID_LOGNO(00097)
@@ -473,7 +491,7 @@ static void handover_log(request_rec *r, int need, const char *why,
 /* Worker (vhost user): see handover.h.  Ordering: the responses httpd
  * still holds for earlier pipelined requests go out first (ap_flush_conn),
  * so the next worker's answers come after them. */
-int peruid_handover_request(request_rec *r, int need)
+static int handover_request(request_rec *r, const handover_to_t *to)
 {
     conn_rec *c = r->connection;
     handover_conn_t *hc = handover_of(c);
@@ -483,7 +501,7 @@ int peruid_handover_request(request_rec *r, int need)
     if (c->master) {
         /* a stream of an HTTP/2 connection (h2c): the stream is answered
          * 421, and the client asks again on a connection of its own */
-        handover_log(r, need, "it is an HTTP/2 stream", 0, hc,
+        handover_log(r, to, "it is an HTTP/2 stream", 0, hc,
                      HTTP_MISDIRECTED_REQUEST);
         return HTTP_MISDIRECTED_REQUEST;
     }
@@ -495,11 +513,11 @@ int peruid_handover_request(request_rec *r, int need)
         why = hc->overflow ? "its bytes are past the bound "
                              "(PeruidPeekMaxBytes + 64 KiB)" : NULL;
     }
-    if (!why && (rv = handover_send(hc, c, need)) != APR_SUCCESS) {
+    if (!why && (rv = handover_send(hc, c, to)) != APR_SUCCESS) {
         why = APR_STATUS_IS_EAGAIN(rv) ? "its pool's back channel is full"
                                        : "sending it to the routers failed";
     }
-    handover_log(r, need, why, rv, hc, HTTP_SERVICE_UNAVAILABLE);
+    handover_log(r, to, why, rv, hc, HTTP_SERVICE_UNAVAILABLE);
     if (why) {
         handover_answer_503(c);
         r->status = HTTP_SERVICE_UNAVAILABLE;   /* the access log's */
@@ -511,6 +529,22 @@ int peruid_handover_request(request_rec *r, int need)
     c->aborted = 1;
     r->status = HTTP_MISDIRECTED_REQUEST;       /* the access log's */
     return DONE;
+}
+
+/* Worker (vhost user): see handover.h. */
+int peruid_handover_request(request_rec *r, int need)
+{
+    handover_to_t to = { need, 0, 0, 0 };
+
+    return handover_request(r, &to);
+}
+
+/* Worker (vhost user): see handover.h. */
+int peruid_handover_request_user(request_rec *r, uid_t uid, gid_t gid)
+{
+    handover_to_t to = { -1, 1, uid, gid };
+
+    return handover_request(r, &to);
 }
 
 /* Child, root, right after fork: see handover.h. */

@@ -39,6 +39,12 @@ apr_status_t peruid_handover_conn(conn_rec *c, int replay,
  * request is over for this worker either way. */
 int peruid_handover_request(request_rec *r, int need);
 
+/* Worker (vhost user), the double-check's mapped check of a vhost with
+ * AssignUserIDExpr (double_check.c): as peruid_handover_request, naming
+ * the user uid/gid the expression chose instead of a pool (the router
+ * finds its pool, or asks the master for one, exprpool.c). */
+int peruid_handover_request_user(request_rec *r, uid_t uid, gid_t gid);
+
 /* Master, root, module load: the filter and the hook that reset the
  * recording at each request. */
 void peruid_handover_register_hooks(apr_pool_t *p);

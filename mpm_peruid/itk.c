@@ -28,9 +28,14 @@
  *   EnableCapabilities   accepted; it has no effect: peruid's master is
  *                        root, and no router or worker ever holds a
  *                        capability
- *   AssignUserIDExpr,    refused at apache2 -t for now, naming the
- *   AssignGroupIDExpr    directive: choosing the user per request needs
- *                        the connection hand-over
+ *   AssignUserIDExpr e   the user (name or #uid) and group (name or
+ *   AssignGroupIDExpr e  #gid) of each request, from an ap_expr
+ *                        evaluated once httpd has mapped the request;
+ *                        the connection is handed over to that user's
+ *                        pool, made on demand (exprpool.c); per server
+ *                        config and virtual host, not in <Directory>
+ *   PeruidExprUsers n    how many pools the master keeps free for such
+ *                        users (exprpool.c)
  *
  * Every function here runs in the master, as root, while it reads the
  * configuration, unless its comment says otherwise.
@@ -46,6 +51,7 @@
 #include "http_config.h"
 #include "http_log.h"
 #include "http_main.h"
+#include "ap_expr.h"
 
 #include "peruid.h"
 #include "itk.h"
@@ -152,13 +158,123 @@ static const char *itk_caps(cmd_parms *cmd, void *dummy, int on)
     return ap_check_cmd_context(cmd, GLOBAL_ONLY);
 }
 
-/* Master, root, config read: AssignUserIDExpr / AssignGroupIDExpr. */
+/* Any process: the itk record's part of server s's configuration; NULL
+ * when mpm_peruid.load did not load the record (no LoadModule
+ * mpm_itk_module: no index, no configuration). */
+static peruid_itk_server_t *itk_conf(server_rec *s)
+{
+    if (mpm_itk_module.module_index < 0 || !s) {
+        return NULL;
+    }
+    return ap_get_module_config(s->module_config, &mpm_itk_module);
+}
+
+/* Master, root, config read: the itk record's per-server configuration
+ * (the Expr directives, PeruidExprUsers). */
+static void *itk_create_server(apr_pool_t *p, server_rec *s)
+{
+    peruid_itk_server_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->expr_users = -1;
+    return c;
+}
+
+/* Master, root, config read: a virtual host without its own Expr takes
+ * the main server's, as itk merges them. */
+static void *itk_merge_server(apr_pool_t *p, void *base, void *add)
+{
+    peruid_itk_server_t *c = apr_pmemdup(p, add, sizeof(*c));
+    const peruid_itk_server_t *b = base;
+
+    if (!c->uid_expr) {
+        c->uid_expr = b->uid_expr;
+        c->uid_where = b->uid_where;
+    }
+    if (!c->gid_expr) {
+        c->gid_expr = b->gid_expr;
+        c->gid_where = b->gid_where;
+    }
+    return c;
+}
+
+/* Master, root, config read: AssignUserIDExpr / AssignGroupIDExpr expr
+ * (cmd->info: 0 user, 1 group): an ap_expr with a string result, per
+ * server config or virtual host.  In <Directory> and the like it is
+ * refused: a worker decides the user once httpd has mapped the request,
+ * from its vhost's expression (exprpool.c). */
 static const char *itk_expr(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    return apr_psprintf(cmd->pool, "%s: choosing the user or group per "
-                        "request is not served by the peruid MPM yet; "
-                        "give the virtual host its user with AssignUserID",
-                        cmd->cmd->name);
+    peruid_itk_server_t *c = itk_conf(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    ap_expr_info_t *e;
+
+    if (err) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, " (the "
+                           "peruid MPM reads it per virtual host)", NULL);
+    }
+    e = ap_expr_parse_cmd(cmd, arg, AP_EXPR_FLAG_STRING_RESULT, &err, NULL);
+    if (err) {
+        return apr_psprintf(cmd->pool, "%s: cannot parse '%s': %s",
+                            cmd->cmd->name, arg, err);
+    }
+    if (cmd->info) {
+        c->gid_expr = e;
+        c->gid_where = apr_psprintf(cmd->pool, "%s:%d",
+                                    cmd->directive->filename,
+                                    cmd->directive->line_num);
+    }
+    else {
+        c->uid_expr = e;
+        c->uid_where = apr_psprintf(cmd->pool, "%s:%d",
+                                    cmd->directive->filename,
+                                    cmd->directive->line_num);
+    }
+    return NULL;
+}
+
+/* Master, root, config read: PeruidExprUsers n. */
+static const char *itk_expr_users(cmd_parms *cmd, void *dummy,
+                                  const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    long v;
+
+    if (err || (err = itk_long(cmd, arg, 0, PERUID_EXPR_USERS_MAX, &v))
+               != NULL) {
+        return err;
+    }
+    itk_conf(cmd->server)->expr_users = (int)v;
+    return NULL;
+}
+
+/* Any process: see itk.h. */
+const peruid_itk_server_t *peruid_itk_expr(server_rec *s)
+{
+    const peruid_itk_server_t *c = itk_conf(s);
+
+    return c && (c->uid_expr || c->gid_expr) ? c : NULL;
+}
+
+/* Any process: see itk.h. */
+int peruid_itk_expr_users(void)
+{
+    const peruid_itk_server_t *c = itk_conf(ap_server_conf);
+
+    return c && c->expr_users >= 0 ? c->expr_users
+                                   : PERUID_EXPR_USERS_DEFAULT;
+}
+
+/* Master, root, check_config: the servers with an Expr, counted; their
+ * slots go into the users the settings size the server for. */
+static int itk_expr_servers(server_rec *main_s)
+{
+    server_rec *s;
+    int n = 0;
+
+    for (s = main_s; s; s = s->next) {
+        n += peruid_itk_expr(s) != NULL;
+    }
+    return n;
 }
 
 static const command_rec itk_cmds[] = {
@@ -173,12 +289,17 @@ static const command_rec itk_cmds[] = {
                   "Requests of the virtual host served at once"),
     AP_INIT_FLAG("EnableCapabilities", itk_caps, NULL, RSRC_CONF,
                  "Accepted for mpm-itk's configurations; no effect"),
-    AP_INIT_RAW_ARGS("AssignUserIDExpr", itk_expr, NULL,
+    AP_INIT_RAW_ARGS("AssignUserIDExpr", itk_expr, (void *)0,
                      RSRC_CONF | ACCESS_CONF,
-                     "Not served by the peruid MPM yet"),
-    AP_INIT_RAW_ARGS("AssignGroupIDExpr", itk_expr, NULL,
+                     "The user (name or #uid) of each request, from an "
+                     "expression"),
+    AP_INIT_RAW_ARGS("AssignGroupIDExpr", itk_expr, (void *)1,
                      RSRC_CONF | ACCESS_CONF,
-                     "Not served by the peruid MPM yet"),
+                     "The group (name or #gid) of each request, from an "
+                     "expression"),
+    AP_INIT_TAKE1("PeruidExprUsers", itk_expr_users, NULL, RSRC_CONF,
+                  "Pools kept free for users that AssignUserIDExpr "
+                  "chooses"),
     { NULL }
 };
 
@@ -294,6 +415,9 @@ int peruid_itk_check_config(apr_pool_t *ptemp, server_rec *main_s)
         return !OK;
     }
     itk_check_nice(ptemp, main_s);
+    if (itk_expr_servers(main_s) > 0) {     /* pools.c counts them too */
+        peruid_settings()->users += peruid_itk_expr_users();
+    }
     return itk_check_ranges(ptemp, main_s) ? OK : !OK;
 }
 
@@ -340,5 +464,7 @@ module AP_MODULE_DECLARE_DATA mpm_itk_module = {
     .module_index = -1,
     .name = "mpm_itk.c",
     .magic = MODULE_MAGIC_COOKIE,
+    .create_server_config = itk_create_server,
+    .merge_server_config = itk_merge_server,
     .cmds = itk_cmds
 };

@@ -12,7 +12,28 @@
 
 #include "peruid.h"
 
+#include "ap_expr.h"
+
 extern module AP_MODULE_DECLARE_DATA mpm_itk_module;
+
+#define PERUID_EXPR_USERS_DEFAULT 16    /* PeruidExprUsers               */
+#define PERUID_EXPR_USERS_MAX     1024
+
+/* The itk record's per-server configuration. */
+typedef struct {
+    ap_expr_info_t *uid_expr;   /* AssignUserIDExpr, NULL: none          */
+    ap_expr_info_t *gid_expr;   /* AssignGroupIDExpr, NULL: none         */
+    const char *uid_where;      /* file:line of each                     */
+    const char *gid_where;
+    int expr_users;         /* main server: PeruidExprUsers, -1: unset   */
+} peruid_itk_server_t;
+
+/* Any process: server s's AssignUserIDExpr and AssignGroupIDExpr (its
+ * own or the main server's), or NULL when it has neither. */
+const peruid_itk_server_t *peruid_itk_expr(server_rec *s);
+
+/* Any process: PeruidExprUsers (its default when not set). */
+int peruid_itk_expr_users(void);
 
 /* Master, root, check_config: the itk directives against the whole
  * configuration (LimitUIDRange and LimitGIDRange against every server's

@@ -33,6 +33,7 @@
 #include "child.h"
 #include "master.h"
 #include "channel.h"
+#include "exprpool.h"
 #include "logs.h"
 
 #define MASTER_TICK apr_time_from_sec(1)
@@ -73,6 +74,13 @@ static void master_read_control(peruid_master_t *m)
             && peruid_chan_check(&msg, PERUID_MSG_SPAWN, msg.pool, fd >= 0)
                == APR_SUCCESS) {
             peruid_schedule_watch(m, (int)msg.pool);
+            asked = 1;
+            continue;
+        }
+        if (rv == APR_SUCCESS && fd < 0
+            && peruid_chan_check(&msg, PERUID_MSG_USER, msg.pool, 0)
+               == APR_SUCCESS) {
+            peruid_exprpool_user(m, &msg);  /* an Expr user's pool */
             asked = 1;
             continue;
         }

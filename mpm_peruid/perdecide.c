@@ -9,6 +9,25 @@
 
 #include "perdecide.h"
 
+/* Any process: the decision for a vhost with an Expr: any worker lets
+ * its request in early (the expression may name any user, and only the
+ * mapped request can be evaluated); then the expression's user serves
+ * it, and nobody else.  A subrequest or internal redirect that names
+ * another user than the client's request is refused, as a per-directory
+ * one. */
+static perdecide_act_e perdecide_expr(const perdecide_facts_t *f,
+                                      int *target)
+{
+    *target = -1;
+    if (f->stage == PERDECIDE_EARLY || f->expr_result > 0) {
+        return PERDECIDE_SERVE;
+    }
+    if (f->stage == PERDECIDE_MAPPED && f->expr_result == 0) {
+        return PERDECIDE_HAND_OVER_USER;
+    }
+    return PERDECIDE_REFUSE;
+}
+
 /* Any process: see perdecide.h.  The pool a request needs is its
  * per-directory AssignUserID's, else its vhost's.  Early, the directory
  * is not known: a worker lets in a request of a vhost whose section
@@ -19,6 +38,9 @@ perdecide_act_e peruid_perdecide(const perdecide_facts_t *f, int *target)
 {
     int need = f->vhost_pool;
 
+    if (f->expr_set) {
+        return perdecide_expr(f, target);
+    }
     if (f->stage != PERDECIDE_EARLY && f->dir_set) {
         need = f->dir_pool;
     }

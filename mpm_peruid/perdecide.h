@@ -28,6 +28,12 @@ typedef struct {
                              * (MAPPED and INNER only)                   */
     int dir_pool;           /* its pool (-1: none assigned)              */
     int vhost_names_mine;   /* a section of the vhost names our pool     */
+    int expr_set;           /* the vhost has AssignUserIDExpr or
+                             * AssignGroupIDExpr (exprpool.c): it decides,
+                             * over any AssignUserID                     */
+    int expr_result;        /* MAPPED and INNER, with expr_set: 1 the
+                             * expression named the worker's own user, 0
+                             * another user, -1 none that may serve      */
 } perdecide_facts_t;
 
 typedef enum {
@@ -35,11 +41,15 @@ typedef enum {
                              * lets it in for the mapped check)          */
     PERDECIDE_HAND_OVER,    /* hand the connection over to *target (421
                              * on TLS)                                   */
-    PERDECIDE_REFUSE        /* 500: not served, not handed over          */
+    PERDECIDE_REFUSE,       /* 500: not served, not handed over          */
+    PERDECIDE_HAND_OVER_USER    /* hand the connection over to the user
+                             * the expression named (421 on TLS); the
+                             * router finds or gets its pool             */
 } perdecide_act_e;
 
 /* Any process: the decision for f; *target is the pool the request
- * needs (-1 when unknown). */
+ * needs (-1 when unknown: always for an Expr vhost, whose user is the
+ * caller's to name). */
 perdecide_act_e peruid_perdecide(const perdecide_facts_t *f, int *target);
 
 #endif /* PERUID_PERDECIDE_H */

@@ -123,6 +123,13 @@ typedef struct {
     int in_config;          /* named by the current generation           */
     int fails;              /* master: workers that died in a row        */
     apr_time_t next_spawn;  /* master: no fork before (back-off)         */
+    int expr;               /* PERUID_EXPR_NONE, _FREE (a slot kept for an
+                             * AssignUserIDExpr user) or _GIVEN
+                             * (exprpool.h)                              */
+    int expr_asks;          /* it serves a vhost with an Expr: its
+                             * workers may ask for Expr users' pools     */
+    int expr_claims;        /* master: slots given on its workers' asking
+                             * in this generation                        */
 } peruid_pool_t;
 
 /* Shared-memory counters of one pool, written by routers, its workers
@@ -199,6 +206,10 @@ typedef struct {
     peruid_slot_t *slots;   /* first_server_limit entries                */
     peruid_pool_t router;   /* the routers' identity (PeruidRouterUser); no
                              * channel                                   */
+    volatile apr_uint32_t *expr_page;   /* shared: per pool, the user the
+                             * master gave an Expr slot to (exprpool.c);
+                             * only the master writes it, routers map it
+                             * read-only, workers not at all             */
     pid_t master_pid;
 } peruid_retained_t;
 
@@ -251,6 +262,7 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
                                  server_rec *main_s);
 int peruid_server_pool(server_rec *s);
 void peruid_pools_lookup(peruid_retained_t *rd, int pool, server_rec *s);
+int peruid_pools_add_free(peruid_retained_t *rd, server_rec *s);
 void peruid_server_ids(server_rec *s, uid_t *uid, gid_t *gid,
                        const char **user);
 peruid_pool_stat_t *peruid_pool_stat(peruid_retained_t *rd, int pool);

@@ -29,6 +29,7 @@
 #include "gate.h"
 #include "routeruser.h"
 #include "perdir.h"
+#include "exprpool.h"
 
 /* The routers' page: per pool, the second of its last dispatch, the
  * connections sent to it (peruid_pool_touch), its live workers, the
@@ -83,7 +84,10 @@ apr_status_t peruid_pools_init(peruid_retained_t *rd)
     rd->ctl_send = ctl[0];
     rd->ctl_recv = ctl[1];
     rd->pools = calloc(PERUID_MAX_POOLS, sizeof(peruid_pool_t));
-    return rd->pools ? APR_SUCCESS : APR_ENOMEM;
+    if (!rd->pools) {
+        return APR_ENOMEM;
+    }
+    return peruid_exprpool_init(rd);
 }
 
 /* Master, root: bound the connections a pool's channel holds for its
@@ -124,20 +128,16 @@ static apr_status_t pools_back_channel(int back[2], uid_t uid, server_rec *s)
     return APR_SUCCESS;
 }
 
-/* Master, root: the index of the pool for uid/gid, adding it (with its
- * channel) when new; -1 when the table is full or the channel failed. */
-static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
-                             server_rec *s)
+/* Master, root: a new pool for uid/gid at the end of the table, with
+ * its channel and back channel; -1 when the table is full or a channel
+ * failed (logged). */
+static int pools_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
+                     server_rec *s)
 {
     peruid_pool_t *pl;
-    int i, ch[2], back[2];
+    int ch[2], back[2];
     apr_status_t rv;
 
-    for (i = 0; i < rd->npools; i++) {
-        if (rd->pools[i].uid == uid && rd->pools[i].gid == gid) {
-            return i;
-        }
-    }
     if (rd->npools >= PERUID_MAX_POOLS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, PERUID_LOGNO(00003)
                      "more than %d distinct AssignUserID user/group pairs",
@@ -164,6 +164,37 @@ static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
     pl->back_send = back[0];
     pl->back_recv = back[1];
     return rd->npools++;
+}
+
+/* Master, root: the index of the pool for uid/gid, adding it (with its
+ * channel) when new; -1 when the table is full or the channel failed.
+ * A slot kept free for an Expr user is nobody's (exprpool.c). */
+static int pools_find_or_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
+                             server_rec *s)
+{
+    int i;
+
+    for (i = 0; i < rd->npools; i++) {
+        if (rd->pools[i].uid == uid && rd->pools[i].gid == gid
+            && rd->pools[i].expr != PERUID_EXPR_FREE) {
+            return i;
+        }
+    }
+    return pools_add(rd, uid, gid, s);
+}
+
+/* Master, root: a slot kept free for an AssignUserIDExpr user
+ * (exprpool.c): a pool of uid and gid -1, with its channels, that no
+ * worker is forked for until the master gives it to a user. */
+int peruid_pools_add_free(peruid_retained_t *rd, server_rec *s)
+{
+    int i = pools_add(rd, (uid_t)-1, (gid_t)-1, s);
+
+    if (i >= 0) {
+        rd->pools[i].expr = PERUID_EXPR_FREE;
+        rd->pools[i].ngroups = 0;   /* nothing to look up */
+    }
+    return i;
 }
 
 /* Master, root: the uid, gid and user name that serve server s; the
@@ -254,7 +285,8 @@ void peruid_pools_lookup(peruid_retained_t *rd, int pool, server_rec *s)
         return;
     }
     for (i = 0; i < rd->npools; i++) {
-        if (rd->pools[i].ngroups < 0) {
+        if (rd->pools[i].ngroups < 0
+            && rd->pools[i].expr != PERUID_EXPR_FREE) {
             pools_look_up(&rd->pools[i], s);
         }
     }
@@ -366,7 +398,8 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
         rd->pools[idx].in_config = 1;
         peruid_server_conf(s)->pool = idx;
     }
-    if (pools_assign_perdir(rd, p, main_s) != APR_SUCCESS) {
+    if (pools_assign_perdir(rd, p, main_s) != APR_SUCCESS
+        || peruid_exprpool_assign(rd, p, main_s) != APR_SUCCESS) {
         return APR_ENOSPC;
     }
     /* the main server's now: the one-process mode (-X) serves it */
@@ -399,6 +432,7 @@ apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
     if (munmap((void *)rd->last_used, POOLS_LRU_SIZE) < 0) {
         return errno;
     }
+    peruid_exprpool_worker_enter(rd);   /* the master's Expr page */
     rd->last_used = rd->sent = rd->live = rd->adjust = rd->done_pass = NULL;
     rd->held_at = NULL;
     rd->gate = NULL;

@@ -61,6 +61,7 @@
 #include "tls.h"
 #include "vhostcap.h"
 #include "replay.h"
+#include "exprpool.h"
 #include "peruid_seccomp.h"
 
 #define ROUTER_LINGER      apr_time_from_sec(2)
@@ -81,13 +82,16 @@
 #define ROUTER_TAG_LISTENER 0
 #define ROUTER_TAG_BACK    0xffffffffu  /* a pool's back channel        */
 #define ROUTER_BACK_BURST  16   /* hand-overs taken per event and pool  */
+#define ROUTER_EXPR_ASK    apr_time_from_msec(100)  /* ask the master again */
 
 typedef enum {
     RC_FREE = 0,
     RC_PEEK,                /* waiting for the request head              */
     RC_WAIT,                /* routed; the pool's queue was full         */
     RC_HOLD,                /* routed; held at MaxRequestWorkers (gate.c) */
-    RC_LINGER               /* answered with an error; draining          */
+    RC_LINGER,              /* answered with an error; draining          */
+    RC_EXPR                 /* handed over for an Expr user whose pool
+                             * the master is asked for (exprpool.c)      */
 } router_conn_state_e;
 
 /* One entry of the connection arena.  Its epoll cookie is its index and
@@ -110,6 +114,8 @@ typedef struct router_conn {
     int watched;            /* fd is in the epoll set                    */
     int replay;             /* handed over: the replay memfd, else -1    */
     apr_uint32_t hops;      /* and the request's hand-overs              */
+    apr_uint32_t expr_uid, expr_gid;    /* RC_EXPR: the user it needs ... */
+    apr_time_t expr_asked;  /* ... and when the master was last asked    */
     apr_time_t deadline;
     ap_listen_rec *lr;
     struct router_conn *prev, *next;
@@ -144,6 +150,7 @@ typedef struct {
     apr_time_t accept_resume;   /* out of descriptors: accept again then */
     apr_time_t last_fd_log;
     router_list_t peeking, waiting, held, lingering;
+    router_list_t expr_wait;    /* RC_EXPR, oldest first                 */
     int gate_estimate;      /* requests in flight at the last count ...  */
     apr_uint32_t gate_sent; /* ... and the sends over every router then  */
     apr_time_t gate_counted;    /* when that count was made              */
@@ -204,6 +211,8 @@ static router_list_t *router_list_of(peruid_router_t *r,
         return &r->waiting;
     case RC_HOLD:
         return &r->held;
+    case RC_EXPR:
+        return &r->expr_wait;
     default:
         return &r->lingering;
     }
@@ -803,6 +812,68 @@ static void router_log_back(peruid_router_t *r, int pool, const char *why)
     r->back_refused = 0;
 }
 
+/* Router: ask the master for the pool of c's Expr user, on behalf of
+ * pool's workers (the back channel the record came on: the master
+ * checks that pool, never the worker's word). */
+static void router_expr_ask(peruid_router_t *r, router_conn_t *c)
+{
+    c->expr_asked = r->now;
+    peruid_chan_send_user(r->rd->ctl_send, (apr_uint32_t)c->pool,
+                          (apr_uint32_t)r->rd->mpm->my_generation,
+                          c->expr_uid, c->expr_gid);
+}
+
+/* Router: c was handed back by pool's workers for the user in msg (an
+ * AssignUserIDExpr's, target PERUID_TARGET_USER); head_pool is the pool
+ * its head routes to.  Sent to the user's pool when it has one (the
+ * receiving worker evaluates the expression again); else, when pool may
+ * ask for Expr users, the master is asked and c waits (router_expr_wait)
+ * until its deadline; else it goes to head_pool, the vhost's own, whose
+ * workers may ask. */
+static void router_expr(peruid_router_t *r, router_conn_t *c, int pool,
+                        const peruid_msg_t *msg, int head_pool)
+{
+    int to;
+
+    peruid_chan_user_ids(msg, &c->expr_uid, &c->expr_gid);
+    to = peruid_exprpool_find(r->rd, c->expr_uid, c->expr_gid);
+    if (to >= 0 || !r->rd->pools[pool].expr_asks) {
+        router_send(r, c, to >= 0 ? to : head_pool);
+        return;
+    }
+    c->pool = pool;             /* the asker, until its user has a pool */
+    router_set_state(r, c, RC_EXPR, c->deadline);
+    router_expr_ask(r, c);
+}
+
+/* Router, each turn: the connections waiting for an Expr user's pool:
+ * sent once the master's page shows it, asked again every
+ * ROUTER_EXPR_ASK (a full control channel drops a record), answered 503
+ * at their deadline. */
+static void router_expr_wait(peruid_router_t *r)
+{
+    router_conn_t *c, *next;
+    int to;
+
+    for (c = r->expr_wait.head; c; c = next) {
+        next = c->next;
+        to = peruid_exprpool_find(r->rd, c->expr_uid, c->expr_gid);
+        if (to >= 0) {
+            router_send(r, c, to);
+        }
+        else if (c->deadline <= r->now) {
+            router_log_back(r, c->pool, "no pool for the user its "
+                            "AssignUserIDExpr chose came in time (the "
+                            "master refuses it, or PeruidExprUsers is used "
+                            "up); answering 503");
+            router_answer(r, c, 503);
+        }
+        else if (r->now - c->expr_asked >= ROUTER_EXPR_ASK) {
+            router_expr_ask(r, c);
+        }
+    }
+}
+
 /* Router: route the handed-back connection c by its replay, exactly as a
  * new connection by its peeked head (route.c, the gate, the pool's
  * channel, 503 at the deadline), or answer the error.  The head is
@@ -813,8 +884,9 @@ static void router_log_back(peruid_router_t *r, int pool, const char *why)
  * (a per-directory or an Expr user: decisions the router cannot make; a
  * worker of that pool double-checks it again, as any). */
 static void router_replay(peruid_router_t *r, router_conn_t *c, int pool,
-                          apr_uint32_t target)
+                          const peruid_msg_t *msg)
 {
+    apr_uint32_t target = msg->target;
     peek_head_t h;
     int to;
     ssize_t n = pread(c->replay, r->buf, r->bufsize, 0);
@@ -837,6 +909,10 @@ static void router_replay(peruid_router_t *r, router_conn_t *c, int pool,
     }
     to = peruid_route(r->scratch, c->fd, c->lr, &h, &c->server);
     apr_pool_clear(r->scratch);
+    if (to >= 0 && target == PERUID_TARGET_USER) {
+        router_expr(r, c, pool, msg, to);
+        return;
+    }
     if (to >= 0 && target > 0 && target <= (apr_uint32_t)r->rd->npools) {
         to = (int)target - 1;
     }
@@ -876,7 +952,7 @@ static void router_handover(peruid_router_t *r, int pool,
         router_answer(r, c, status);
     }
     else {
-        router_replay(r, c, pool, msg->target);
+        router_replay(r, c, pool, msg);
     }
     router_watch(r, c, tag);
 }
@@ -971,7 +1047,8 @@ static void router_event(peruid_router_t *r, struct epoll_event *ev)
     else if (c->state == RC_LINGER) {
         router_drain(r, c);
     }
-    else if ((c->state == RC_WAIT || c->state == RC_HOLD)
+    else if ((c->state == RC_WAIT || c->state == RC_HOLD
+              || c->state == RC_EXPR)
              && (ev->events & (EPOLLHUP | EPOLLERR))) {
         router_release(r, c);
     }
@@ -1074,6 +1151,7 @@ static void router_timers(peruid_router_t *r)
         }
     }
     router_held(r);
+    router_expr_wait(r);
     /* one pass over the parked connections, each pool's channel tried
      * once while full (park.c) */
     peruid_park_begin(&r->parked);
@@ -1101,7 +1179,7 @@ static int router_timeout_ms(peruid_router_t *r)
 {
     apr_time_t next = 0;
 
-    if (r->held.head) {
+    if (r->held.head || r->expr_wait.head) {
         return ROUTER_HOLD_MS;
     }
     if (r->waiting.head) {
@@ -1219,6 +1297,7 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
         return errno;
     }
     router_back_watch(r);
+    peruid_exprpool_router_enter(rd);   /* the master's page, read-only */
     return APR_SUCCESS;
 }
 

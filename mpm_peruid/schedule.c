@@ -48,6 +48,7 @@
 #include "planner.h"
 #include "gate.h"
 #include "vhostcap.h"
+#include "exprpool.h"
 
 /* How long a pool whose workers are all busy must stay short of workers
  * before it gets more (planner.c, plan_confirm). */
@@ -319,9 +320,14 @@ static void sched_do(peruid_master_t *m, const plan_action_t *a,
     switch (a->kind) {
     case PLAN_BIND:
         /* a failed bind still holds its slot: the next pass decides */
-        peruid_children_bind(m, a->pool);
-        m->watch[a->pool] = 1;
-        break;
+        if (m->rd->pools[a->pool].expr == PERUID_EXPR_NONE) {
+            peruid_children_bind(m, a->pool);
+            m->watch[a->pool] = 1;
+            break;
+        }
+        /* an Expr user's slot: a preforked worker's table may be older
+         * than its user (exprpool.c), so a worker is forked for it */
+        /* fall through */
     case PLAN_FORK:
         if (peruid_children_fork(m, PERUID_ROLE_WORKER, a->pool)
             == APR_SUCCESS && a->pool >= 0) {

@@ -16,8 +16,12 @@
 #   - MaxClientsVHost: above it, a new connection gets 503 from the
 #     router (PU00104) and a kept-alive one from the worker (PU00105);
 #   - EnableCapabilities is accepted;
-#   - what is not served yet fails apache2 -t naming the directive:
-#     AssignUserIDExpr, AssignGroupIDExpr, NiceValue in <Directory>.
+#   - an Expr vhost (panel-e.test: SetEnvIf and AssignUserIDExpr inside
+#     the <IfModule> block, exprpool.c): each request served as the user
+#     its expression names (t/itk_expr.t has the rest);
+#   - what peruid reads otherwise than itk fails apache2 -t naming the
+#     directive: AssignUserIDExpr, AssignGroupIDExpr and NiceValue in
+#     <Directory>.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -29,7 +33,7 @@ use File::Copy qw(copy);
 use File::Path qw(make_path);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 19;
+plan tests => 20;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -58,6 +62,7 @@ sub panel_body {
     return <<"EOF";
 LoadModule mpm_prefork_module $so
 LoadModule mpm_itk_module $so
+LoadModule setenvif_module @{[ vars('peruid_libexec') ]}/mod_setenvif.so
 LimitUIDRange 100 65000
 LimitGIDRange 100 65000
 EnableCapabilities On
@@ -105,6 +110,19 @@ $extra_a
         NiceValue 5
     </IfModule>
 </VirtualHost>
+<VirtualHost 127.0.0.1:$port>
+    ServerName panel-e.test
+    DocumentRoot "$cdocs"
+    <Directory "$cdocs">
+        Require all granted
+    </Directory>
+    SetEnvIf Request_URI . OWNER=peruid_ta
+    SetEnvIf Request_URI ^/sub/ OWNER=peruid_tb
+    <IfModule mpm_itk_module>
+        AssignUserId "#$ta" "#$ta_gid"
+        AssignUserIDExpr %{reqenv:OWNER}
+    </IfModule>
+</VirtualHost>
 <IfModule !mpm_itk_module>
     Error "the mpm_itk_module record is not loaded"
 </IfModule>
@@ -144,6 +162,12 @@ for (['/whoami.php', $ta], ['/sub/whoami.php', $tb]) {
        . "$uid (<Directory> AssignUserId inside <IfModule>)")
         or diag($r->{raw});
 }
+# an Expr vhost: SetEnvIf names the user of each request
+is(join(', ', map { kv(http('panel-e.test', $_, port => $port,
+                            timeout => 10)->{body} // '')->{uid} // '-' }
+        qw(/whoami.php /sub/whoami.php)), "$ta, $tb",
+   'panel-e.test (AssignUserIDExpr fed by SetEnvIf): the root as '
+   . 'peruid_ta, sub/ as peruid_tb');
 my $st = slurp("/proc/$pid{'panel-a.test'}/status") // '';
 like($st, qr/^Seccomp:\s+2$/m, 'panel-a.test\'s worker runs under a '
      . 'seccomp filter (LimitUIDRange)');
@@ -212,8 +236,9 @@ my ($rc, $out) = configtest(panel_body($p2) =~ s/LimitUIDRange 100 65000/LimitUI
 isnt($rc, 0, 'AssignUserId outside LimitUIDRange: -t fails');
 like($out, qr/PU00100: uid \d+ of virtual host panel-a\.test .* is outside LimitUIDRange 100 $ta/,
      '... naming LimitUIDRange and the vhost') or diag $out;
-for my $c (['AssignUserIDExpr', '    AssignUserIDExpr "%{reqenv:OWNER}"'],
-           ['AssignGroupIDExpr', '    AssignGroupIDExpr "%{reqenv:GROUP}"'],
+for my $c (map({ ["$_ in <Directory>", "    <Directory \"$htdocs/a\">\n"
+                  . "        $_ \"%{reqenv:OWNER}\"\n    </Directory>"] }
+               qw(AssignUserIDExpr AssignGroupIDExpr)),
            ['NiceValue in <Directory>', "    <Directory \"$htdocs/a\">\n"
             . "        NiceValue 3\n    </Directory>"]) {
     my ($name, $line) = @$c;

@@ -54,8 +54,10 @@ static void fuzz_check_one(const peruid_msg_t *m, const fuzz_expect_t *e)
     FUZZ_ASSERT(m->type == (apr_uint16_t)e->type && m->pool == e->pool);
     FUZZ_ASSERT(has_fd == (e->type == PERUID_MSG_CONN
                            || e->type == PERUID_MSG_BIND));
-    FUZZ_ASSERT((m->deadline != 0) == (e->type == PERUID_MSG_CONN));
-    FUZZ_ASSERT(m->deadline <= (apr_uint64_t)APR_INT64_MAX);
+    FUZZ_ASSERT(e->type == PERUID_MSG_USER
+                || (m->deadline != 0) == (e->type == PERUID_MSG_CONN));
+    FUZZ_ASSERT(e->type == PERUID_MSG_USER
+                || m->deadline <= (apr_uint64_t)APR_INT64_MAX);
     FUZZ_ASSERT(m->hops == 0 && m->target == 0);
 }
 
@@ -73,8 +75,11 @@ static void fuzz_check_pair(const peruid_msg_t *m, const fuzz_expect_t *e)
     FUZZ_ASSERT(e->type == PERUID_MSG_BIND || e->type == PERUID_MSG_HANDOVER
                 || e->type == PERUID_MSG_CONN_REPLAY);
     FUZZ_ASSERT(m->target == 0 || e->type == PERUID_MSG_HANDOVER);
-    FUZZ_ASSERT((m->deadline != 0) == (e->type == PERUID_MSG_CONN_REPLAY));
-    FUZZ_ASSERT(m->deadline <= (apr_uint64_t)APR_INT64_MAX);
+    FUZZ_ASSERT((m->deadline != 0) == (e->type == PERUID_MSG_CONN_REPLAY)
+                || (e->type == PERUID_MSG_HANDOVER
+                    && m->target == PERUID_TARGET_USER));
+    FUZZ_ASSERT(e->type == PERUID_MSG_HANDOVER
+                || m->deadline <= (apr_uint64_t)APR_INT64_MAX);
     FUZZ_ASSERT((m->hops == 0) == (e->type == PERUID_MSG_BIND));
     FUZZ_ASSERT(e->type != PERUID_MSG_CONN_REPLAY || m->hops <= e->max_hops);
 }

@@ -610,6 +610,56 @@ static void test_nonblocking_send(void)
     close(s[1]);
 }
 
+/* An Expr user's records: a HANDOVER naming the user (its ids in the
+ * deadline field, target PERUID_TARGET_USER) and a USER record (router
+ * -> master); a deadline on a HANDOVER naming a pool, or none, is still
+ * refused, and a USER record carries no descriptor, hops or target. */
+static void test_user_records(void)
+{
+    int s[2], p[2], q[2], fds[2] = { -2, -2 }, fd = -2;
+    apr_uint32_t uid = 0, gid = 0;
+    peruid_msg_t m;
+
+    make_chan(s);
+    make_pipe(p);
+    make_pipe(q);
+    CHECK(peruid_chan_send_handover_user(s[0], 3, 9, p[1], q[1], 1,
+                                         4000000000u, 1005)
+          == APR_SUCCESS);
+    CHECK(peruid_chan_recv_pair(s[1], &m, fds, 0) == APR_SUCCESS);
+    CHECK(m.target == PERUID_TARGET_USER);
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_SUCCESS);
+    peruid_chan_user_ids(&m, &uid, &gid);
+    CHECK(uid == 4000000000u && gid == 1005);
+    m.target = 4;               /* a pool: no ids may ride along */
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_EINVAL);
+    m.target = 0;
+    CHECK(peruid_chan_check_pair(&m, PERUID_MSG_HANDOVER, 3, 2, 4)
+          == APR_EINVAL);
+    close(fds[0]);
+    close(fds[1]);
+    CHECK(peruid_chan_send_user(s[0], 6, 9, 1005, 1006) == APR_SUCCESS);
+    CHECK(peruid_chan_recv(s[1], &m, &fd) == APR_SUCCESS && fd == -1);
+    CHECK(peruid_chan_check(&m, PERUID_MSG_USER, 6, 0) == APR_SUCCESS);
+    CHECK(peruid_chan_check(&m, PERUID_MSG_SPAWN, 6, 0) == APR_EINVAL);
+    CHECK(peruid_chan_check(&m, PERUID_MSG_USER, 6, 1) == APR_EINVAL);
+    peruid_chan_user_ids(&m, &uid, &gid);
+    CHECK(uid == 1005 && gid == 1006);
+    m.hops = 1;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_USER, 6, 0) == APR_EINVAL);
+    m.hops = 0;
+    m.target = 1;
+    CHECK(peruid_chan_check(&m, PERUID_MSG_USER, 6, 0) == APR_EINVAL);
+    close(s[0]);
+    close(s[1]);
+    close(p[0]);
+    close(p[1]);
+    close(q[0]);
+    close(q[1]);
+}
+
 /* Hand-over records: HANDOVER (worker -> routers) and CONN_REPLAY
  * (router -> worker) carry two descriptors, both received, close-on-exec;
  * a receiver of one descriptor refuses them and closes both; the
@@ -743,6 +793,7 @@ int main(void)
     test_zero_length_record();
     test_nonblocking_send();
     test_pair_records();
+    test_user_records();
     /* every test closes what it opened */
     CHECK(count_fds() == start);
     return unit_summary("test_channel");

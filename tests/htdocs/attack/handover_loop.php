@@ -8,7 +8,11 @@
 // ?pool=I is the record's pool index (the back channel's own, which the
 // router checks); ?target=J names pool J as the one the request needs
 // (the router sends it there: a worker of that pool double-checks it);
-// ?next=PATH replays a request for PATH instead of this script.  Afterwards the worker's descriptor for the client is
+// ?next=PATH replays a request for PATH instead of this script, ?host=H
+// with Host H; ?uid=U&gid=G names the user U, group G instead of a pool
+// (an AssignUserIDExpr's result, as handover.c's
+// peruid_handover_request_user: target 0xffffffff, the ids in the
+// deadline field; t/itk_expr.t).  Afterwards the worker's descriptor for the client is
 // /dev/null, so httpd's own answer to this request goes nowhere: the
 // client sees only what the routers and the next workers answer.
 // Prints nothing to the client itself; logs "loop pass N" to stderr.
@@ -16,7 +20,9 @@ $hops = (int)($_GET['hops'] ?? 1);
 $pool = (int)($_GET['pool'] ?? 1);
 $target = isset($_GET['target']) ? (int)$_GET['target'] + 1 : 0;
 $next = (string)($_GET['next'] ?? '');
-$host = $_SERVER['HTTP_HOST'] ?? 'evil.test';
+$host = (string)($_GET['host'] ?? ($_SERVER['HTTP_HOST'] ?? 'evil.test'));
+$user = isset($_GET['uid']) ? [(int)$_GET['uid'], (int)($_GET['gid'] ?? 0)]
+                            : null;
 $ffi = FFI::cdef('
     typedef struct { void *base; unsigned long len; } iov_t;
     typedef struct { void *name; unsigned int namelen; iov_t *iov;
@@ -76,6 +82,10 @@ $rec->type = 4;                                 // HANDOVER
 $rec->pool = $pool;
 $rec->hops = $hops;
 $rec->target = $target;
+if ($user) {
+    $rec->target = 0xffffffff;                  // a user, not a pool
+    $rec->deadline = ($user[0] << 32) | $user[1];
+}
 $cm = $ffi->new('cmsg_t');
 $cm->len = 24;
 $cm->level = 1;                                 // SOL_SOCKET
