@@ -21,6 +21,7 @@ peruid_objects="$peruid_objects itk.lo uidrange.lo vhostcap.lo"
 peruid_objects="$peruid_objects tlskeys.lo keyscan.lo"
 peruid_objects="$peruid_objects handover.lo replay.lo"
 peruid_objects="$peruid_objects perdir.lo perdecide.lo"
+peruid_objects="$peruid_objects overlimit.lo"
 peruid_objects="$peruid_objects trapline.lo sandbox.lo"
 peruid_objects="$peruid_objects exprpool.lo exprdecide.lo"
 

@@ -24,10 +24,12 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <time.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "httpd.h"
@@ -53,6 +55,7 @@
 #include "replay.h"
 #include "tlskeys.h"
 #include "sandbox.h"
+#include "overlimit.h"
 
 /* Longest a waiting worker blocks in recvmsg() before it looks at its
  * stop flag again (worker_wait). */
@@ -63,6 +66,11 @@
  * PeruidPeekMaxBytes' default, 64 KiB. */
 #define WORKER_DISCARD       4096
 #define WORKER_DISCARD_READS 16
+
+/* At most so many queued connections a worker over its user's
+ * RLIMIT_NPROC answers 503 before it leaves (worker_over_nproc): the
+ * channel holds about 20. */
+#define WORKER_NPROC_DRAIN 64
 
 /* A worker's own context. */
 typedef struct {
@@ -86,6 +94,10 @@ typedef struct {
     int replay;             /* the received connection's replay memfd
                              * (CONN_REPLAY, handover.c), else -1        */
     apr_uint32_t hops;      /* and its hand-overs                        */
+    int spare;              /* the spare descriptor, closed right before
+                             * a receive (overlimit.c), else -1          */
+    int full;               /* the received connection left no room for
+                             * the spare: answer it 503 and leave        */
 } peruid_worker_t;
 
 /* Worker (vhost user): leave the idle count (if we are in it) and exit. */
@@ -196,6 +208,26 @@ static int worker_become_ready(peruid_worker_t *w)
     return 1;
 }
 
+/* Worker (vhost user): give the kernel the spare descriptor's slot for
+ * the connection about to be received (overlimit.c). */
+static void worker_spare_free(peruid_worker_t *w)
+{
+    if (w->spare >= 0) {
+        close(w->spare);
+        w->spare = -1;
+    }
+}
+
+/* Worker (vhost user): take a spare descriptor again, after a connection
+ * was received; w->full says whether the table had no room left for it
+ * (then the connection is answered 503, worker_take). */
+static void worker_spare_take(peruid_worker_t *w)
+{
+    w->spare = fcntl(w->chan, F_DUPFD_CLOEXEC, 0);
+    w->full = peruid_overlimit_fd_verdict(w->spare >= 0, errno)
+              == OVERLIMIT_503;
+}
+
 /* Worker (vhost user): is msg, received with fds, a connection for our
  * pool: CONN with one descriptor, or CONN_REPLAY with the client socket
  * and its replay memfd (handover.c)? */
@@ -237,9 +269,13 @@ static apr_status_t worker_recv(peruid_worker_t *w, int *fd, int *late,
     apr_status_t rv;
     int fds[2];
 
+    worker_spare_free(w);
     rv = peruid_chan_recv_pair(w->chan, &msg, fds, wait);
     *fd = fds[0];
     w->replay = fds[1];
+    if (fds[0] >= 0) {
+        worker_spare_take(w);
+    }
     if (APR_STATUS_IS_EAGAIN(rv)) {
         return APR_EAGAIN;
     }
@@ -539,12 +575,11 @@ static void worker_discard(int fd)
     }
 }
 
-/* Worker (vhost user): the connection fd waited past its deadline: answer
- * 503 with the router's bytes (answer.c) without reading the request,
- * and close it.  What the client sent is discarded first: a socket
- * closed with unread bytes resets the connection, and the client would
- * lose the answer. */
-static void worker_late(peruid_worker_t *w, int fd)
+/* Worker (vhost user): answer the connection fd 503 with the router's
+ * bytes (answer.c) without reading the request, and close it.  What the
+ * client sent is discarded first: a socket closed with unread bytes
+ * resets the connection, and the client would lose the answer. */
+static void worker_refuse(peruid_worker_t *w, int fd)
 {
     int tls = peruid_settings()->tls && peruid_answer_peek_tls(fd);
 
@@ -554,7 +589,46 @@ static void worker_late(peruid_worker_t *w, int fd)
     }
     close(fd);
     worker_forget_replay(w);
+}
+
+/* Worker (vhost user): the name of our pool's user, for a log line. */
+static const char *worker_user_name(peruid_worker_t *w)
+{
+    const char *name = w->rd->pools[peruid_self()->pool].user;
+
+    return name ? name : "-";
+}
+
+/* Worker (vhost user): the connection fd waited past its deadline: answer
+ * it 503 unread (worker_refuse). */
+static void worker_late(peruid_worker_t *w, int fd)
+{
+    worker_refuse(w, fd);
     worker_log_late(w);
+}
+
+/* Worker (vhost user): the connection fd came when the descriptor table
+ * had no room left (worker_spare_take): answer it 503 unread, say so
+ * naming the user (PU00134), and leave sick (overlimit.c: the next
+ * worker has a fresh table; the master backs off if it does not). */
+static void worker_full(peruid_worker_t *w, int fd) __attribute__((noreturn));
+static void worker_full(peruid_worker_t *w, int fd)
+{
+    struct rlimit rl;
+
+    worker_refuse(w, fd);
+    apr_atomic_inc32(&w->stat->done);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        rl.rlim_cur = RLIM_INFINITY;
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, EMFILE, ap_server_conf,
+                 PERUID_LOGNO(00134) "worker %ld of uid %ld (%s): its "
+                 "descriptor table is full (RLIMIT_NOFILE %ld): answered a "
+                 "connection 503 instead of serving it, and leaves",
+                 (long)getpid(), (long)peruid_self()->uid,
+                 worker_user_name(w), rl.rlim_cur == RLIM_INFINITY ? -1L
+                 : (long)rl.rlim_cur);
+    worker_exit(w, APEXIT_CHILDSICK);
 }
 
 /* Worker (vhost user): take the connection out of the idle count,
@@ -564,7 +638,10 @@ static void worker_take(peruid_worker_t *w, int fd, int late)
 {
     w->counted_idle = 0;    /* the router that sent fd took our unit */
     w->idle_until = 0;
-    if (late) {
+    if (w->full) {
+        worker_full(w, fd);
+    }
+    else if (late) {
         worker_late(w, fd);
     }
     else {
@@ -662,6 +739,7 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
 {
     memset(w, 0, sizeof(*w));
     w->replay = -1;
+    w->spare = -1;
     w->rd = rd;
     w->pchild = pchild;
     w->slot = slot;
@@ -685,6 +763,44 @@ static apr_status_t worker_setup(peruid_worker_t *w, peruid_retained_t *rd,
 static void worker_suexec_off(void)
 {
     ap_unixd_config.suexec_enabled = 0;
+}
+
+/* Worker (vhost user), right after its switch: the kernel marked us
+ * over our user's RLIMIT_NPROC (overlimit.c): serve nothing, answer 503
+ * to the connections queued for the pool now, say so naming the user
+ * (PU00133), and leave sick: the master forks the next worker after its
+ * back-off, and that one serves once the user is back under its limit.
+ * Each answered connection gives back the idle unit its router took, as
+ * worker_drain does. */
+static void worker_over_nproc(peruid_worker_t *w) __attribute__((noreturn));
+static void worker_over_nproc(peruid_worker_t *w)
+{
+    struct rlimit rl;
+    int fd, late, n = 0;
+    apr_status_t rv;
+
+    while (n < WORKER_NPROC_DRAIN
+           && ((rv = worker_recv(w, &fd, &late, 0)) == APR_SUCCESS
+               || APR_STATUS_IS_EINVAL(rv))) {
+        if (rv == APR_SUCCESS) {
+            worker_refuse(w, fd);
+            apr_atomic_inc32(&w->stat->idle);
+            apr_atomic_inc32(&w->stat->done);
+            n++;
+        }
+    }
+    if (getrlimit(RLIMIT_NPROC, &rl) != 0) {
+        rl.rlim_cur = RLIM_INFINITY;
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, EAGAIN, ap_server_conf,
+                 PERUID_LOGNO(00133) "worker %ld of uid %ld (%s): the user "
+                 "already has more processes than its RLimitNPROC (%ld); "
+                 "this worker would exceed it: it serves nothing, answered "
+                 "%d queued connection(s) 503, and leaves (the next one is "
+                 "forked after the pool's back-off)", (long)getpid(),
+                 (long)peruid_self()->uid, worker_user_name(w),
+                 rl.rlim_cur == RLIM_INFINITY ? -1L : (long)rl.rlim_cur, n);
+    worker_exit(w, APEXIT_CHILDSICK);
 }
 
 /* Worker: entry after fork (root until peruid_child_become).  pool < 0:
@@ -741,8 +857,12 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
         /* logged; never serve without the seal PeruidNoNewPrivs asks for */
         peruid_child_exit(rd, pchild, APEXIT_CHILDSICK);
     }
+    if (peruid_overlimit_nproc_now() == 1) {
+        worker_over_nproc(&w);
+    }
     worker_suexec_off();
     ap_run_child_init(pchild, ap_server_conf);
+    worker_spare_take(&w);
     worker_loop(&w);
 }
 

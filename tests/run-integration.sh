@@ -99,6 +99,7 @@ ensure_user() {
 ensure_user peruid_ta
 ensure_user peruid_tb
 ensure_user peruid_td
+ensure_user peruid_tf             # t/limits.t's alone: its processes counted
 ensure_group peruid_tx            # supplementary group of peruid_ta only
 usermod -a -G peruid_tx peruid_ta
 if id -nG peruid_tb | tr ' ' '\n' | grep -qx peruid_tx; then

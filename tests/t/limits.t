@@ -7,6 +7,22 @@
 # programs gets at most 20 (the kernel counts all of peruid_ta's
 # processes, its workers too), while b.test keeps answering.  Before, the
 # workers kept root's limit and all 40 started.
+#
+# A user at its limits (issue 14, "Faults and load"; mpm_peruid/overlimit.c),
+# in a second instance that forks no worker before one is needed:
+#   - processes: nproc.test runs as peruid_tf, a user of this test alone,
+#     with "RLimitNPROC 4"; the test starts 5 processes as peruid_tf, so a
+#     new worker of it would be its sixth: it answers 503 and leaves, with
+#     PU00133 naming peruid_tf, while a.test and b.test answer 200; once
+#     the 5 are ended, nproc.test is served again (after the pool's
+#     back-off);
+#   - descriptors: b.test's worker gets, from the test (prlimit), a soft
+#     RLIMIT_NOFILE one above its lowest free descriptor while it waits:
+#     every slot but the one for its next connection is taken, as a
+#     tenant that leaked descriptors up to its limit leaves it.  b.test
+#     is answered 503 with PU00134 naming peruid_tb (before, the worker
+#     served it and failed at its first open(): a 403 or 500, or lost the
+#     connection unanswered), a.test 200; with the old limit back, 200.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -17,12 +33,15 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 9;
+plan tests => 22;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
 
 my ($ta_uid) = ids_of('peruid_ta');
+my ($tf_uid, $tf_gid) = ids_of('peruid_tf');
+my @hogs;       # processes of peruid_tf the test started
+END { kill 'KILL', @hogs if @hogs }
 my ($tb_uid) = ids_of('peruid_tb');
 my $htdocs = root() . '/htdocs';
 my $port = free_port();
@@ -87,3 +106,93 @@ is("@b", join(' ', ("200/$tb_uid") x 5),
    'b.test answered 5 of 5 requests meanwhile');
 my $after = get('limited.test', '/whoami.php');
 is($after->{uid}, $ta_uid, 'limited.test is served afterwards');
+
+# ------------------------------------------------ a user at its limits
+my $port2 = free_port();
+my ($master2, undef, undef, $dir2) = started_instance(\%started,
+    'limits_over', port => $port2, mpm => small_mpm('MaxRequestWorkers 8'),
+    body => <<"EOF");
+<VirtualHost 127.0.0.1:$port2>
+    ServerName nproc.test
+    DocumentRoot "$htdocs/default"
+    AssignUserID peruid_tf peruid_tf
+    RLimitNPROC 4
+</VirtualHost>
+EOF
+ok($master2, 'second instance started') or exit;
+my $elog2 = "$dir2/logs/error_log";
+
+sub status_uid {
+    my ($host) = @_;
+    my $r = http($host, '/whoami.php', port => $port2, timeout => 20);
+    return ($r->{status} // '-') . '/' . (kv($r->{body})->{uid} // '-');
+}
+
+# processes: 5 of peruid_tf before its first worker
+for (1 .. 5) {
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        $) = "$tf_gid $tf_gid";
+        POSIX::setgid($tf_gid);
+        POSIX::setuid($tf_uid) or POSIX::_exit(1);
+        exec 'sleep', '120' or POSIX::_exit(1);
+    }
+    push @hogs, $pid;
+}
+sleep 0.3;
+my $mark = error_log_mark($elog2);
+my @n = map { status_uid('nproc.test') } 1 .. 3;
+is("@n", '503/- 503/- 503/-', 'nproc.test, its user over RLimitNPROC 4: '
+   . '503 (3 of 3)');
+my @others = map { (status_uid('a.test'), status_uid('b.test')) } 1 .. 2;
+is("@others", join(' ', ("200/$ta_uid", "200/$tb_uid") x 2),
+   'a.test and b.test answer 200 meanwhile');
+my $log = error_log_since($mark, $elog2);
+like($log, qr/PU00133: worker \d+ of uid $tf_uid \(peruid_tf\): the user already has more processes than its RLimitNPROC \(4\)/,
+     'PU00133 names the user and its limit');
+my @workers = grep { (proc_uid($_) // -1) == $tf_uid } children_of($master2);
+is("@workers", '', 'no worker of peruid_tf stays');
+kill 'KILL', @hogs;
+waitpid($_, 0) for @hogs;
+@hogs = ();
+my $back = wait_for(sub { status_uid('nproc.test') eq "200/$tf_uid" }, 30,
+                    0.5);
+ok($back, 'nproc.test is served as peruid_tf again once the user is back '
+   . 'under its limit');
+
+# descriptors: b.test's worker, waiting, with every slot but one taken
+sub waiting_in_recvmsg {
+    my $s = slurp("/proc/$_[0]/syscall") // '';
+    return $s =~ /^47 /;        # recvmsg (x86-64)
+}
+sub lowest_free_fd {
+    my %t = fd_targets($_[0]);
+    my $n = 0;
+    $n++ while exists $t{$n};
+    return $n;
+}
+my $r = http('b.test', '/whoami.php', port => $port2, timeout => 20);
+my $bpid = kv($r->{body})->{pid} // 0;
+is(($r->{status} // '-') . '/' . (kv($r->{body})->{uid} // '-'),
+   "200/$tb_uid", "b.test served before (worker $bpid)");
+my $free = wait_for(sub { waiting_in_recvmsg($bpid) }, 10, 0.1)
+    ? lowest_free_fd($bpid) : -1;
+$r = http('b.test', '/nofile.php?soft=' . ($free + 1), port => $port2,
+          timeout => 20);
+my $v = kv($r->{body});
+ok($free > 0 && ($v->{set} // 0) == 1 && ($v->{pid} // 0) == $bpid,
+   "b.test's PHP set its worker's soft RLIMIT_NOFILE to " . ($free + 1)
+   . ' (its lowest free descriptor, taken by the next connection, plus one)');
+wait_for(sub { waiting_in_recvmsg($bpid) }, 10, 0.1);
+$mark = error_log_mark($elog2);
+is(status_uid('b.test'), '503/-', 'b.test, its worker\'s descriptor table '
+   . 'full: 503');
+$log = error_log_since($mark, $elog2);
+like($log, qr/PU00134: worker $bpid of uid $tb_uid \(peruid_tb\): its descriptor table is full \(RLIMIT_NOFILE ${\($free + 1)}\)/,
+     'PU00134 names the worker, the user and the limit');
+ok(wait_for(sub { !pid_alive($bpid) }, 10, 0.1), 'that worker left');
+is(status_uid('a.test'), "200/$ta_uid", 'a.test answers 200 meanwhile');
+$r = http('b.test', '/whoami.php', port => $port2, timeout => 20);
+$v = kv($r->{body});
+is(($r->{status} // '-') . '/' . ($v->{uid} // '-'), "200/$tb_uid",
+   'b.test served again, by a new worker (' . ($v->{pid} // '-') . ')');
