@@ -26,6 +26,10 @@
 #include "peruid.h"
 #include "route.h"
 
+/* The log level of the router's scratch requests and connections: none
+ * (below APLOG_EMERG). */
+static const struct ap_logconf route_quiet = { NULL, -1 };
+
 /* Router: fill an APR address from a native one (no name lookup). */
 static apr_sockaddr_t *route_sockaddr(apr_pool_t *p,
                                       const struct sockaddr_storage *ss,
@@ -80,6 +84,7 @@ static conn_rec *route_conn(apr_pool_t *p, int fd, ap_listen_rec *lr)
     c->local_ip = "-";
     c->client_ip = "-";
     c->log_id = "router";
+    c->log = &route_quiet;
     c->conn_config = ap_create_conn_config(p);
     c->notes = apr_table_make(p, 1);
     ap_update_vhost_given_ip(c);
@@ -102,6 +107,15 @@ static request_rec *route_request(apr_pool_t *p, conn_rec *c,
     r->proto_num = HTTP_VERSION(h->major, h->minor);
     r->headers_in = apr_table_make(p, 1);
     r->notes = apr_table_make(p, 1);
+    /* httpd's vhost code logs a malformed Host through the request: not
+     * here (the worker's httpd logs it, as under prefork's), and with
+     * what the log hooks read (mod_unique_id's generate_log_id read
+     * subprocess_env, and a router died of its absence) */
+    r->log = &route_quiet;
+    r->subprocess_env = apr_table_make(p, 1);
+    r->headers_out = apr_table_make(p, 1);
+    r->err_headers_out = apr_table_make(p, 1);
+    r->log_id = "router";
     r->request_config = ap_create_request_config(p);
     r->per_dir_config = r->server->lookup_defaults;
     r->useragent_ip = c->client_ip;

@@ -543,12 +543,15 @@ static void router_slow(peruid_router_t *r, router_conn_t *c,
 }
 
 /* Router: look at what the client has sent so far, without taking it:
- * its request head, or its TLS ClientHello (c->tls).  Each look copies
+ * its request head, or its TLS ClientHello (c->tls).  A client that has
+ * ended its side (rdhup) sends no more: what it sent goes to the default
+ * vhost, whose httpd answers it as under prefork (400 for a head cut
+ * short, nothing before a request line).  Each look copies
  * the whole head again, so a client whose looks copied more than
  * ROUTER_PEEK_BUDGET times PeruidPeekMaxBytes (one sending its head a
  * byte at a time; for a ClientHello, in more than ROUTER_MAX_TLS_PEEKS
  * pieces) is treated as a slow one (router_slow). */
-static void router_peek(peruid_router_t *r, router_conn_t *c)
+static void router_peek(peruid_router_t *r, router_conn_t *c, int rdhup)
 {
     peek_head_t h;
     hello_t hello;
@@ -578,6 +581,12 @@ static void router_peek(peruid_router_t *r, router_conn_t *c)
     c->copied += (apr_size_t)n;
     if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &c->lim, &h)
         == PEEK_DONE) {
+        router_route(r, c, &h);
+        return;
+    }
+    if (rdhup) {
+        h.routable = 0;
+        h.reason = "the client ended its side before the end of its head";
         router_route(r, c, &h);
         return;
     }
@@ -690,7 +699,7 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
         /* the head usually came with the connection (httpd's
          * AcceptFilter makes the kernel wait for it): then it is routed
          * at once, and the socket never enters the epoll set */
-        router_peek(r, c);
+        router_peek(r, c, 0);
     }
     router_watch(r, c, tag);
 }
@@ -1042,7 +1051,7 @@ static void router_event(peruid_router_t *r, struct epoll_event *ev)
         return;
     }
     if (c->state == RC_PEEK) {
-        router_peek(r, c);
+        router_peek(r, c, (ev->events & (EPOLLRDHUP | EPOLLHUP)) != 0);
     }
     else if (c->state == RC_LINGER) {
         router_drain(r, c);

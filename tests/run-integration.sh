@@ -59,7 +59,8 @@ done
 # user first.
 solo_tests="t/router_user.t"
 side_tests="t/restart.t t/mpm_config.t t/attack_scheduler.t t/worker_socket.t
-            t/mass_users.t t/preforked.t t/ptrace_unknown.t t/tls.t"
+            t/mass_users.t t/preforked.t t/ptrace_unknown.t t/tls.t
+            t/answers.t"
 side2_tests="t/attack_restart.t t/shared_memory.t t/shared_memory_closed.t
              t/limits.t t/logs.t t/debian_layout.t t/protocol.t
              t/shared_mappings.t t/itk.t"
