@@ -72,6 +72,9 @@ static const int seccomp_router_allowed[] = {
     SCMP_SYS(shutdown),         /* half-close after an answer           */
     SCMP_SYS(close),
     SCMP_SYS(getsockname),      /* the local address (route.c)          */
+    SCMP_SYS(getpeername),      /* the peer, for mod_remoteip's
+                                 * RemoteIPProxyProtocolExceptions
+                                 * (remoteip.c)                        */
     SCMP_SYS(getsockopt),       /* a handed-back socket's kind          */
     /* the channels: connections to pools, SPAWN to the master, HANDOVER
      * records from workers (channel.c) */

@@ -38,7 +38,6 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "httpd.h"
@@ -58,6 +57,8 @@
 #include "park.h"
 #include "peek.h"
 #include "hello.h"
+#include "proxyhdr.h"
+#include "remoteip.h"
 #include "route.h"
 #include "tls.h"
 #include "vhostcap.h"
@@ -115,6 +116,9 @@ typedef struct router_conn {
     int watched;            /* fd is in the epoll set                    */
     int replay;             /* handed over: the replay memfd, else -1    */
     apr_uint32_t hops;      /* and the request's hand-overs              */
+    int proxy;              /* RC_PEEK: a PROXY protocol header comes
+                             * first (remoteip.c): 1 yes, 0 no, -1 not
+                             * asked yet                                 */
     apr_uint32_t expr_uid, expr_gid;    /* RC_EXPR: the user it needs ... */
     apr_time_t expr_asked;  /* ... and when the master was last asked    */
     apr_time_t deadline;
@@ -543,6 +547,51 @@ static void router_slow(peruid_router_t *r, router_conn_t *c,
     router_release(r, c);
 }
 
+/* Router: c's client is a proxy that sends a PROXY protocol header
+ * first (c->proxy: remoteip.c asks mod_remoteip once): find the
+ * header's end in the *n bytes peeked (proxyhdr.c), move what follows it
+ * to the start of the buffer and take the header off *n.  The header
+ * stays in the socket for the worker's mod_remoteip, which reads it.
+ * Returns its length (0: mod_remoteip expects none), or -1 when there is
+ * nothing to route by yet: the header is not all in, or mod_remoteip
+ * would refuse it, and then the connection went to its address's
+ * default vhost, whose mod_remoteip closes it as under prefork. */
+static ssize_t router_proxy_skip(peruid_router_t *r, router_conn_t *c,
+                                 ssize_t *n)
+{
+    proxyhdr_t p;
+
+    if (c->proxy < 0) {
+        c->proxy = peruid_remoteip_expects(r->scratch, c->fd);
+        apr_pool_clear(r->scratch);
+        if (!c->proxy) {
+            return 0;
+        }
+    }
+    switch (peruid_proxyhdr_parse(r->buf, (size_t)*n, r->bufsize, &p)) {
+    case PROXYHDR_DONE:
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ap_server_conf,
+                     PERUID_LOGNO(00121) "router: a PROXY protocol v%d "
+                     "header of %" APR_SIZE_T_FMT " bytes; routing by what "
+                     "follows it", p.version, p.len);
+        memmove(r->buf, r->buf + p.len, (size_t)*n - p.len);
+        *n -= (ssize_t)p.len;
+        return (ssize_t)p.len;
+    case PROXYHDR_BAD:
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, ap_server_conf,
+                     PERUID_LOGNO(00120) "router: the connection does not "
+                     "start with a PROXY protocol header mod_remoteip "
+                     "accepts (%s); it goes to the default virtual host of "
+                     "its address, whose mod_remoteip closes it", p.reason);
+        c->server = peruid_route_base(r->scratch, c->fd, c->lr);
+        apr_pool_clear(r->scratch);
+        router_send(r, c, peruid_server_pool(c->server));
+        return -1;
+    default:
+        return -1;              /* more of the header to come */
+    }
+}
+
 /* Router: look at what the client has sent so far, without taking it:
  * its request head, or its TLS ClientHello (c->tls).  A client that has
  * ended its side (rdhup) sends no more: what it sent goes to the default
@@ -557,7 +606,7 @@ static void router_peek(peruid_router_t *r, router_conn_t *c, int rdhup)
     peek_head_t h;
     hello_t hello;
     hello_result_e res;
-    ssize_t n;
+    ssize_t n, skip = 0;
 
     if (c->tls ? ++c->peeks > ROUTER_MAX_TLS_PEEKS
                : c->copied > ROUTER_PEEK_BUDGET * r->bufsize) {
@@ -572,16 +621,20 @@ static void router_peek(peruid_router_t *r, router_conn_t *c, int rdhup)
         router_release(r, c);   /* closed or reset before a full head */
         return;
     }
+    if (c->proxy && (skip = router_proxy_skip(r, c, &n)) < 0) {
+        return;
+    }
     if (c->tls) {
-        res = peruid_hello_parse(r->buf, (size_t)n, r->bufsize, &hello);
+        res = peruid_hello_parse(r->buf, (size_t)n, r->bufsize - skip,
+                                 &hello);
         if (res != HELLO_MORE) {
             router_route_tls(r, c, res, &hello);
         }
         return;
     }
     c->copied += (apr_size_t)n;
-    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &c->lim, &h)
-        == PEEK_DONE) {
+    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize - skip, &c->lim,
+                          &h) == PEEK_DONE) {
         router_route(r, c, &h);
         return;
     }
@@ -654,6 +707,7 @@ static router_conn_t *router_adopt(peruid_router_t *r, int fd,
     c->tls = 0;
     c->replay = -1;
     c->hops = 0;
+    c->proxy = -1;
     c->state = RC_FREE;
     c->watched = 0;
     router_set_state(r, c, RC_PEEK, r->now + peruid_settings()->peek_timeout);
@@ -1250,29 +1304,6 @@ static void router_loop(peruid_router_t *r)
     }
 }
 
-/* Router, root, at setup: can this router hold PERUID_ROUTER_CONNS
- * connections (each a descriptor; a client dripping its head holds one
- * until the head ends) besides the pools' channels and the listeners?
- * If the open files limit is too low, say so once: past it, accept4
- * fails and the router pauses (PU00022). */
-static void router_check_nofile(peruid_router_t *r)
-{
-    struct rlimit rl;
-    rlim_t need = (rlim_t)PERUID_ROUTER_CONNS + (rlim_t)r->nlisteners
-                  + 2 * (rlim_t)r->rd->npools + 64;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
-                     PERUID_LOGNO(00117) "router: the open files limit (%ld) "
-                     "lets it hold about %ld connections at once, fewer "
-                     "than its %d (slow clients included); raise the limit "
-                     "to %ld (ulimit -n, APACHE_ULIMIT_MAX_FILES)",
-                     (long)rl.rlim_cur,
-                     (long)rl.rlim_cur - (long)(need - PERUID_ROUTER_CONNS),
-                     PERUID_ROUTER_CONNS, (long)need);
-    }
-}
-
 /* Router, root: the arena, the buffer, the epoll set, the listeners
  * (non-blocking, with TCP_NODELAY). */
 static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
@@ -1330,7 +1361,6 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
         return errno;
     }
     router_back_watch(r);
-    router_check_nofile(r);
     peruid_exprpool_router_enter(rd);   /* the master's page, read-only */
     return APR_SUCCESS;
 }

@@ -6,6 +6,7 @@
 # libapache2-mod-fcgid's postinst enables fcgid in /etc/apache2 itself.
 # iproute2: "ip netns" for the tests that run in a network namespace.
 # nginx-light: t/handover.t's front proxy (its own config, on loopback).
+# haproxy: t/proxy_protocol.t's front proxy (PROXY protocol v1 and v2).
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 stamp=/var/lib/apt/periodic/peruid-deps-updated
@@ -20,4 +21,4 @@ apt-get install -y --no-install-recommends \
     libapache2-mod-php php-cli \
     libapache2-mod-perl2 libwww-perl libio-socket-ssl-perl \
     apache2-suexec-pristine libapache2-mod-fcgid \
-    curl procps passwd strace iproute2 nginx-light
+    curl procps passwd strace iproute2 nginx-light haproxy
