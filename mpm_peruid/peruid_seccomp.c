@@ -174,6 +174,8 @@ static void seccomp_trapped(int sig, siginfo_t *si, void *uc)
     char line[512];
     size_t n;
 
+    (void)sig;
+    (void)uc;
     memset(&l, 0, sizeof(l));
     clock_gettime(CLOCK_REALTIME, &ts);
     l.sec = (long long)ts.tv_sec;
