@@ -19,6 +19,8 @@
  * end, so PHP's mail() never returns.  exim4's sendmail is setuid root.
  * Hence the directive: Off where tenants send mail through such a
  * helper; the master says at start which of them it found (PU00130).
+ * A virtual host may say Off for its user: the user's workers serve all
+ * of its virtual hosts, so one Off turns it off for that user.
  *
  * Runs in the master (the directive, the check at start) and in workers
  * (the seal, as the vhost's user).
@@ -31,13 +33,16 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "apr_hash.h"
 
 #include "peruid.h"
+#include "child.h"
 #include "sandbox.h"
 #include "uidrange.h"
 
-/* pconf's note of PeruidNoNewPrivs (absent: On); a new configuration
- * read starts without it. */
+/* pconf's note of the PeruidNoNewPrivs directives read: server_rec ->
+ * "On" or "Off" (absent: the main server's, else On); a new
+ * configuration read starts without it. */
 #define SANDBOX_NNP_KEY "peruid-no-new-privs"
 
 /* Programs mail() and CGI programs commonly start that need their
@@ -47,36 +52,75 @@ static const char *const sandbox_helpers[] = {
     "/usr/sbin/sendmail", "/usr/lib/sm.bin/sendmail", NULL
 };
 
-/* Master, root, config read: PeruidNoNewPrivs On|Off. */
-const char *peruid_sandbox_nnp_cmd(cmd_parms *cmd, void *dummy, int on)
-{
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-
-    if (err) {
-        return err;
-    }
-    apr_pool_userdata_set(on ? "On" : "Off", SANDBOX_NNP_KEY,
-                          apr_pool_cleanup_null, cmd->pool);
-    return NULL;
-}
-
-/* Any process: see sandbox.h. */
-int peruid_sandbox_nnp(apr_pool_t *pconf)
+/* Any process: the directives read into pconf, NULL if none. */
+static apr_hash_t *sandbox_notes(apr_pool_t *pconf)
 {
     void *v = NULL;
 
     apr_pool_userdata_get(&v, SANDBOX_NNP_KEY, pconf);
-    return !v || ((const char *)v)[1] == 'n';
+    return v;
+}
+
+/* Master, root, config read: PeruidNoNewPrivs On|Off (the main server
+ * or a virtual host). */
+const char *peruid_sandbox_nnp_cmd(cmd_parms *cmd, void *dummy, int on)
+{
+    apr_hash_t *notes = sandbox_notes(cmd->pool);
+    server_rec **key = apr_palloc(cmd->pool, sizeof(*key));
+
+    *key = cmd->server;         /* the hash keeps the key's address */
+    if (!notes) {
+        notes = apr_hash_make(cmd->pool);
+        apr_pool_userdata_set(notes, SANDBOX_NNP_KEY, apr_pool_cleanup_null,
+                              cmd->pool);
+    }
+    apr_hash_set(notes, key, sizeof(*key), on ? "On" : "Off");
+    return NULL;
+}
+
+/* Any process: is PeruidNoNewPrivs On for server s (its own, else the
+ * main server's, else the default, On)? */
+static int sandbox_nnp_of(apr_hash_t *notes, server_rec *s,
+                          server_rec *main_s)
+{
+    const char *v = NULL;
+
+    if (notes) {
+        v = apr_hash_get(notes, &s, sizeof(s));
+        if (!v) {
+            v = apr_hash_get(notes, &main_s, sizeof(main_s));
+        }
+    }
+    return !v || v[1] == 'n';
+}
+
+/* Any process (after the configuration is read): see sandbox.h. */
+int peruid_sandbox_nnp(apr_pool_t *pconf, server_rec *main_s, int pool)
+{
+    apr_hash_t *notes = sandbox_notes(pconf);
+    server_rec *s;
+
+    for (s = main_s; s; s = s->next) {
+        if (peruid_server_pool(s) == pool
+            && !sandbox_nnp_of(notes, s, main_s)) {
+            return 0;
+        }
+    }
+    return sandbox_nnp_of(notes, main_s, main_s);
 }
 
 /* Master, root, check_config: see sandbox.h. */
 void peruid_sandbox_check(apr_pool_t *pconf, int startup, server_rec *s)
 {
+    apr_hash_t *notes = sandbox_notes(pconf);
+    server_rec *v;
     struct stat st;
     int i;
 
-    if (!peruid_sandbox_nnp(pconf)) {
-        return;
+    for (v = s; v && !sandbox_nnp_of(notes, v, s); v = v->next) {
+    }
+    if (!v) {
+        return;                 /* Off everywhere */
     }
     for (i = 0; sandbox_helpers[i]; i++) {
         if (stat(sandbox_helpers[i], &st) == 0
@@ -84,11 +128,15 @@ void peruid_sandbox_check(apr_pool_t *pconf, int startup, server_rec *s)
             ap_log_error(APLOG_MARK, APLOG_WARNING
                          | (startup ? APLOG_STARTUP : 0), 0,
                          startup ? NULL : s, PERUID_LOGNO(00130)
-                         "PeruidNoNewPrivs On (the default): %s is set%s, "
-                         "which workers' programs cannot use: mail sent "
-                         "through it from PHP's mail() or CGI programs "
-                         "fails or hangs; set PeruidNoNewPrivs Off if "
-                         "tenants need it", sandbox_helpers[i],
+                         "PeruidNoNewPrivs is On for %s%s (the "
+                         "default): %s is set%s, which workers' programs "
+                         "cannot use: mail sent through it from PHP's "
+                         "mail() or CGI programs fails or hangs; set "
+                         "PeruidNoNewPrivs Off where tenants need it",
+                         v == s ? "the main server" : "virtual host ",
+                         v == s ? "" : v->server_hostname
+                                       ? v->server_hostname : "-",
+                         sandbox_helpers[i],
                          st.st_mode & S_ISUID ? "uid" : "gid");
             return;
         }
@@ -103,7 +151,7 @@ apr_status_t peruid_sandbox_worker(apr_pool_t *pconf, uid_t uid, gid_t gid,
     const char *call = "prctl(PR_SET_NO_NEW_PRIVS)";
     apr_status_t rv = APR_SUCCESS;
 
-    if (!peruid_sandbox_nnp(pconf)) {
+    if (!peruid_sandbox_nnp(pconf, s, peruid_self()->pool)) {
         return APR_SUCCESS;
     }
     own.uid_min = own.uid_max = (unsigned long)uid;

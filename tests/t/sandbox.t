@@ -15,8 +15,10 @@
 #     nothing, its user's requests fail while another user is served; a
 #     router logs PU00024 and the server stops rather than route without
 #     its filter;
-#   - PeruidNoNewPrivs Off: no no_new_privs, and the setuid program runs
-#     as root again (the trade-off docs/directives.md describes).
+#   - with LimitUIDRange's filter as well, both hold;
+#   - PeruidNoNewPrivs Off in evil.test's vhost: its user's workers run
+#     without no_new_privs, and the setuid program as root again (the
+#     trade-off docs/directives.md describes); another user's keep it.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -26,7 +28,7 @@ use PeruidTest qw(:all);
 use File::Path qw(make_path remove_tree);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 22;
+plan tests => 24;
 
 my %started;    # conf file => master pid, for the END block
 my $bindir = root() . '/inst-sandbox-bin';
@@ -54,9 +56,11 @@ chmod 04755, $euid;
 chmod 0755, $preload;
 
 # An instance of our own with evil.test (FFI), started with the preload
-# library and %env; returns the instance, or one whose master is undef.
+# library and %env (evil: more lines for evil.test's vhost); returns the
+# instance, or one whose master is undef.
 sub start {
     my ($name, $mpm_extra, %env) = @_;
+    my $evil = delete $env{evil} // '';
     local $ENV{LD_PRELOAD} = $preload;
     local @ENV{keys %env} = values %env;
     my $port = free_port();
@@ -69,6 +73,7 @@ sub start {
     DocumentRoot "$attack"
     AssignUserID peruid_ta peruid_ta
     php_admin_value ffi.enable 1
+    $evil
 </VirtualHost>
 EOF
     return { master => $master, port => $port, conf => $conf, dir => $dir,
@@ -160,11 +165,27 @@ ok(!$i->{master} && $gone, 'with the routers\' filter failing, the server '
 like(slurp($i->{elog}) // '', qr/PU00024: router: seccomp_load failed; refusing to route without the system call filter/,
      '... the router says why (PU00024)');
 
-# ------------------------------------------------ PeruidNoNewPrivs Off
-$i = start('sandbox-off', 'PeruidNoNewPrivs Off');
+# ------------------------------- with LimitUIDRange's filter: both hold
+$i = start('sandbox-range', join "\n", 'LoadModule mpm_itk_module '
+           . vars('peruid_module'), 'LimitUIDRange 1 65000',
+           'LimitGIDRange 1 65000');
+$v = attack($i);
+ok(($v->{nnp} // '') eq '1' && ($v->{exec_euid} // '') eq $ta
+   && ($v->{exec_setresuid0} // '') eq 'refused',
+   'with LimitUIDRange too, the worker runs with no_new_privs and the '
+   . 'setuid program as peruid_ta');
+$r = http('b.test', '/whoami.php', port => $i->{port}, timeout => 10);
+is(kv($r->{body})->{uid}, $tb, '... and b.test is served as peruid_tb');
+instance_stop($i->{master});
+delete $started{$i->{conf}};
+
+# ---------------------------- PeruidNoNewPrivs Off in evil.test's vhost
+$i = start('sandbox-off', undef, evil => 'PeruidNoNewPrivs Off');
 $v = attack($i);
 ok(($v->{nnp} // '') eq '0' && ($v->{exec_euid} // '') eq '0',
-   'PeruidNoNewPrivs Off: no no_new_privs, and the setuid-root program runs '
-   . 'as root (euid ' . ($v->{exec_euid} // 'none') . ')');
-$r = http('a.test', '/whoami.php', port => $i->{port}, timeout => 10);
-is(kv($r->{body})->{uid}, $ta, '... and a.test is served as peruid_ta');
+   'PeruidNoNewPrivs Off in evil.test: no no_new_privs, and the setuid-root '
+   . 'program runs as root (euid ' . ($v->{exec_euid} // 'none') . ')');
+$w = http('b.test', '/whoami.php', port => $i->{port}, timeout => 10);
+$st = proc_status(kv($w->{body})->{pid} // 0) || {};
+is($st->{NoNewPrivs}, 1, '... while another user\'s worker (b.test) keeps '
+   . 'no_new_privs');
