@@ -101,8 +101,9 @@ static int expr_any(server_rec *main_s, int group)
     return 0;
 }
 
-/* Master, root: the pools that may ask (an Expr vhost's own); returns
- * how many distinct ones. */
+/* Master, root: the pools that may ask (an Expr vhost's own), after
+ * every pool's asks and claims of the last generation are forgotten;
+ * returns how many distinct ones. */
 static int expr_mark_askers(peruid_retained_t *rd, server_rec *main_s)
 {
     server_rec *s;
@@ -155,10 +156,10 @@ apr_status_t peruid_exprpool_assign(peruid_retained_t *rd, apr_pool_t *p,
     apr_status_t rv;
     int i;
 
+    expr_mark_askers(rd, main_s);   /* none without an Expr */
     if (!expr_any(main_s, 0) && !expr_any(main_s, 1)) {
         return APR_SUCCESS;
     }
-    expr_mark_askers(rd, main_s);
     if ((rv = expr_keep_slots(rd, main_s)) != APR_SUCCESS) {
         return rv;
     }
@@ -319,8 +320,9 @@ void peruid_exprpool_user(peruid_master_t *m, const peruid_msg_t *msg)
         peruid_schedule_watch(m, f.free_slot);
         break;
     case EXPR_CLAIM_EXISTS:
-        if (!rd->pools[f.existing].in_config) {
-            rd->pools[f.existing].in_config = 1;    /* an old user's */
+        if (!rd->pools[f.existing].in_config) {     /* an old user's */
+            rd->pools[f.existing].in_config = 1;
+            rd->pools[f.existing].ngroups = -1;     /* looked up again */
         }
         peruid_schedule_watch(m, f.existing);
         break;

@@ -27,6 +27,7 @@
 #     value; "#0" and root: 500;
 #   - one kept-alive connection alternating four users: each answer from
 #     its own user, on the same client connection;
+#   - after a graceful restart the pools given stay their users';
 #   - at apache2 -t: AssignUserIDExpr in <Directory>, and an expression
 #     that does not parse, fail naming the directive.
 # On the module before, AssignUserIDExpr fails apache2 -t: the instance
@@ -44,7 +45,7 @@ plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
 my $libexec = vars('peruid_libexec');
 plan skip_all => 'mod_setenvif or mod_rewrite is not installed'
     unless -e "$libexec/mod_setenvif.so" && -e "$libexec/mod_rewrite.so";
-plan tests => 19;
+plan tests => 20;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -117,7 +118,7 @@ LogLevel info mpm_peruid:debug
     php_admin_value ffi.enable 1
 </VirtualHost>
 EOF
-my ($master, undef, undef, $dir) = started_instance(\%started, 'itk-expr',
+my ($master, undef, $conf, $dir) = started_instance(\%started, 'itk-expr',
     port => $port, body => $body);
 ok($master, 'three vhosts with AssignUserIDExpr or AssignGroupIDExpr '
    . 'start') or exit;
@@ -263,6 +264,23 @@ is(join(', ', map { who(get('rw.test', $_)) } '/u/peruid_tb/whoami.php',
               . 'env.test alternating 3 times: each answer from its user');
     is_deeply([keys %remote], ["127.0.0.1:$cport"],
               '... all on the same client connection');
+}
+
+# a graceful restart: the given pools stay their users' (the new
+# routers know them from their table), free slots are made again
+{
+    my $bin = vars('httpd') || '/usr/sbin/apache2';
+    my $mark = error_log_mark($elog);
+    my $out = `\Q$bin\E -d \Q$dir\E -f \Q$conf\E -k graceful 2>&1`;
+    wait_for(sub { error_log_since($mark, $elog) =~ /PU00036/ }, 15);
+    my @got = map { who(get(@$_)) } ['env.test',
+        '/files/peruid_te/whoami.php'], ['rw.test', "/u/%23$te/whoami.php"],
+        ['grp.test', '/g/peruid_tx/whoami.php'];
+    my $log = error_log_since($mark, $elog);
+    ok("@got" eq "200 $te 200 $te 200 $ta" && $log !~ /PU00112/,
+       'after a graceful restart, peruid_te (two pools) and grp.test\'s '
+       . 'pair are served by the pools given before (none given anew)')
+        or diag("$out\n@got\n$log");
 }
 
 # apache2 -t: not in <Directory>; an expression that does not parse
