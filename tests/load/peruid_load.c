@@ -33,7 +33,8 @@
  * of that kind): the server may close an idle kept-alive connection
  * (HTTP lets clients retry those), so a test decides what it allows.
  * Latency: from the first byte sent (connect included for a new
- * connection) to the last byte of the answer, 2xx answers only.
+ * connection) to the last byte of the answer, 2xx answers only; every
+ * one is kept, and the percentiles are exact (nearest rank).
  *
  * Output: "key value" lines on stdout.  With -e, one line per failure:
  * seconds since start, connection, outcome, errno text, host.
@@ -57,7 +58,6 @@
 #include <unistd.h>
 
 #define LOAD_BUF      16384
-#define LOAD_BUCKETS  64        /* latency histogram: 2 buckets an octave */
 #define LOAD_MAXTGT   32
 
 enum { OUT_2XX, OUT_3XX, OUT_4XX, OUT_5XX, OUT_REFUSED, OUT_RESET, OUT_EOF,
@@ -103,9 +103,9 @@ typedef struct {
     int mix;                /* -x: hosts mixed on a connection          */
     unsigned long long out[OUT_N];
     unsigned long long ka_lost, connects, requests;
-    unsigned long long hist[LOAD_BUCKETS];
-    int64_t lat_max, lat_sum_ms_x1000;
-    unsigned long long lat_n;
+    uint32_t *lat;          /* every 2xx answer's latency, µs            */
+    size_t lat_n, lat_room;
+    int64_t lat_sum;
 } load_t;
 
 static volatile sig_atomic_t load_stop;
@@ -124,47 +124,40 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* bucket of a latency: 2 a power of two, from 1 µs */
-static int lat_bucket(int64_t us)
-{
-    int b = 0;
-
-    while (us > 1 && b < LOAD_BUCKETS - 2) {
-        us >>= 1;
-        b += 2;
-    }
-    return b;
-}
-
-/* the upper bound (µs) of a bucket */
-static int64_t bucket_top(int b)
-{
-    return (int64_t)1 << (b / 2 + 1);
-}
-
+/* keep one latency (µs); past what memory allows, the rest are left out
+ * of the percentiles (lat_n says how many count) */
 static void lat_note(load_t *L, int64_t us)
 {
-    L->hist[lat_bucket(us)]++;
-    L->lat_n++;
-    L->lat_sum_ms_x1000 += us;
-    if (us > L->lat_max) {
-        L->lat_max = us;
+    if (L->lat_n == L->lat_room) {
+        size_t room = L->lat_room ? 2 * L->lat_room : 65536;
+        uint32_t *p = realloc(L->lat, room * sizeof(*p));
+
+        if (!p) {
+            return;
+        }
+        L->lat = p;
+        L->lat_room = room;
     }
+    L->lat[L->lat_n++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    L->lat_sum += us;
 }
 
+static int lat_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* the pct-th percentile (nearest rank) of the sorted latencies */
 static int64_t lat_pct(const load_t *L, double pct)
 {
-    unsigned long long want = (unsigned long long)(L->lat_n * pct / 100.0);
-    unsigned long long n = 0;
-    int b;
+    size_t i = (size_t)(L->lat_n * pct / 100.0);
 
-    for (b = 0; b < LOAD_BUCKETS; b++) {
-        n += L->hist[b];
-        if (n > want) {
-            return bucket_top(b);
-        }
+    if (!L->lat_n) {
+        return 0;
     }
-    return L->lat_max;
+    return L->lat[i < L->lat_n ? i : L->lat_n - 1];
 }
 
 static void conn_close(load_t *L, conn_t *c)
@@ -512,7 +505,7 @@ static void run(load_t *L)
     }
 }
 
-static void report(const load_t *L)
+static void report(load_t *L)
 {
     unsigned long long failed = 0;
     double secs = (now_us() - L->t0) / 1e6;
@@ -525,12 +518,12 @@ static void report(const load_t *L)
     printf("failed %llu\nka_lost %llu\nrequests %llu\nconnects %llu\n",
            failed, L->ka_lost, L->requests, L->connects);
     printf("seconds %.2f\nrate %.0f\n", secs, L->out[OUT_2XX] / secs);
+    qsort(L->lat, L->lat_n, sizeof(*L->lat), lat_cmp);
     printf("lat_p50_us %lld\nlat_p99_us %lld\nlat_p999_us %lld\n"
            "lat_max_us %lld\nlat_mean_us %lld\n",
            (long long)lat_pct(L, 50), (long long)lat_pct(L, 99),
-           (long long)lat_pct(L, 99.9), (long long)L->lat_max,
-           (long long)(L->lat_n ? L->lat_sum_ms_x1000
-                                  / (int64_t)L->lat_n : 0));
+           (long long)lat_pct(L, 99.9), (long long)lat_pct(L, 100),
+           (long long)(L->lat_n ? L->lat_sum / (int64_t)L->lat_n : 0));
 }
 
 static int usage(void)

@@ -147,7 +147,15 @@ is("@n", '503/- 503/- 503/-', 'nproc.test, its user over RLimitNPROC 4: '
 my @others = map { (status_uid('a.test'), status_uid('b.test')) } 1 .. 2;
 is("@others", join(' ', ("200/$ta_uid", "200/$tb_uid") x 2),
    'a.test and b.test answer 200 meanwhile');
-my $log = error_log_since($mark, $elog2);
+# the worker logs after its answers, through the log relay: wait for it
+sub logged {
+    my ($mark, $re) = @_;
+    my $log = '';
+    wait_for(sub { ($log = error_log_since($mark, $elog2)) =~ $re }, 10,
+             0.2);
+    return $log;
+}
+my $log = logged($mark, qr/PU00133/);
 like($log, qr/PU00133: worker \d+ of uid $tf_uid \(peruid_tf\): the user already has more processes than its RLimitNPROC \(4\)/,
      'PU00133 names the user and its limit');
 my @workers = grep { (proc_uid($_) // -1) == $tf_uid } children_of($master2);
@@ -187,7 +195,7 @@ wait_for(sub { waiting_in_recvmsg($bpid) }, 10, 0.1);
 $mark = error_log_mark($elog2);
 is(status_uid('b.test'), '503/-', 'b.test, its worker\'s descriptor table '
    . 'full: 503');
-$log = error_log_since($mark, $elog2);
+$log = logged($mark, qr/PU00134/);
 like($log, qr/PU00134: worker $bpid of uid $tb_uid \(peruid_tb\): its descriptor table is full \(RLIMIT_NOFILE ${\($free + 1)}\)/,
      'PU00134 names the worker, the user and the limit');
 ok(wait_for(sub { !pid_alive($bpid) }, 10, 0.1), 'that worker left');
