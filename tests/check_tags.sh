@@ -7,7 +7,9 @@
 # number order, or when a logged tag is not below the "Next free number"
 # of mpm_peruid/peruid_logno.h.  A tag written out in a string literal
 # ("PU00089: " from the log relay, which cannot use ap_log_error) counts
-# as logged; tags named in comments do not.  No build needed.
+# as logged; tags named in comments do not.  A number no longer logged
+# leaves its heading for the page's "Numbers not used" list.  No build
+# needed.
 #
 #   sh tests/check_tags.sh [TOP]      (TOP: the source tree, default ..)
 set -eu
@@ -75,7 +77,9 @@ for my $t (sort keys %used) {
 }
 for my $t (sort keys %entry) {
     push @bad, "PU$t: $page (line $entry{$t}) documents a tag no code in "
-               . "mpm_peruid logs" unless $used{$t};
+               . "mpm_peruid logs (a retired number goes to the list under "
+               . "\"Numbers not used\", without a heading of its own)"
+        unless $used{$t};
 }
 for my $i (1 .. $#entries) {
     push @bad, "PU$entries[$i]: entry out of number order in $page (after "
