@@ -7,10 +7,11 @@
  * Channels are AF_UNIX SOCK_SEQPACKET socket pairs created by the master:
  *   pool channel:    routers --(CONN + client fd)--> the pool's workers
  *   control channel: routers --(SPAWN)-----------> master
- *   bind socket:     master  --(BIND + pool fd + back channel send
- *                    end)--> one preforked worker
+ *   bind socket:     master  --(BIND + pool fd, twice)--> one
+ *                    preforked worker
  *   back channel:    a pool's workers --(HANDOVER + client fd + replay
- *                    memfd)--> routers (handover.c, router.c)
+ *                    memfd)--> routers (handover.c, router.c): the pool
+ *                    channel's other direction
  * Records never hold pointers.  Every receive checks the record size, the
  * control message level, type and length, and truncation before it trusts
  * a descriptor; a bad record is refused and any descriptor in it closed.

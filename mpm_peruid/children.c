@@ -282,8 +282,10 @@ int peruid_children_preforked(peruid_retained_t *rd)
 }
 
 /* Master: give pool a preforked worker, if one waits: send it BIND with
- * the pool's receive end and its back channel's send end (handover.c)
- * over its own bind socket (nobody else holds that
+ * the pool's receive end, twice: the record's second descriptor is the
+ * back channel's send end (handover.c), which is that same socket now
+ * (pools.c; the worker closes the copy), over its own bind socket
+ * (nobody else holds that
  * socket).  From then on it is one of the pool's starting workers.
  * Returns 1 if one was bound. */
 int peruid_children_bind(peruid_master_t *m, int pool)
@@ -305,7 +307,7 @@ int peruid_children_bind(peruid_master_t *m, int pool)
                                (apr_uint32_t)pool,
                                (apr_uint32_t)rd->mpm->my_generation,
                                rd->pools[pool].chan_recv,
-                               rd->pools[pool].back_send, 0, 0);
+                               rd->pools[pool].chan_recv, 0, 0);
     close(sl->bind_send);
     sl->bind_send = -1;
     if (rv != APR_SUCCESS) {

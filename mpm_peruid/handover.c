@@ -405,7 +405,7 @@ static const char *handover_impossible(request_rec *r, handover_conn_t *hc)
         return "the connection is not recorded";
     }
     if (peruid_settings()->one_process || pool < 0
-        || rd->pools[pool].back_send < 0) {
+        || rd->pools[pool].chan_recv < 0) {
         return "there are no routers (one-process mode)";
     }
     if (hc->hops >= PERUID_HANDOVER_MAX_HOPS) {
@@ -429,14 +429,15 @@ typedef struct {
 } handover_to_t;
 
 /* Worker (vhost user): send r's connection and its replay on our pool's
- * back channel, naming to.  Returns APR_SUCCESS, or why not (EAGAIN:
- * the back channel is full). */
+ * back channel (our receive end of the pool's channel: the records go the
+ * other way, to the routers' end; pools.c), naming to.  Returns
+ * APR_SUCCESS, or why not (EAGAIN: the back channel is full). */
 static apr_status_t handover_send(handover_conn_t *hc, conn_rec *c,
                                   const handover_to_t *to)
 {
     peruid_retained_t *rd = peruid_retained();
     apr_socket_t *sock = ap_get_conn_socket(c);
-    int back = rd->pools[peruid_self()->pool].back_send;
+    int back = rd->pools[peruid_self()->pool].chan_recv;
     apr_uint32_t me = (apr_uint32_t)peruid_self()->pool;
     apr_uint32_t gen = (apr_uint32_t)rd->mpm->my_generation;
     apr_os_sock_t fd;

@@ -57,7 +57,6 @@
  * after its workers have exited, so that their last lines are written.
  */
 
-#include <dirent.h>
 #include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +84,7 @@
 #include "peruid.h"
 #include "child.h"
 #include "creds.h"
+#include "master.h"
 #include "stall.h"
 #include "logs.h"
 #include "logpick.h"
@@ -173,37 +173,49 @@ typedef struct {
 /* The only state: the wrapper mod_log_config calls gets no context. */
 static logs_ctx_t logs_ctx;
 
-/* Master, root (and the relay, root): the descriptors open now, ascending,
- * without the one that lists them. */
-static apr_status_t logs_fds_now(apr_pool_t *p, apr_array_header_t **out)
+/* Master, root: the size of our descriptor table (FDSize in
+ * /proc/self/status): every open descriptor is below it.  0 if it cannot
+ * be read. */
+static int logs_table_size(void)
 {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    apr_array_header_t *a;
+    char buf[2048], *at;
 
-    if (!d) {
-        return errno;
+    if (peruid_master_read_small("/proc/self/status", buf, sizeof(buf))
+        == 0) {
+        return 0;
     }
-    a = apr_array_make(p, 64, sizeof(int));
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d)) {
-            APR_ARRAY_PUSH(a, int) = atoi(e->d_name);
-        }
+    at = strstr(buf, "\nFDSize:");
+    return at ? atoi(at + 8) : 0;
+}
+
+/* Master, root: the highest descriptor open now (-1: none), asked of
+ * the kernel number by number from the table's end down (fcntl
+ * F_GETFD, which also sees O_PATH descriptors).  No listing of
+ * /proc/self/fd: with thousands of channels and pipes open, a listing
+ * cost 15-20 ms of the start (the kernel makes an entry for each). */
+static apr_status_t logs_highest_fd(int *hi)
+{
+    int fd = logs_table_size();
+
+    if (fd <= 0) {
+        return APR_EGENERAL;
     }
-    closedir(d);
-    *out = a;
+    while (--fd >= 0 && fcntl(fd, F_GETFD) < 0) {
+    }
+    *hi = fd;
     return APR_SUCCESS;
 }
 
 /* Master, root, at the first writer init of a generation: which
- * descriptors are open (one listing of /proc/self/fd); later calls only
- * look at the numbers that were free (logs_note_new). */
+ * descriptors are open (the highest by logs_highest_fd, the others below
+ * it by one poll(), POLLNVAL being a free number, as logs_note_new asks
+ * later); later calls only look at the numbers that were free. */
 static apr_status_t logs_map_init(apr_pool_t *p)
 {
-    apr_array_header_t *fds;
+    struct pollfd *pfd;
     struct rlimit nofile;
     apr_status_t rv;
-    int i;
+    int fd, hi;
 
     if (getrlimit(RLIMIT_NOFILE, &nofile) < 0) {
         return errno;
@@ -212,17 +224,22 @@ static apr_status_t logs_map_init(apr_pool_t *p)
                                                   : (int)nofile.rlim_cur;
     logs_ctx.open = apr_pcalloc(p, logs_ctx.size);
     logs_ctx.hi = 0;
-    if ((rv = logs_fds_now(p, &fds)) != APR_SUCCESS) {
+    if ((rv = logs_highest_fd(&hi)) != APR_SUCCESS) {
         return rv;
     }
-    for (i = 0; i < fds->nelts; i++) {
-        int fd = APR_ARRAY_IDX(fds, i, int);
-
-        if (fd >= 0 && fd < logs_ctx.size) {
-            logs_ctx.open[fd] = 1;
-            logs_ctx.hi = fd + 1 > logs_ctx.hi ? fd + 1 : logs_ctx.hi;
-        }
+    hi = hi < logs_ctx.size ? hi : logs_ctx.size - 1;
+    pfd = apr_palloc(p, (hi + 2) * sizeof(*pfd));
+    for (fd = 0; fd <= hi; fd++) {
+        pfd[fd].fd = fd;
+        pfd[fd].events = 0;
     }
+    if (hi >= 0 && poll(pfd, (nfds_t)hi + 1, 0) < 0) {
+        return errno;
+    }
+    for (fd = 0; fd <= hi; fd++) {
+        logs_ctx.open[fd] = fd == hi || !(pfd[fd].revents & POLLNVAL);
+    }
+    logs_ctx.hi = hi + 1;
     return APR_SUCCESS;
 }
 
@@ -576,23 +593,6 @@ static void logs_close_range(int from, int end)
     }
 }
 
-/* Master, root: the highest descriptor open now (-1: none; the listing
- * failed: APR_EGENERAL). */
-static apr_status_t logs_highest(apr_pool_t *p, int *hi)
-{
-    apr_array_header_t *fds;
-    apr_status_t rv = logs_fds_now(p, &fds);
-    int i;
-
-    *hi = -1;
-    for (i = 0; rv == APR_SUCCESS && i < fds->nelts; i++) {
-        int fd = APR_ARRAY_IDX(fds, i, int);
-
-        *hi = fd > *hi ? fd : *hi;
-    }
-    return rv;
-}
-
 /* Master, root: room for descriptors below top (RLIMIT_NOFILE's soft
  * limit raised toward the hard one).  *limit: the soft limit now. */
 static apr_status_t logs_room(rlim_t top, rlim_t *limit)
@@ -669,8 +669,8 @@ static apr_status_t logs_place_pipes(logs_gen_t *g, apr_pool_t *p,
     apr_status_t rv;
     int hi;
 
-    *step = "listing /proc/self/fd";
-    if ((rv = logs_highest(p, &hi)) != APR_SUCCESS) {
+    *step = "reading FDSize in /proc/self/status";
+    if ((rv = logs_highest_fd(&hi)) != APR_SUCCESS) {
         return rv;
     }
     g->rbase = hi + 1;
@@ -779,27 +779,26 @@ static int logs_relay_read(logs_stream_t *st)
 }
 
 /* Log relay, root, before it drops to the routers' user: close every
- * descriptor but the pipes' read ends and the shared logs. */
+ * descriptor but the pipes' read ends and the shared logs, with one
+ * close_range() per run of numbers between two kept ones (no listing of
+ * the thousands the master holds). */
 static void logs_relay_close_others(const logs_gen_t *g, apr_pool_t *p)
 {
     char *keep = apr_pcalloc(p, g->size + 1);
-    apr_array_header_t *fds;
-    int i;
+    int i, from = 0;
 
     for (i = 0; i < g->n; i++) {
         keep[g->pipe[i].log_fd] = 1;
     }
-    if (logs_fds_now(p, &fds) != APR_SUCCESS) {
-        _exit(1);           /* the master starts another one */
-    }
-    for (i = 0; i < fds->nelts; i++) {
-        int fd = APR_ARRAY_IDX(fds, i, int);
-
-        if (!(fd >= g->rbase && fd < g->rbase + g->n)
-            && !(fd >= 0 && fd < g->size && keep[fd])) {
-            close(fd);
+    for (i = 0; i < g->size && i < g->rbase; i++) {
+        if (keep[i]) {
+            logs_close_range(from, i);
+            from = i + 1;
         }
     }
+    logs_close_range(from, g->rbase);
+    i = logs_table_size();
+    logs_close_range(g->rbase + g->n, i > 0 ? i : g->wbase + g->n);
 }
 
 /* Log relay, root, right after it closed every other descriptor: become

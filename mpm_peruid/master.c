@@ -136,23 +136,33 @@ static void master_start_workers(peruid_master_t *m)
     }
 }
 
+/* Master, root (and the log relay, root: logs.c): the first size - 1
+ * bytes of a small file (/proc/PID/stat, /proc/self/status) into buf,
+ * NUL-terminated; returns how many, 0 if none could be read. */
+ssize_t peruid_master_read_small(const char *path, char *buf, size_t size)
+{
+    ssize_t n;
+    int fd;
+
+    if (size == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 0;
+    }
+    n = read(fd, buf, size - 1);
+    close(fd);
+    n = n > 0 ? n : 0;
+    buf[n] = '\0';
+    return n;
+}
+
 /* Master: is process pid stopped (SIGSTOP, or under a tracer)? */
 static int master_is_stopped(pid_t pid)
 {
     char path[64], buf[512], *p;
-    ssize_t n;
-    int fd;
 
     apr_snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+    if (peruid_master_read_small(path, buf, sizeof(buf)) == 0) {
         return 0;
     }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0) {
-        return 0;
-    }
-    buf[n] = '\0';
     p = strrchr(buf, ')');
     return p && strlen(p) >= 3 && (p[2] == 'T' || p[2] == 't');
 }

@@ -52,6 +52,7 @@ typedef struct {
 /* master.c */
 int peruid_master_run(peruid_retained_t *rd, apr_pool_t *pconf,
                       apr_pool_t *plog, server_rec *s);
+ssize_t peruid_master_read_small(const char *path, char *buf, size_t size);
 
 /* schedule.c -- which pool gets the next worker */
 apr_status_t peruid_schedule_init(peruid_master_t *m);

@@ -117,9 +117,13 @@ typedef struct {
     int ngroups;            /* -1: not looked up yet (peruid_pools_lookup) */
     int chan_send;          /* routers send connections here             */
     int chan_recv;          /* the pool's workers receive here           */
-    int back_send;          /* back channel: the pool's workers hand
-                             * connections back to the routers here      */
-    int back_recv;          /* ... and every router receives them here   */
+    int back_send;          /* -1: the back channel, on which the pool's
+                             * workers hand connections back to the
+                             * routers, is the other direction of the
+                             * pool channel (chan_recv to chan_send,
+                             * pools.c); a bound preforked worker's copy
+                             * of chan_recv from BIND until it closes it */
+    int back_recv;          /* -1 (routers receive on chan_send)         */
     int in_config;          /* named by the current generation           */
     int fails;              /* master: workers that died in a row        */
     apr_time_t next_spawn;  /* master: no fork before (back-off)         */

@@ -110,32 +110,20 @@ static void pools_bound_queue(int send_end, uid_t uid)
     }
 }
 
-/* Master, root: a pool's back channel (handover.c): its workers send
- * on back[0], every router receives on back[1] (router.c).  Its own
- * queue, bounded as a pool channel's: a tenant that floods it fills
- * only its own (its workers then answer 503 instead of handing over). */
-static apr_status_t pools_back_channel(int back[2], uid_t uid, server_rec *s)
-{
-    apr_status_t rv = peruid_chan_pair(back);
-
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, PERUID_LOGNO(00095)
-                     "socketpair() for the back channel of uid %ld failed",
-                     (long)uid);
-        return rv;
-    }
-    pools_bound_queue(back[0], uid);
-    return APR_SUCCESS;
-}
-
 /* Master, root: a new pool for uid/gid at the end of the table, with
- * its channel and back channel; -1 when the table is full or a channel
- * failed (logged). */
+ * its channel; -1 when the table is full or the channel failed (logged).
+ * The channel carries the routers' CONN records one way and the workers'
+ * HANDOVER records (handover.c) the other: its second direction is the
+ * pool's back channel, each direction with a queue of its own, bounded
+ * alike (a tenant that floods it fills only its own: its workers then
+ * answer 503 instead of handing over).  No socket pair of its own: with
+ * 2,000 users one more per pool cost the start some 30 ms (the pairs,
+ * and every child's closes of their ends). */
 static int pools_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
                      server_rec *s)
 {
     peruid_pool_t *pl;
-    int ch[2], back[2];
+    int ch[2];
     apr_status_t rv;
 
     if (rd->npools >= PERUID_MAX_POOLS) {
@@ -150,19 +138,14 @@ static int pools_add(peruid_retained_t *rd, uid_t uid, gid_t gid,
                      (long)uid);
         return -1;
     }
-    if ((rv = pools_back_channel(back, uid, s)) != APR_SUCCESS) {
-        close(ch[0]);
-        close(ch[1]);
-        return -1;
-    }
     pools_bound_queue(ch[0], uid);
+    pools_bound_queue(ch[1], uid);      /* the back channel's queue */
     pl = &rd->pools[rd->npools];
     pl->uid = uid;
     pl->gid = gid;
     pl->chan_send = ch[0];
     pl->chan_recv = ch[1];
-    pl->back_send = back[0];
-    pl->back_recv = back[1];
+    pl->back_send = pl->back_recv = -1;     /* the channel's own ends */
     return rd->npools++;
 }
 

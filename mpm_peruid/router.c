@@ -1031,7 +1031,7 @@ static void router_back(peruid_router_t *r, int pool)
     int i, fds[2];
 
     for (i = 0; i < ROUTER_BACK_BURST; i++) {
-        rv = peruid_chan_recv_pair(r->rd->pools[pool].back_recv, &msg, fds,
+        rv = peruid_chan_recv_pair(r->rd->pools[pool].chan_send, &msg, fds,
                                    0);
         if (rv == APR_SUCCESS
             && peruid_chan_check_pair(&msg, PERUID_MSG_HANDOVER,
@@ -1059,21 +1059,23 @@ static void router_back(peruid_router_t *r, int pool)
     }
 }
 
-/* Router, root, at setup: watch every pool's back channel (shared by the
- * routers: EPOLLEXCLUSIVE wakes one of them per record, mostly). */
+/* Router, root, at setup: watch every pool's back channel, which is the
+ * other direction of its channel (pools.c): our send end receives the
+ * workers' HANDOVER records (shared by the routers: EPOLLEXCLUSIVE wakes
+ * one of them per record, mostly). */
 static void router_back_watch(peruid_router_t *r)
 {
     struct epoll_event ev;
     int i;
 
     for (i = 0; i < r->rd->npools; i++) {
-        if (r->rd->pools[i].back_recv < 0) {
+        if (r->rd->pools[i].chan_send < 0) {
             continue;
         }
         memset(&ev, 0, sizeof(ev));
         ev.events = EPOLLIN | EPOLLEXCLUSIVE;
         ev.data.u64 = router_cookie(ROUTER_TAG_BACK, (apr_uint32_t)i);
-        epoll_ctl(r->ep, EPOLL_CTL_ADD, r->rd->pools[i].back_recv, &ev);
+        epoll_ctl(r->ep, EPOLL_CTL_ADD, r->rd->pools[i].chan_send, &ev);
     }
 }
 

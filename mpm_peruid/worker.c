@@ -822,6 +822,10 @@ void peruid_worker_main(peruid_retained_t *rd, apr_pool_t *pconf, int slot,
     }
     peruid_self()->pool = pool;
     pl = &rd->pools[pool];
+    if (pl->back_send >= 0) {   /* BIND's copy of chan_recv (children.c) */
+        close(pl->back_send);
+        pl->back_send = -1;
+    }
     if ((rv = peruid_pools_keep_own_stats(rd, pool)) != APR_SUCCESS
         || (rv = worker_setup(&w, rd, pchild, slot, pool)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, ap_server_conf,

@@ -52,7 +52,8 @@ function sockopt($ffi, $fd, $opt) {
 }
 
 // the client (TCP: SO_DOMAIN 2 or 10, SO_TYPE 1) and the back channel
-// (a SOCK_SEQPACKET, 5, whose end is non-blocking: O_NONBLOCK 04000)
+// (the worker's only SOCK_SEQPACKET, 5: its end of the pool's channel,
+// whose other direction the back channel is)
 $client = $back = -1;
 foreach (scandir('/proc/self/fd') as $fd) {
     if (!ctype_digit($fd)
@@ -65,7 +66,7 @@ foreach (scandir('/proc/self/fd') as $fd) {
     if (($domain == 2 || $domain == 10) && $type == 1 && $client < 0) {
         $client = $fd;
     }
-    elseif ($domain == 1 && $type == 5 && ($ffi->fcntl($fd, 3, 0) & 04000)) {
+    elseif ($domain == 1 && $type == 5 && $back < 0) {
         $back = $fd;
     }
 }
