@@ -55,6 +55,8 @@
 #   PERLFW_SSL=0    leave mod_ssl out (default: loaded; the framework's
 #                   t/ssl tests and its TLS vhosts run with it)
 #   PERLFW_NO_APT=1 install nothing
+#   PERLFW_PREFORK_OUT  with PERLFW_MPMS=peruid: the prefork results of an
+#                   earlier run (its $PERLFW_OUT/prefork) to compare with
 set -eu
 
 # descriptors inherited from the caller (a lock file) are closed, so a
@@ -468,5 +470,9 @@ for my $x (@diff) {
 }
 EOF
 }
+if [ -n "${PERLFW_PREFORK_OUT:-}" ] && [ "$mpms" = peruid ]; then
+    cp -R "$PERLFW_PREFORK_OUT" "$out/prefork"
+    mpms="prefork peruid"
+fi
 compare "$out" $mpms >"$out/compare.txt"
 cat "$out/compare.txt"
