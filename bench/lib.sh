@@ -12,6 +12,7 @@
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
     : "${BENCH_ROUNDS:=1}" "${BENCH_DURATION:=2s}" "${BENCH_WARMUP:=1s}"
     : "${BENCH_WARMUP_B:=3s}" "${BENCH_WARMUP_START:=1s}" "${BENCH_F_ROUNDS:=2}"
+    : "${BENCH_G_ROUNDS:=1}"
 fi
 : "${BENCH_ROUNDS:=5}"
 : "${BENCH_DURATION:=5s}"
@@ -27,6 +28,9 @@ fi
 : "${BENCH_F_ROUNDS:=5}"
 # (f): uids and gids BENCH_F_UID_BASE .. +1999 (must be free)
 : "${BENCH_F_UID_BASE:=52000}"
+# (g) restarts and stops: rounds per user count, and the user counts
+: "${BENCH_G_ROUNDS:=3}"
+: "${BENCH_G_USERS:=60 255}"
 
 # the four servers, in the order every round runs them
 SERVERS="prefork itk fpm peruid"
@@ -43,8 +47,11 @@ B3_WORKERS=64
 # (f), start time with 2,000 vhosts under 2,000 users: the same config
 # but for the MPM, one server at a time
 SERVERS_F="prefork-2k peruid-2k"
+# (g), restarts and stops with $BENCH_G_USERS vhosts under as many of (f)'s
+# users: the same config but for the MPM, one server at a time
+SERVERS_G="prefork-rs peruid-rs"
 # every server a run may start (what "stop" stops)
-ALL_SERVERS="$SERVERS peruid-limits $SERVERS_B3 $SERVERS_F"
+ALL_SERVERS="$SERVERS peruid-limits $SERVERS_B3 $SERVERS_F $SERVERS_G"
 # 200 site users (pub000..pub199 for s000.bench..s199.bench) and 40
 # cold-start users (puc00..puc39 for c00.cold..c39.cold)
 N_SITES=200
@@ -63,7 +70,7 @@ MODS=/usr/lib/apache2/modules
 
 export BENCH_DIR BENCH_ROUNDS BENCH_DURATION BENCH_CONNS BENCH_THREADS \
        BENCH_WARMUP BENCH_WARMUP_B BENCH_PORT_BASE BENCH_F_ROUNDS \
-       BENCH_F_UID_BASE
+       BENCH_F_UID_BASE BENCH_G_ROUNDS BENCH_G_USERS
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[bench] FATAL: %s\n' "$*" >&2; exit 1; }
@@ -73,6 +80,7 @@ server_letter() {
     case $1 in prefork) echo A;; itk) echo B;; fpm) echo C;; peruid) echo D;;
         peruid-limits) echo D2;; prefork-64) echo A3;; peruid-64) echo D3;;
         prefork-2k|peruid-2k) echo F;;
+        prefork-rs|peruid-rs) echo G;;
         *) die "unknown server $1";; esac
 }
 server_port() {
@@ -85,6 +93,8 @@ server_port() {
         peruid-2k) echo $((BENCH_PORT_BASE + 7));;
         prefork-64) echo $((BENCH_PORT_BASE + 8));;
         peruid-64) echo $((BENCH_PORT_BASE + 9));;
+        prefork-rs) echo $((BENCH_PORT_BASE + 10));;
+        peruid-rs) echo $((BENCH_PORT_BASE + 11));;
         *) die "unknown server $1";; esac
 }
 server_dir() { echo "$BENCH_DIR/$(server_letter "$1")-$1"; }
@@ -96,6 +106,8 @@ cold_user() { printf 'puc%02d' "$1"; }
 cold_host() { printf 'c%02d.cold' "$1"; }
 start_user() { printf 'puf%04d' "$1"; }
 start_host() { printf 'f%04d.start' "$1"; }
+# (g)'s vhosts, g000.restart ..., as printf and Python formats
+G_HOST_FORMAT='g%03d.restart'
 
 # the pid in a pid file, if that process is alive
 live_pid() {

@@ -6,7 +6,7 @@
 Reads what bench/run.sh recorded in BENCH_DIR (results.tsv: one row per wrk
 run; cold.tsv: one row per cold-start request; memory.tsv; procs.tsv and
 procs_end.tsv: processes through and after (b), (b2) and (b3); start.tsv: (f);
-meta.tsv; the servers' error logs) and
+restart.tsv: (g); meta.tsv; the servers' error logs) and
 
   * rewrites the part of benchmarks.md between the markers
     <!-- bench:begin --> and <!-- bench:end --> (text outside them is kept;
@@ -48,8 +48,18 @@ B2_LONG = "(b2) 200 vhosts Zipf, hello.php, new connection, peruid with prefork'
 SERVERS_B3 = ['prefork-64', 'peruid-64']
 LETTER['prefork-64'] = 'A3'
 LETTER['peruid-64'] = 'D3'
+LETTER['prefork-rs'] = LETTER['peruid-rs'] = 'G'
 # (f): the same 2,000 vhosts under prefork and under peruid
 SERVERS_F = ['prefork-2k', 'peruid-2k']
+# (g): restarts and stops, the same N vhosts under prefork and under peruid
+SERVERS_G = ['prefork-rs', 'peruid-rs']
+# (g)'s columns (bench/restart_time.py), with their names in the report
+G_COLS = [('restart_gap_ms', '`-k restart`: longest wait of a steady client'),
+          ('graceful_gap_ms', '`-k graceful`: longest wait of a steady client'),
+          ('stop_ms', '`-k stop`: until every process is gone'),
+          ('graceful_stop_ms', '`-k graceful-stop`: until every process is gone')]
+# (g) targets: peruid within prefork's time plus this much
+G_SLACK_MS = 1000
 # (b) must end with fewer workers than this share of the bound
 BOUND_SHARE = 0.8
 NEEDS_RUN = "not in this run's data (a run older than the scenario, or one cut short): rerun `make bench`"
@@ -120,6 +130,7 @@ class Run:
         self.procs_end = {(r['scenario'], r['server']): r for r in
                           read_tsv(os.path.join(bench_dir, 'procs_end.tsv'))}
         self.start = read_tsv(os.path.join(bench_dir, 'start.tsv'))
+        self.restart = read_tsv(os.path.join(bench_dir, 'restart.tsv'))
         self.rounds = sorted({int(r['round']) for r in self.rows}) or [0]
 
         # (scenario, server) -> list of rows
@@ -177,6 +188,21 @@ class Run:
         v = [num(r[col]) for r in self.start if r['server'] == s]
         v = [x for x in v if x is not None]
         return (med(v), min(v), max(v)) if v else (None, None, None)
+
+    def g_users(self):
+        """the user counts (g) was run with, ascending"""
+        return sorted({int(r['users']) for r in self.restart})
+
+    def g_ms(self, s, users, col):
+        """median, min, max of (g)'s column col for server s, users"""
+        v = [num(r[col]) for r in self.restart
+             if r['server'] == s and int(r['users']) == users]
+        v = [x for x in v if x is not None]
+        return (med(v), min(v), max(v)) if v else (None, None, None)
+
+    def g_sum(self, s, users, col):
+        return sum(int(num(r[col]) or 0) for r in self.restart
+                   if r['server'] == s and int(r['users']) == users)
 
     def cold_ms(self, s):
         return [num(r['ms']) for r in self.cold if r['server'] == s]
@@ -252,6 +278,7 @@ def scan_logs(bench_dir, meta):
               f'log_bytes_{tag}_{s}')
              for tag, servers in (('b2', SERVERS_B2), ('b3', SERVERS_B3)) for s in servers]
     extra += [(f'F {s} (f)', f'F-{s}', 'error_log', None) for s in SERVERS_F]
+    extra += [(f'G {s} (g)', f'G-{s}', 'error_log', None) for s in SERVERS_G]
     for label, d, name, key in extra:
         path = os.path.join(bench_dir, d, 'logs', name)
         if os.path.exists(path):
@@ -326,6 +353,28 @@ def targets(run):
         v = ratio(d, p)
         out.append((text, f'{fmt_ratio(v)} ({fmt_ms(d)} vs {fmt_ms(p)} ms)',
                     v is not None and v <= 2, 0))
+    out.extend(g_targets(run))
+    return out
+
+
+def g_targets(run):
+    """(g): peruid's median within prefork's plus G_SLACK_MS, for each user
+    count and column; no request lost by the graceful restart, no child
+    killed after a stop's grace period"""
+    if not run.restart:
+        return [(f'(g) restarts and stops: peruid ≤ prefork + {G_SLACK_MS / 1000:g} s, '
+                 'nothing lost, no kill', 'n/a', None, 0)]
+    out = []
+    for n in run.g_users():
+        for col, what in G_COLS:
+            d, p = run.g_ms('peruid-rs', n, col)[0], run.g_ms('prefork-rs', n, col)[0]
+            out.append((f'(g) {n} users, {what.split(":")[0]}: peruid ≤ prefork + '
+                        f'{G_SLACK_MS / 1000:g} s', f'{fmt_ms(d)} vs {fmt_ms(p)} ms',
+                        d is not None and p is not None and d <= p + G_SLACK_MS, 0))
+        lost = run.g_sum('peruid-rs', n, 'graceful_failed')
+        kills = run.g_sum('peruid-rs', n, 'kill_lines')
+        out.append((f'(g) {n} users: no request lost across `-k graceful`, no AH00045 or '
+                    'PU00070', f'{lost} lost, {kills} kill lines', lost == 0 and kills == 0, 0))
     return out
 
 
@@ -601,6 +650,7 @@ def markdown(run, logs):
     L.extend(b2_section(run))
     L.extend(b3_section(run))
     L.extend(f_section(run))
+    L.extend(g_section(run))
 
     L.append('### Targets')
     L.append('')
@@ -608,7 +658,8 @@ def markdown(run, logs):
     L.append(md_table(['target', 'measured', 'status'], rows).replace('|---|---:|---:|', '|---|---:|---|'))
     L.append('')
     L.append(f'Raw data: `{run.dir}/results.tsv` (every wrk run), `cold.tsv`, `memory.tsv`, '
-             f'`procs.tsv`, `procs_end.tsv`, `start.tsv`, `meta.tsv`; wrk\'s own output in '
+             f'`procs.tsv`, `procs_end.tsv`, `start.tsv`, `restart.tsv`, `meta.tsv`; wrk\'s '
+             f'own output in '
              f'`{run.dir}/raw/`.')
     return '\n'.join(L)
 
@@ -766,6 +817,45 @@ def f_section(run):
     return L
 
 
+def g_section(run):
+    """lines: scenario (g), restarts and stops"""
+    L = ['### (g) Restarts and stops', '']
+    L.append('The same vhosts under prefork and peruid (mod_php, StartServers 5, '
+             'MinSpareServers 4, MaxSpareServers 10, MaxRequestWorkers 256), each under a user '
+             'of its own; every vhost is asked for /hello.php once before each step (each user '
+             'served once), then 2 s of quiet. A steady client asks the first vhost, one '
+             'request after the other on new connections, across `apache2 -k restart` and '
+             'across `apache2 -k graceful`: its longest wait between two answers, and the '
+             'requests the graceful restart lost; `-k stop` and `-k graceful-stop` (the latter '
+             'after a fresh start): from the command until every process of the server is gone '
+             '(bench/restart_time.py). Kill lines: httpd\'s AH00045 and peruid\'s PU00070 '
+             '(children killed after a stop\'s grace period). Median of the rounds (min–max), '
+             'in ms, prefork then peruid in each round.')
+    L.append('')
+    if not run.restart:
+        L += [f'(g): {NEEDS_RUN}.', '']
+        return L
+    for n in run.g_users():
+        rows = []
+        for col, what in G_COLS:
+            cells = [what]
+            for s in SERVERS_G:
+                mid, lo, hi = run.g_ms(s, n, col)
+                cells.append(f'**{fmt_ms(mid)}** ({fmt_ms(lo)}–{fmt_ms(hi)})')
+            rows.append(cells)
+        rows.append(['requests lost across `-k graceful` (all rounds)']
+                    + [str(run.g_sum(s, n, 'graceful_failed')) for s in SERVERS_G])
+        rows.append(['kill lines in the error log (all rounds)']
+                    + [str(run.g_sum(s, n, 'kill_lines')) for s in SERVERS_G])
+        rounds = sum(1 for r in run.restart if r['server'] == 'peruid-rs'
+                     and int(r['users']) == n)
+        L.append(f'{n} users, {rounds} rounds:')
+        L.append('')
+        L.append(md_table(['', 'G prefork-rs', 'G peruid-rs'], rows))
+        L.append('')
+    return L
+
+
 HEADER = """# mpm_peruid benchmarks
 
 peruid against prefork (no isolation), mpm-itk and per-user php-fpm pools,
@@ -875,6 +965,14 @@ def print_summary(run, logs):
                   f'{fmt_ms(run.start_ms(s, "start_ms")[0]):>10}')
     else:
         print(f'(f): {NEEDS_RUN}')
+    if run.restart:
+        print('(g) restarts and stops, median ms: prefork / peruid')
+        for n in run.g_users():
+            print(f'  {n} users: ' + ', '.join(
+                f'{col.replace("_ms", "")} {fmt_ms(run.g_ms("prefork-rs", n, col)[0])}'
+                f' / {fmt_ms(run.g_ms("peruid-rs", n, col)[0])}' for col, _ in G_COLS))
+    else:
+        print(f'(g): {NEEDS_RUN}')
     print()
     print('targets')
     rows = targets(run)

@@ -6,6 +6,7 @@
 #   bench/run.sh          install, set up, start, measure, stop, report
 #   bench/run.sh b3       (b3) alone, into the last run's data in $BENCH_DIR
 #                         (its earlier (b3) data replaced), then the report
+#   bench/run.sh g        (g) restarts and stops alone, the same way
 #   bench/run.sh report   regenerate docs/benchmarks.{md,png} from $BENCH_DIR
 #   bench/run.sh clean    stop leftover servers, remove the bench users and
 #                         $BENCH_DIR
@@ -20,7 +21,8 @@
 # limits); (b3) the same from a fresh start of A3 and D3 (prefork and D2
 # with MaxRequestWorkers 64: peruid's warm workers outnumber it, so its
 # routers' gate works); (f) -t and start time with 2,000 vhosts, prefork and peruid
-# (bench/start_time.py); write $BENCH_DIR/*.tsv, docs/benchmarks.md and
+# (bench/start_time.py); (g) restarts and stops with 60 and 255 users, prefork
+# and peruid (bench/restart_time.py); write $BENCH_DIR/*.tsv, docs/benchmarks.md and
 # docs/benchmarks.png (bench/report.py, bench/plot.gp).  See bench/README.
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,6 +38,8 @@ PROCS=$BENCH_DIR/procs.tsv
 PROCS_END=$BENCH_DIR/procs_end.tsv
 # (f): one row per start-time measurement
 START=$BENCH_DIR/start.tsv
+# (g): one row per server, user count and round
+RESTART=$BENCH_DIR/restart.tsv
 COLD_PER_ROUND=8
 # seconds between two cold-start requests: (e) is the first request of
 # one user, not a burst of new users at once (a server may prepare for
@@ -107,7 +111,7 @@ write_meta() {
     meta bench_top "$BENCH_TOP"
     for v in BENCH_ROUNDS BENCH_DURATION BENCH_CONNS BENCH_THREADS BENCH_WARMUP \
              BENCH_WARMUP_B BENCH_WARMUP_START BENCH_PORT_BASE BENCH_DIR \
-             BENCH_F_ROUNDS BENCH_QUICK; do
+             BENCH_F_ROUNDS BENCH_G_ROUNDS BENCH_G_USERS BENCH_QUICK; do
         meta "$v" "$(eval echo "\${$v:-}")"
     done
     meta ulimit_n "$(ulimit -n)"
@@ -411,6 +415,66 @@ run_start_time() {
     done
 }
 
+# --- (g) restarts and stops --------------------------------------------------------
+
+# BENCH_G_ROUNDS rounds per user count of BENCH_G_USERS, prefork then
+# peruid in each, each with its config rewritten for that count: a start,
+# every vhost once, a steady client across -k restart and across -k
+# graceful, -k stop, a start again and -k graceful-stop
+# (bench/restart_time.py, which stops what it started, also on error)
+run_restart_times() {
+    log "(g) restarts and stops, $BENCH_G_USERS users: $BENCH_G_ROUNDS rounds"
+    printf 'server\tusers\tround\trestart_gap_ms\tgraceful_gap_ms\tgraceful_failed\tstop_ms\tgraceful_stop_ms\tkill_lines\n' > "$RESTART"
+    for s in $SERVERS_G; do : > "$(server_dir "$s")/logs/error_log"; done
+    for n in $BENCH_G_USERS; do
+        r=1
+        while [ $r -le "$BENCH_G_ROUNDS" ]; do
+            for s in $SERVERS_G; do
+                sd=$(server_dir "$s")
+                "$BENCH_SRC/setup.sh" restart-conf "$s" "$n"
+                res=$(python3 "$BENCH_SRC/restart_time.py" "$sd/httpd.conf" \
+                      "$(server_port "$s")" "$G_HOST_FORMAT" "$n") \
+                    || die "(g) $s: no measurement; see $sd/logs/error_log"
+                set -- $res
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$n" "$r" "$@" >> "$RESTART"
+                log "  $s $n users r$r: restart gap $1 ms, graceful gap $2 ms ($3 lost), stop $4 ms, graceful-stop $5 ms, kill lines $6"
+            done
+            r=$((r + 1))
+        done
+    done
+}
+
+# "bench/run.sh g": (g) alone against the module of this call, into the
+# data of the last run in $BENCH_DIR if there is one (its (g) replaced),
+# else into a new one; the users and docroots are made when missing
+run_g_alone() {
+    install_deps
+    mkdir -p "$BENCH_DIR" "$RAW"
+    chmod 0755 "$BENCH_DIR"
+    # shellcheck disable=SC2086
+    "$BENCH_SRC/servers.sh" stop $SERVERS_G
+    take_module
+    "$BENCH_SRC/setup.sh" users
+    "$BENCH_SRC/setup.sh" docroots
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    [ -f "$META" ] && grep -v '^g_alone' "$META" > "$META.new" && mv -f "$META.new" "$META"
+    meta g_alone "$(date -u '+%Y-%m-%d %H:%M UTC'), $BENCH_G_ROUNDS round(s), users $BENCH_G_USERS, module sha256 $(sha256sum "$BENCH_DIR/mod_mpm_peruid.so" | cut -c1-16)"
+    stop_on_exit
+    run_restart_times
+    STARTED=
+    if [ -s "$RESULTS" ]; then report; else
+        python3 - "$BENCH_DIR" "$BENCH_SRC" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+import report
+run = report.Run(sys.argv[1])
+print('\n'.join(report.g_section(run)))
+for t, v, met, _ in report.g_targets(run):
+    print(f'  [{"x" if met else " "}] {t}: {v}')
+PY
+    fi
+}
+
 # --- 5. report ------------------------------------------------------------------------
 
 report() {
@@ -455,7 +519,7 @@ run() {
     "$BENCH_SRC/setup.sh" all
 
     rm -rf "$RAW" "$RESULTS" "$COLD" "$MEMORY" "$META" "$BENCH_DIR/chart.dat" \
-        "$PROCS" "$PROCS_END" "$START"
+        "$PROCS" "$PROCS_END" "$START" "$RESTART"
     mkdir -p "$RAW"
     printf 'scenario\tserver\tround\trps\tp50_ms\tp99_ms\trequests\tnon2xx\terr_connect\terr_read\terr_write\terr_timeout\n' > "$RESULTS"
     printf 'server\tround\thost\tms\thttp_code\n' > "$COLD"
@@ -508,6 +572,7 @@ run() {
     run_b2
     run_b3
     run_start_time
+    run_restart_times
     STARTED=
     t1=$(date +%s)
     meta runtime_s "$((t1 - t0))"
@@ -548,11 +613,12 @@ run_b3_alone() {
 case ${1:-run} in
     run) run;;
     b3) run_b3_alone;;
+    g) run_g_alone;;
     report) report;;
     clean)
         if [ -d "$BENCH_DIR" ]; then "$BENCH_SRC/servers.sh" stop; fi
         "$BENCH_SRC/setup.sh" remove-users
         rm -rf "$BENCH_DIR"
         log "removed $BENCH_DIR";;
-    *) echo "usage: $0 [run|b3|report|clean]" >&2; exit 2;;
+    *) echo "usage: $0 [run|b3|g|report|clean]" >&2; exit 2;;
 esac

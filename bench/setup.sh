@@ -7,6 +7,8 @@
 #   bench/setup.sh docroots      $BENCH_DIR/www/<user>/{index.html,hello.php}
 #   bench/setup.sh configs       httpd.conf of every server + php-fpm conf
 #   bench/setup.sh all           the three above
+#   bench/setup.sh restart-conf SERVER N   (g)'s httpd.conf of prefork-rs or
+#                                peruid-rs with N vhosts (bench/run.sh)
 #   bench/setup.sh remove-users  delete the bench users (and their groups)
 #
 # The four servers share everything but the MPM and the way PHP runs:
@@ -22,6 +24,8 @@
 #   F  prefork-2k, peruid-2k  2,000 vhosts under 2,000 users, one config
 #                     for both but for the MPM (AssignUserID inside
 #                     <IfModule mpm_peruid_module>)
+#   G  prefork-rs, peruid-rs  (g): N vhosts under N of F's users, mod_php,
+#                     one config for both but for the MPM, as F
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -358,6 +362,43 @@ CONF
 conf_prefork_2k() { conf_start prefork-2k; }
 conf_peruid_2k() { conf_start peruid-2k; }
 
+# G (scenario g, restarts and stops): $2 vhosts g000.restart .. under
+# puf0000 .. (F's users), each with AssignUserID inside <IfModule
+# mpm_peruid_module>, all on the default docroot (hello.php); mod_php; the
+# limits of the issue's measurement (MinSpareServers 4).  The two configs
+# differ in the MPM's LoadModule and the port only.
+conf_restart() {    # server users
+    conf_common "$1"
+    case $1 in
+        prefork-rs) echo "LoadModule mpm_prefork_module $MODS/mod_mpm_prefork.so";;
+        peruid-rs) echo "LoadModule mpm_peruid_module $BENCH_DIR/mod_mpm_peruid.so";;
+    esac
+    conf_modules_tail
+    conf_modphp
+    port=$(server_port "$1")
+    cat <<CONF
+StartServers 5
+MinSpareServers 4
+MaxSpareServers 10
+ServerLimit 256
+MaxRequestWorkers 256
+
+<VirtualHost 127.0.0.1:$port>
+    ServerName default.bench
+</VirtualHost>
+CONF
+    i=0
+    while [ $i -lt "$2" ]; do
+        printf "<VirtualHost 127.0.0.1:%s>\n    ServerName $G_HOST_FORMAT\n" "$port" $i
+        printf '    <IfModule mpm_peruid_module>\n        AssignUserID puf%04d puf%04d\n' $i $i
+        printf '    </IfModule>\n</VirtualHost>\n'
+        i=$((i + 1))
+    done
+}
+g_users_first() { set -- $BENCH_G_USERS; echo "$1"; }
+conf_prefork_rs() { conf_restart prefork-rs "$(g_users_first)"; }
+conf_peruid_rs() { conf_restart peruid-rs "$(g_users_first)"; }
+
 # php-fpm for server C: one pool per user.  s000 (the site of scenario a)
 # gets pm = static with 8 children: a busy site gets a static pool, and the
 # other servers keep warm processes for it too (prefork's children, peruid's
@@ -413,6 +454,11 @@ case ${1:-all} in
     users) make_users;;
     docroots) make_docroots;;
     configs) make_configs;;
+    restart-conf)
+        [ $# = 3 ] && [ "$3" -le "$N_START" ] || die "usage: $0 restart-conf SERVER N (N <= $N_START)"
+        sd=$(server_dir "$2")
+        mkdir -p "$sd/logs" "$sd/run"
+        conf_restart "$2" "$3" > "$sd/httpd.conf";;
     all) make_users; make_docroots; make_configs;;
     remove-users) remove_users;;
     *) echo "usage: $0 users|docroots|configs|all|remove-users" >&2; exit 2;;

@@ -67,7 +67,7 @@ side_tests="t/restart.t t/mpm_config.t t/attack_scheduler.t t/worker_socket.t
             t/answers.t"
 side2_tests="t/attack_restart.t t/shared_memory.t t/shared_memory_closed.t
              t/limits.t t/logs.t t/debian_layout.t t/protocol.t
-             t/shared_mappings.t t/itk.t"
+             t/shared_mappings.t t/itk.t t/stop_speed.t"
 
 tests=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$tests/.." && pwd)
