@@ -6,10 +6,14 @@
 # 60 s here), so no worker of a.test's user is started for them, and a
 # normal client of b.test meanwhile gets every answer: its p99 latency
 # must stay within 5 times its p99 without the drippers, measured in the
-# same run, and under 1 s (the bound issue 14 sets).  The figures are
-# printed.  Before, the router handed each connection over as soon as it
-# had seen Host: the drippers held every worker, and b.test's client got
-# 0 answers of 20 with 400 of them.
+# same run (before the drippers and after them; the larger of the two,
+# so that a load the other tests of the suite put on the machine at one
+# of those moments is not counted against the router), and under 1 s (the
+# bound issue 14 sets).  The figures are printed.  Before, the router
+# handed each connection over as soon as it had seen Host: the drippers
+# held a.test's workers (4 here, its share of MaxRequestWorkers 8; issue
+# 14 saw b.test's client get 0 answers of 20 with 400 drippers on a
+# server where they took every worker).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -32,7 +36,7 @@ END { stop_instances(\%started) }
 my ($ta) = ids_of('peruid_ta');
 my ($tb) = ids_of('peruid_tb');
 
-plan tests => 9;
+plan tests => 10;
 
 my ($master, $port) = started_instance(\%started, 'slow-clients',
     mpm => small_mpm('PeruidPeekTimeout 60'));
@@ -97,12 +101,19 @@ my ($ok1, @lat1) = measure();
 my @ta_workers = workers_of_uid($master, $ta, $port);
 kill 'KILL', $dripper;
 waitpid($dripper, 0);
+sleep 1;        # the router sees the 1,000 closes
+my ($ok2, @lat2) = measure();
+is($ok2, $REQUESTS, "unloaded again: every b.test request answered");
 
-my ($p99_0, $p99_1) = (pct(99, @lat0), pct(99, @lat1));
-diag(sprintf('b.test, %d requests each: unloaded p50 %.1f ms, p99 %.1f ms; '
-             . 'with %d drippers p50 %.1f ms, p99 %.1f ms (%.1fx), max '
-             . '%.1f ms', $REQUESTS, 1000 * pct(50, @lat0), 1000 * $p99_0,
-             $n // 0, 1000 * pct(50, @lat1), 1000 * $p99_1,
+my ($p99_1, $p99_a, $p99_b) = (pct(99, @lat1), pct(99, @lat0),
+                               pct(99, @lat2));
+my $p99_0 = $p99_a > $p99_b ? $p99_a : $p99_b;
+diag(sprintf('b.test, %d requests each: unloaded p50 %.1f ms, p99 %.1f ms '
+             . '(after: p50 %.1f ms, p99 %.1f ms); with %d drippers p50 '
+             . '%.1f ms, p99 %.1f ms (%.1fx the larger unloaded p99), max '
+             . '%.1f ms', $REQUESTS, 1000 * pct(50, @lat0), 1000 * $p99_a,
+             1000 * pct(50, @lat2), 1000 * $p99_b, $n // 0,
+             1000 * pct(50, @lat1), 1000 * $p99_1,
              $p99_0 > 0 ? $p99_1 / $p99_0 : 0, 1000 * $lat1[-1]));
 is($ok1, $REQUESTS, "with $DRIPPERS drippers: every b.test request "
    . "answered ($ok1 of $REQUESTS)");

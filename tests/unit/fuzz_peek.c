@@ -7,8 +7,9 @@
  * read past len) and parsed with several bounds, under several sets of
  * httpd's limits.  Invariants: the status is 0, 414 or 431, the last two
  * only once len reaches max; a routable head ended (or reached max with
- * its Host known) and points inside the buffer; a decision never depends on max or on bytes after the ones it
- * needed (a prefix's decision stands for the whole).
+ * its Host known) and points inside the buffer; a decision never depends
+ * on max or on bytes after the ones it needed (a prefix's decision stands
+ * for the whole).
  * fuzz_main.c runs the same entry point over files without libFuzzer.
  */
 
