@@ -59,6 +59,7 @@
 #include "channel.h"
 #include "handover.h"
 #include "replay.h"
+#include "remoteip.h"
 
 #define HANDOVER_FILTER     "PERUID_HANDOVER"
 #define HANDOVER_FIRST_CAP  2048    /* the recording's first buffer      */
@@ -77,6 +78,8 @@ typedef struct {
     apr_size_t replay_len, replay_off;
     apr_uint32_t hops;      /* hand-overs of the current request so far  */
     int requests;           /* requests begun on the connection          */
+    apr_size_t proxy_len;   /* the PROXY header the recording keeps at its
+                             * start (remoteip.c), else 0                 */
     apr_bucket_brigade *tmp;
 } handover_conn_t;
 
@@ -240,7 +243,10 @@ static void handover_pre_read_request(request_rec *r, conn_rec *c)
     if (!hc) {
         return;
     }
-    hc->rec_len = 0;
+    if (hc->requests == 1) {
+        hc->proxy_len = peruid_remoteip_header(c, hc->rec, hc->rec_len);
+    }
+    hc->rec_len = hc->proxy_len;
     hc->overflow = hc->tls > 0;
     if (hc->requests++ > 0) {
         hc->hops = 0;

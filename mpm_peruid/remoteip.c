@@ -23,6 +23,12 @@
  * Runs in the routers, as PeruidRouterUser without capabilities: two
  * system calls per connection (getsockname, getpeername), and only while
  * mod_remoteip is loaded.
+ *
+ * In the workers, peruid_remoteip_header: a kept-alive connection whose
+ * next request needs another user is handed over with a replay of that
+ * request's bytes (handover.c); on such a connection mod_remoteip of the
+ * next worker reads a PROXY header first, so the replay starts with the
+ * one the connection began with.
  */
 
 #include <string.h>
@@ -35,9 +41,13 @@
 #include "http_connection.h"
 #include "http_main.h"
 
+#include "util_filter.h"
+
+#include "proxyhdr.h"
 #include "remoteip.h"
 
 #define REMOTEIP_MODULE "mod_remoteip.c"
+#define REMOTEIP_FILTER "REMOTEIP_INPUT"    /* mod_remoteip's filter */
 
 /* Router: mod_remoteip's pre_connection function, or NULL when it is not
  * loaded (or has none).  httpd names each hook function after the
@@ -123,4 +133,31 @@ int peruid_remoteip_expects(apr_pool_t *scratch, int fd)
         return 0;
     }
     return hook(c, NULL) == OK;
+}
+
+/* Worker: is mod_remoteip's PROXY protocol filter on connection c? */
+static int remoteip_filter_on(conn_rec *c)
+{
+    ap_filter_rec_t *frec = ap_get_input_filter_handle(REMOTEIP_FILTER);
+    ap_filter_t *f;
+
+    for (f = c->input_filters; frec && f; f = f->next) {
+        if (f->frec == frec) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Worker (vhost user): see remoteip.h. */
+apr_size_t peruid_remoteip_header(conn_rec *c, const char *rec,
+                                  apr_size_t len)
+{
+    proxyhdr_t p;
+
+    if (!rec || !remoteip_filter_on(c)
+        || peruid_proxyhdr_parse(rec, len, len, &p) != PROXYHDR_DONE) {
+        return 0;
+    }
+    return p.len;
 }

@@ -19,4 +19,12 @@
  * Allocates only from scratch, which the caller clears. */
 int peruid_remoteip_expects(apr_pool_t *scratch, int fd);
 
+/* Worker (vhost user): the length of the PROXY protocol header that
+ * connection c began with, found at the start of rec[0..len) (the bytes
+ * its first request was read from), when mod_remoteip read one (its
+ * input filter is on c); else 0.  A hand-over keeps it at the start of
+ * the replay, so that the next worker's mod_remoteip reads it again. */
+apr_size_t peruid_remoteip_header(conn_rec *c, const char *rec,
+                                  apr_size_t len);
+
 #endif /* PERUID_REMOTEIP_H */

@@ -953,16 +953,20 @@ static void router_replay(peruid_router_t *r, router_conn_t *c, int pool,
     apr_uint32_t target = msg->target;
     peek_head_t h;
     int to;
-    ssize_t n = pread(c->replay, r->buf, r->bufsize, 0);
+    ssize_t n = pread(c->replay, r->buf, r->bufsize, 0), skip = 0;
 
     if (n <= 0) {
         router_log_back(r, pool, "the replay cannot be read");
         router_answer(r, c, 503);
         return;
     }
+    /* a PROXY header first, as the connection began (handover.c) */
+    if ((skip = router_proxy_skip(r, c, &n)) < 0) {
+        return;
+    }
     router_base(r, c);
-    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize, &c->lim, &h)
-        != PEEK_DONE) {
+    if (peruid_peek_parse(r->buf, (apr_size_t)n, r->bufsize - skip, &c->lim,
+                          &h) != PEEK_DONE) {
         router_log_back(r, pool, "the replay holds no whole request head");
         router_answer(r, c, 400);
         return;

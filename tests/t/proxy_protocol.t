@@ -17,7 +17,13 @@
 #     got, not haproxy's own 127.0.0.1);
 #   - the same requests under prefork give the same status, vhost and
 #     REMOTE_ADDR;
-#   - a header split from its request (a relay that sends the header,
+#   - one kept-alive connection for a.test, b.test and a.test through
+#     haproxy: each request served as its user with the client's address
+#     (handed over with the PROXY header the connection began with), as
+#     prefork answers;
+#   - TLS passed through haproxy behind a v2 header: each SNI served by
+#     its vhost's user, with its certificate, as under prefork;
+#   - a header split from its request (the test sends the header,
 #     waits, then the head) is routed the same way;
 #   - a malformed header, and a request without any header, are closed
 #     without an answer, as under prefork, and the router says why
@@ -47,7 +53,7 @@ plan skip_all => 'mod_ssl is not installed'
     unless -e "$libexec/mod_ssl.so" && -e "$libexec/mod_socache_shmcb.so";
 plan skip_all => 'IO::Socket::SSL is not installed'
     unless eval { require IO::Socket::SSL; 1 };
-plan tests => 35;
+plan tests => 39;
 
 my %started;        # conf file => master pid, for the END block
 my $haproxy_pid;
@@ -277,6 +283,39 @@ for ([a => $ta], [b => $tb]) {
     is(answer_of($r) . ' ' . ($r->{cn} // '-'),
        answer_of($p) . ' ' . ($p->{cn} // '-'),
        "TLS behind PROXY v2, SNI $n.test: the same answer as under prefork");
+}
+
+# one kept-alive connection through haproxy: a.test, b.test, a.test; each
+# request for the other user is handed over (handover.c) with the PROXY
+# header the connection began with, which the next worker's mod_remoteip
+# reads again
+sub ka_answers {
+    my ($port) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  LocalAddr => $client, Proto => 'tcp',
+                                  Timeout => 10)
+        or return ("connect: $!");
+    my $c = { sock => $s, buf => '', eof => 0 };
+    my @got;
+    for my $host (qw(a.test b.test a.test)) {
+        ka_send($c, $host, '/whoami.php');
+        my $r = ka_read_response($c, 10);
+        push @got, answer_of($r) . ' ' . (kv($r->{body} // '')->{uid} // '-');
+    }
+    close $s;
+    return @got;
+}
+for my $v (qw(v1 v2)) {
+    my @r = ka_answers($front{"peruid $v"});
+    is_deeply(\@r, ["200 a.test $client $ta", "200 b.test $client $tb",
+                    "200 a.test $client $ta"],
+              "PROXY $v, one kept-alive connection for a.test, b.test, "
+              . "a.test: each served as its user, REMOTE_ADDR $client")
+        or diag explain \@r;
+    my @p = ka_answers($front{"prefork $v"});
+    is_deeply([map { s/ \S+$//r } @r], [map { s/ \S+$//r } @p],
+              "PROXY $v, the kept-alive connection: the same answers as "
+              . 'under prefork');
 }
 
 # the header alone first, the head 0.3 s later (a PROXY-speaking client
