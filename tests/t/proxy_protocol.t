@@ -30,8 +30,11 @@
 #     (PU00120); mod_remoteip logs its own refusal (AH03499) in both;
 #   - a client in RemoteIPProxyProtocolExceptions (127.0.0.6) sends no
 #     header and is served as the vhost's user, as under prefork.
-# The old module (before router_proxy_skip) fails the routing checks: it
-# reads "PROXY ..." as a request line.
+# The module before 647a37c fails 10 checks: it reads "PROXY ..." as a
+# head it cannot route and sends it to the default vhost, whose worker
+# hands plain HTTP over (so the plain requests pass) but serves TLS as
+# the default vhost's, and no kept-alive connection got its header again
+# after a hand-over (and the router logs neither PU00120 nor PU00121).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
