@@ -849,7 +849,7 @@ def g_section(run):
                     + [str(run.g_sum(s, n, 'kill_lines')) for s in SERVERS_G])
         rounds = sum(1 for r in run.restart if r['server'] == 'peruid-rs'
                      and int(r['users']) == n)
-        L.append(f'{n} users, {rounds} rounds:')
+        L.append(f'{n} users, {rounds} round{"s" if rounds != 1 else ""}:')
         L.append('')
         L.append(md_table(['', 'G prefork-rs', 'G peruid-rs'], rows))
         L.append('')

@@ -425,7 +425,10 @@ run_start_time() {
 run_restart_times() {
     log "(g) restarts and stops, $BENCH_G_USERS users: $BENCH_G_ROUNDS rounds"
     printf 'server\tusers\tround\trestart_gap_ms\tgraceful_gap_ms\tgraceful_failed\tstop_ms\tgraceful_stop_ms\tkill_lines\n' > "$RESTART"
-    for s in $SERVERS_G; do : > "$(server_dir "$s")/logs/error_log"; done
+    for s in $SERVERS_G; do
+        mkdir -p "$(server_dir "$s")/logs"
+        : > "$(server_dir "$s")/logs/error_log"
+    done
     for n in $BENCH_G_USERS; do
         r=1
         while [ $r -le "$BENCH_G_ROUNDS" ]; do
@@ -457,7 +460,10 @@ run_g_alone() {
     "$BENCH_SRC/setup.sh" users
     "$BENCH_SRC/setup.sh" docroots
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-    [ -f "$META" ] && grep -v '^g_alone' "$META" > "$META.new" && mv -f "$META.new" "$META"
+    if [ -f "$META" ]; then
+        { grep -v '^g_alone' "$META" || true; } > "$META.new"
+        mv -f "$META.new" "$META"
+    fi
     meta g_alone "$(date -u '+%Y-%m-%d %H:%M UTC'), $BENCH_G_ROUNDS round(s), users $BENCH_G_USERS, module sha256 $(sha256sum "$BENCH_DIR/mod_mpm_peruid.so" | cut -c1-16)"
     stop_on_exit
     run_restart_times
