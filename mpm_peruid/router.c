@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "httpd.h"
@@ -1310,6 +1311,29 @@ static void router_loop(peruid_router_t *r)
     }
 }
 
+/* Router, root, at setup: can this router hold PERUID_ROUTER_CONNS
+ * connections (each a descriptor; a client dripping its head holds one
+ * until the head ends) besides the pools' channels and the listeners?
+ * If the open files limit is too low, say so once: past it, accept4
+ * fails and the router pauses (PU00022). */
+static void router_check_nofile(peruid_router_t *r)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)PERUID_ROUTER_CONNS + (rlim_t)r->nlisteners
+                  + 2 * (rlim_t)r->rd->npools + 64;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                     PERUID_LOGNO(00117) "router: the open files limit (%ld) "
+                     "lets it hold about %ld connections at once, fewer "
+                     "than its %d (slow clients included); raise the limit "
+                     "to %ld (ulimit -n, APACHE_ULIMIT_MAX_FILES)",
+                     (long)rl.rlim_cur,
+                     (long)rl.rlim_cur - (long)(need - PERUID_ROUTER_CONNS),
+                     PERUID_ROUTER_CONNS, (long)need);
+    }
+}
+
 /* Router, root: the arena, the buffer, the epoll set, the listeners
  * (non-blocking, with TCP_NODELAY). */
 static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
@@ -1367,6 +1391,7 @@ static apr_status_t router_setup(peruid_router_t *r, peruid_retained_t *rd,
         return errno;
     }
     router_back_watch(r);
+    router_check_nofile(r);
     peruid_exprpool_router_enter(rd);   /* the master's page, read-only */
     return APR_SUCCESS;
 }
