@@ -2,7 +2,7 @@
 # tests/perl-framework.sh -- httpd's own test suite (the perl-framework,
 # apache/httpd-tests) against Debian's apache2 under mpm_prefork and under
 # mpm_peruid, with a comparison of every subtest.  Optional: not part of
-# tests/run-all.sh or CI (it takes about 15 minutes on 2 cores).  Run as
+# tests/run-all.sh or CI (about 9 minutes per MPM on 2 cores).  Run as
 # root from a checkout after tests/build.sh:
 #
 #     tests/perl-framework.sh HTTPD_TESTS_DIR          # whole suite
