@@ -394,12 +394,19 @@ for my $m (@mpms) {
             if (/^skipped:?\s*(.*)/ || /^1\.\.0\s*#\s*skip\w*\s*(.*)/i) {
                 $f->{skipped} = $1 || 'skipped'; next;
             }
-            if (/^1\.\.(\d+)/) { $f->{plan} = $1; next; }
+            if (/^1\.\.(\d+)(?:\s+todo\s+([\d\s]+);)?/) {
+                # Test.pm's old TAP: the plan names the TODO subtests
+                $f->{plan} = $1;
+                $f->{todo} = { map { $_ => 1 } split ' ', $2 || '' };
+                next;
+            }
             if (/^(not )?ok (\d+)\b\s*(.*)$/) {
                 my ($not, $n, $rest) = ($1, $2, $3);
                 my $st = $not ? 'fail' : 'ok';
                 if ($rest =~ /#\s*skip/i)    { $st = 'skip'; }
-                elsif ($rest =~ /#\s*todo/i) { $st = $not ? 'todo' : 'ok'; }
+                elsif ($rest =~ /#\s*todo/i || $f->{todo}{$n}) {
+                    $st = $not ? 'todo' : 'ok';
+                }
                 $rest =~ s/^-\s*//;
                 # Test.pm prints a failure's notes before its "not ok"
                 my @d = $st eq 'fail' ? grep { !/^Failed test/ } @notes : ();
