@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -536,29 +535,6 @@ apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
     return APR_SUCCESS;
 }
 
-/* Master, root: a graceful restart asks the worker in slot to leave; if
- * the kernel shows it waiting for a connection it exits at once, running
- * its modules' cleanups (mod_php's shutdown: some 500 copy-on-write
- * faults, 7-20 ms of CPU).  Hundreds of such exits at once took the CPUs
- * from the master re-reading the configuration and from the new
- * generation's first workers: a steady client waited 0.8 s with 255
- * users, against 30 ms under prefork.  So such a worker's exit runs under
- * SCHED_IDLE: it takes what CPU the new generation leaves.  A busy worker
- * finishes its request at its own priority.  (One that takes a last
- * connection between the look and the signal serves it under SCHED_IDLE;
- * a failure, without CAP_SYS_NICE, changes nothing.) */
-static void children_exit_idle(peruid_slot_t *sl)
-{
-    struct sched_param sp;
-
-    if (sl->role != PERUID_ROLE_WORKER || sl->pool < 0
-        || children_waiting(sl) <= 0) {
-        return;
-    }
-    memset(&sp, 0, sizeof(sp));
-    sched_setscheduler(sl->pid, SCHED_IDLE, &sp);
-}
-
 /* Master: send sig to every child of role (-1: all), by pid. */
 int peruid_children_signal(peruid_retained_t *rd, int role, int sig)
 {
@@ -578,7 +554,6 @@ int peruid_children_signal(peruid_retained_t *rd, int role, int sig)
                  * PLAN_KILL, as one asked to make room (a worker that
                  * ignores the signal keeps nothing across restarts) */
                 sl->leave_asked = apr_time_now();
-                children_exit_idle(sl);
             }
             peruid_children_send(rd, i, sig);
             n++;
