@@ -554,6 +554,57 @@ int peruid_handover_request_user(request_rec *r, uid_t uid, gid_t gid)
     return handover_request(r, &to);
 }
 
+/* Worker (vhost user): does c's connection begin with a PROXY protocol
+ * header mod_remoteip read (the recording keeps it from the second
+ * request on; during the first, the recording starts with it)? */
+static int handover_has_proxy(handover_conn_t *hc, conn_rec *c)
+{
+    return hc->proxy_len > 0
+           || (hc->requests <= 1
+               && peruid_remoteip_header(c, hc->rec, hc->rec_len) > 0);
+}
+
+/* Worker (vhost user): see handover.h. */
+int peruid_handover_idle_possible(conn_rec *c)
+{
+    handover_conn_t *hc = handover_of(c);
+    peruid_retained_t *rd = peruid_retained();
+    int pool = peruid_self()->pool;
+
+    return hc && hc->f && hc->tls == 0 && !c->master
+           && !ap_ssl_conn_is_ssl(c) && !handover_has_proxy(hc, c)
+           && !peruid_settings()->one_process && pool >= 0
+           && rd->pools[pool].chan_recv >= 0;
+}
+
+/* Worker (vhost user): see handover.h.  The replay is empty: the next
+ * request is all in the socket (the caller looked: httpd holds none of
+ * it), and a router peeks at it there as at a new connection's.  The
+ * record counts one hop, the next request's first. */
+apr_status_t peruid_handover_idle(conn_rec *c)
+{
+    handover_conn_t *hc = handover_of(c);
+    handover_to_t to = { -1, 0, 0, 0 };
+    apr_status_t rv;
+
+    if (!peruid_handover_idle_possible(c)) {
+        return APR_ENOTIMPL;
+    }
+    ap_flush_conn(c);
+    if (c->aborted) {
+        return APR_ECONNABORTED;
+    }
+    hc->rec_len = 0;
+    hc->hops = 0;
+    if ((rv = handover_send(hc, c, &to)) != APR_SUCCESS) {
+        return rv;
+    }
+    /* the routers' now: httpd closes our descriptor only */
+    c->keepalive = AP_CONN_CLOSE;
+    c->aborted = 1;
+    return APR_SUCCESS;
+}
+
 /* Child, root, right after fork: see handover.h. */
 void peruid_handover_close_fds(peruid_pool_t *pl, peruid_role_e role,
                                int index, int keep_pool)

@@ -45,6 +45,18 @@ int peruid_handover_request(request_rec *r, int need);
  * finds its pool, or asks the master for one, exprpool.c). */
 int peruid_handover_request_user(request_rec *r, uid_t uid, gid_t gid);
 
+/* Worker (vhost user), asked to stop (graceho.c): can c, a kept-alive
+ * connection httpd's loop let go, be handed to the routers idle (plain
+ * HTTP recorded here, no TLS, no PROXY header, a back channel)? */
+int peruid_handover_idle_possible(conn_rec *c);
+
+/* Worker (vhost user), asked to stop (graceho.c): hand c, idle between
+ * two requests and holding no unread byte in httpd, to the routers with
+ * an empty replay; they route its next request as a new connection's.
+ * Returns APR_SUCCESS (c is aborted: httpd only closes our descriptor),
+ * or why not (EAGAIN: the back channel is full); then c is untouched. */
+apr_status_t peruid_handover_idle(conn_rec *c);
+
 /* Master, root, module load: the filter and the hook that reset the
  * recording at each request. */
 void peruid_handover_register_hooks(apr_pool_t *p);

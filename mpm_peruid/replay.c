@@ -86,7 +86,9 @@ void peruid_replay_step(const char *buf, size_t len, size_t off,
 /* Router (PeruidRouterUser): NULL when the handed-back connection f
  * describes may be routed; else why not, with *status the answer (503),
  * or 0 when the descriptor is no client connection of ours (closed
- * unanswered: nothing to answer to). */
+ * unanswered: nothing to answer to).  An empty replay is a kept-alive
+ * connection handed back idle (graceho.c): the router peeks its socket
+ * as a new connection's. */
 const char *peruid_replay_refuse(const replay_facts_t *f, int *status)
 {
     *status = 0;
@@ -107,8 +109,8 @@ const char *peruid_replay_refuse(const replay_facts_t *f, int *status)
         return "the replay is not a memfd sealed against writes, growth "
                "and shrinking";
     }
-    if (f->memfd_size <= 0) {
-        return "the replay is empty";
+    if (f->memfd_size < 0) {
+        return "the replay's size cannot be read";
     }
     if ((unsigned long long)f->memfd_size > (unsigned long long)f->bound) {
         return "the replay is larger than its bound";

@@ -739,13 +739,10 @@ static void router_watch(peruid_router_t *r, router_conn_t *c,
     c->watched = 1;
 }
 
-/* Router: a new client connection on listener l. */
-static void router_accept_one(peruid_router_t *r, router_listener_t *l,
-                              int fd)
+/* Router: the first look at c, new to us: accepted, or a kept-alive
+ * connection handed back idle (router_idle). */
+static void router_first_look(peruid_router_t *r, router_conn_t *c)
 {
-    router_conn_t *c = router_adopt(r, fd, l->lr);
-    apr_uint32_t tag = c->tag;
-
     if (router_base(r, c)) {
         /* not HTTP: by address and port alone, no peek */
         c->server = c->base;
@@ -757,6 +754,16 @@ static void router_accept_one(peruid_router_t *r, router_listener_t *l,
          * at once, and the socket never enters the epoll set */
         router_peek(r, c, 0);
     }
+}
+
+/* Router: a new client connection on listener l. */
+static void router_accept_one(peruid_router_t *r, router_listener_t *l,
+                              int fd)
+{
+    router_conn_t *c = router_adopt(r, fd, l->lr);
+    apr_uint32_t tag = c->tag;
+
+    router_first_look(r, c);
     router_watch(r, c, tag);
 }
 
@@ -988,6 +995,25 @@ static void router_replay(peruid_router_t *r, router_conn_t *c, int pool,
     router_send(r, c, to);
 }
 
+/* Router: c was handed back by pool's workers with an empty replay: a
+ * kept-alive connection between two requests that a worker asked to
+ * stop let go (graceho.c).  Its next request is all in the socket, or
+ * yet to come: c is looked at as a new connection, within
+ * PeruidPeekTimeout from now (a silent close when no request line came
+ * by then, as httpd's after KeepAliveTimeout). */
+static void router_idle(peruid_router_t *r, router_conn_t *c, int pool)
+{
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ap_server_conf,
+                 PERUID_LOGNO(00137) "router: the workers of uid %ld handed "
+                 "back an idle kept-alive connection; its next request is "
+                 "routed as a new connection's",
+                 (long)r->rd->pools[pool].uid);
+    close(c->replay);
+    c->replay = -1;
+    c->hops = 0;
+    router_first_look(r, c);
+}
+
 /* Router: one HANDOVER record from pool's back channel, with the client
  * socket fds[0] and the replay memfds[1]: checked (peruid_replay_refuse),
  * then routed like a new connection (router_replay). */
@@ -1019,6 +1045,9 @@ static void router_handover(peruid_router_t *r, int pool,
     if (why) {
         router_log_back(r, pool, why);
         router_answer(r, c, status);
+    }
+    else if (f.memfd_size == 0) {
+        router_idle(r, c, pool);
     }
     else {
         router_replay(r, c, pool, msg);

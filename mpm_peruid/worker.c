@@ -52,6 +52,7 @@
 #include "itk.h"
 #include "logs.h"
 #include "handover.h"
+#include "graceho.h"
 #include "replay.h"
 #include "tlskeys.h"
 #include "sandbox.h"
@@ -383,6 +384,7 @@ static void worker_serve_socket(peruid_worker_t *w, apr_socket_t *sock)
     if (c) {
         if (peruid_handover_conn(c, w->replay, w->hops) == APR_SUCCESS) {
             ap_process_connection(c, sock);
+            peruid_graceho_after(c);    /* asked to stop: keep-alive */
         }
         w->replay = -1;         /* handover.c closed it */
         ap_lingering_close(c);
