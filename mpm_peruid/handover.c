@@ -36,6 +36,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -66,6 +67,8 @@
 #define HANDOVER_SEALS      (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW \
                              | F_SEAL_SEAL)
 #define HANDOVER_DISCARD_READS 16   /* after a 503: what the client sent */
+#define HANDOVER_ROOM_WAIT  apr_time_from_sec(1)   /* a full back channel:
+                                     * the longest wait for room         */
 
 /* One connection's recording and replay (c->conn_config, c->pool). */
 typedef struct {
@@ -468,6 +471,37 @@ static apr_status_t handover_send(handover_conn_t *hc, conn_rec *c,
     return rv;
 }
 
+/* Worker (vhost user): handover_send, and while the back channel is
+ * full, wait for room (POLLOUT: a router took records) and send again,
+ * up to HANDOVER_ROOM_WAIT.  The back channel holds about 20 records:
+ * with every request of 256 kept-alive connections naming another user,
+ * the routers, sharing two CPUs with hundreds of workers, were not
+ * always run within the few milliseconds 20 hand-overs take, and the
+ * workers answered 503 at once; waiting paces them to the routers.  A
+ * tenant that floods its own back channel makes only its own workers
+ * wait.  Returns as handover_send. */
+static apr_status_t handover_send_paced(handover_conn_t *hc, conn_rec *c,
+                                        const handover_to_t *to)
+{
+    int back = peruid_retained()->pools[peruid_self()->pool].chan_recv;
+    apr_time_t end = apr_time_now() + HANDOVER_ROOM_WAIT;
+    apr_time_t left;
+    struct pollfd pfd;
+    apr_status_t rv;
+
+    while (APR_STATUS_IS_EAGAIN(rv = handover_send(hc, c, to))
+           && (left = end - apr_time_now()) > 0) {
+        pfd.fd = back;
+        pfd.events = POLLOUT;
+        pfd.revents = 0;
+        if (poll(&pfd, 1, (int)apr_time_as_msec(left) + 1) < 0
+            && errno != EINTR) {
+            break;
+        }
+    }
+    return rv;
+}
+
 /* Worker (vhost user): the log line of a hand-over, or of its refusal
  * (why; rv the error; status the answer then). */
 static void handover_log(request_rec *r, const handover_to_t *to,
@@ -520,7 +554,7 @@ static int handover_request(request_rec *r, const handover_to_t *to)
         why = hc->overflow ? "its bytes are past the bound "
                              "(PeruidPeekMaxBytes + 64 KiB)" : NULL;
     }
-    if (!why && (rv = handover_send(hc, c, to)) != APR_SUCCESS) {
+    if (!why && (rv = handover_send_paced(hc, c, to)) != APR_SUCCESS) {
         why = APR_STATUS_IS_EAGAIN(rv) ? "its pool's back channel is full"
                                        : "sending it to the routers failed";
     }
