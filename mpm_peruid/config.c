@@ -464,37 +464,16 @@ static int peruid_refuse_tls_upgrade(void)
     return 1;
 }
 
-/* Master, root, check_config: listeners of a protocol that is neither
- * http nor https (mod_ssl's).  Routers peek at request heads and TLS
- * ClientHellos only.  Returns 1 when one is configured. */
-static int peruid_refuse_protocols(void)
-{
-    ap_listen_rec *lr;
-    int bad = 0;
-
-    for (lr = ap_listeners; lr; lr = lr->next) {
-        if (lr->protocol && strcasecmp(lr->protocol, "http") != 0
-            && strcasecmp(lr->protocol, "https") != 0) {
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
-                         PERUID_LOGNO(00009) "Listen %pI %s: the peruid MPM "
-                         "serves the http and https protocols only; remove "
-                         "the listener", lr->bind_addr, lr->protocol);
-            bad = 1;
-        }
-    }
-    return bad;
-}
-
 /* Master, root, check_config: refuse what peruid cannot serve safely:
- * programs started outside the workers (peruid_refuse_modules),
- * protocols the routers cannot read (peruid_refuse_protocols) and TLS
+ * programs started outside the workers (peruid_refuse_modules) and TLS
  * upgrades (peruid_refuse_tls_upgrade).  Each refusal is logged; all
- * are. */
+ * are.  A listener of a protocol other than http and https is served:
+ * routers route it by its address alone (route.c,
+ * peruid_route_not_http). */
 int peruid_config_refuse_incompatible(server_rec *s)
 {
     int bad = peruid_refuse_modules();
 
-    bad |= peruid_refuse_protocols();
     bad |= peruid_refuse_tls_upgrade();
     return bad ? !OK : OK;
 }

@@ -448,39 +448,49 @@ subtest 'a client that half-closes after its request is answered' => sub {
     unlike($r->{raw}, qr/uid=/, 'nothing was served');
 };
 
-# mod_echo's ProtocolEcho on the only vhost of a second listener: the
-# router routes such a connection by its address alone, to that vhost's
-# user, and reads none of its bytes (before, it took "hello" for a
-# malformed request line and answered 400).
+# mod_echo's ProtocolEcho on the only vhost of a second listener, and a
+# third listener whose Listen names the protocol "echo": the router
+# routes such a connection by its address alone, to that vhost's user,
+# and reads none of its bytes (before, it took "hello" for a malformed
+# request line and answered 400, and "Listen ... echo" failed -t).
 subtest 'a listener that does not speak HTTP: routed by its address' => sub {
-    Test::More::plan(tests => 4);
-    my ($p1, $p2) = (free_port(), free_port());
+    Test::More::plan(tests => 6);
+    my ($p1, $p2, $p3) = (free_port(), free_port(), free_port());
     my $libexec = vars('peruid_libexec');
     my ($conf, $dir) = instance_conf('proto-echo', port => $p1,
-        listen => ["127.0.0.1:$p1", "127.0.0.1:$p2"], mpm => small_mpm(),
-        body => <<"EOF");
+        listen => ["127.0.0.1:$p1", "127.0.0.1:$p2", "127.0.0.1:$p3 echo"],
+        mpm => small_mpm(), body => <<"EOF");
 LoadModule echo_module $libexec/mod_echo.so
 <VirtualHost 127.0.0.1:$p2>
     ServerName echo.test
     ProtocolEcho On
     AssignUserID peruid_tb peruid_tb
 </VirtualHost>
+<VirtualHost 127.0.0.1:$p3>
+    ServerName echo3.test
+    ProtocolEcho On
+    AssignUserID peruid_ta peruid_ta
+</VirtualHost>
 EOF
     my $master = instance_start($conf, $dir, $p1);
-    ok($master, 'instance with an echo listener started') or return;
-    my $c = keepalive_connect(port => $p2) or die "connect: $!";
-    syswrite($c->{sock}, "hello, not HTTP\n");
-    my $got = '';
-    my $sel = IO::Select->new($c->{sock});
-    while (length($got) < 16 && $sel->can_read(5)) {
-        my $n = sysread($c->{sock}, my $buf, 100);
-        last unless $n;
-        $got .= $buf;
+    ok($master, 'instance with two echo listeners started') or return;
+    for my $e ([$p2, $tb_uid, 'peruid_tb', 'echo.test'],
+               [$p3, $ta_uid, 'peruid_ta', 'echo3.test (Listen ... echo)']) {
+        my $c = keepalive_connect(port => $e->[0]) or die "connect: $!";
+        syswrite($c->{sock}, "hello, not HTTP\n");
+        my $got = '';
+        my $sel = IO::Select->new($c->{sock});
+        while (length($got) < 16 && $sel->can_read(5)) {
+            my $n = sysread($c->{sock}, my $buf, 100);
+            last unless $n;
+            $got .= $buf;
+        }
+        is($got, "hello, not HTTP\n", "$e->[3]: the bytes came back "
+           . '(mod_echo)');
+        ok(scalar(workers_of_uid($master, $e->[1], $p1)),
+           "$e->[3]: a worker of $e->[2], its vhost's user, runs");
+        close $c->{sock};
     }
-    is($got, "hello, not HTTP\n", 'the bytes came back (mod_echo)');
-    ok(scalar(workers_of_uid($master, $tb_uid, $p1)),
-       'a worker of peruid_tb (echo.test\'s user) runs');
-    close $c->{sock};
     is(kv(http('b.test', '/whoami.php', port => $p1)->{body})->{uid},
        $tb_uid, 'HTTP on the other listener still routed by Host');
     instance_stop($master, 10);
