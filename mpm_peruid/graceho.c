@@ -62,19 +62,24 @@ static grace_next_e graceho_next(conn_rec *c)
     return GRACE_NEXT_CLOSED;
 }
 
-/* Worker (vhost user): what we know of c for gracepick.c. */
+/* Worker (vhost user): what we know of c for gracepick.c; a worker not
+ * asked to stop (every connection but at a restart or stop) looks no
+ * further. */
 static void graceho_facts(conn_rec *c, grace_facts_t *f)
 {
-    const char *proto = ap_get_protocol(c);
+    const char *proto;
 
     memset(f, 0, sizeof(*f));
     f->stop = graceho_stop();
     f->keepalive = c->keepalive == AP_CONN_KEEPALIVE;
     f->aborted = c->aborted;
+    if (f->stop == GRACE_RUNNING || !f->keepalive || f->aborted) {
+        return;
+    }
+    proto = ap_get_protocol(c);
     f->http1 = !c->master && (!proto || !strcmp(proto, AP_PROTOCOL_HTTP1));
     f->handable = peruid_handover_idle_possible(c);
-    f->next = f->stop == GRACE_RUNNING || !f->keepalive || f->aborted
-              ? GRACE_NEXT_NONE : graceho_next(c);
+    f->next = graceho_next(c);
 }
 
 /* Worker (vhost user): wait up to GRACEHO_WAIT for c's socket to become
