@@ -120,7 +120,10 @@ EOF
     my %w = map { $_->[1] => 1 } @res;
     ok(keys(%w) >= 3, 'by ' . keys(%w) . ' workers');
     # they fell idle together, but leave one a second (worker_retire_turn):
-    # n exits fall in n different seconds, so they span more than n - 2 s
+    # n exits fall in n different seconds, so they span more than n - 2 s;
+    # the first exit is seen up to a poll late when the machine is busy
+    # (CI once saw 1.0 1.1 2.0 2.9 beside the other streams), so the bound
+    # is n - 2.5 s: exits all at once span a fraction of a second
     my (%left_at, @alive);
     my $t1 = time;
     while (time - $t1 < 10) {
@@ -132,7 +135,7 @@ EOF
     }
     my @t = sort { $a <=> $b } values %left_at;
     my $span = @t ? $t[-1] - $t[0] : 0;
-    ok(!@alive && @t == keys(%w) && $span > @t - 2,
+    ok(!@alive && @t == keys(%w) && $span > @t - 2.5,
        sprintf('after the burst the %d idle peruid_tb workers left one a '
                . 'second: over %.1f s (%s)', scalar(@t), $span,
                join(' ', map { sprintf '%.1f', $_ - $t1 } @t)));
