@@ -29,6 +29,7 @@
 #include "names.h"
 #include "routeruser.h"
 #include "perdir.h"
+#include "logs.h"
 
 /* Master, root, config read: the vhost's empty AssignUserID. */
 void *peruid_create_server_conf(apr_pool_t *p, server_rec *s)
@@ -332,6 +333,10 @@ const command_rec peruid_cmds[] = {
     AP_INIT_TAKE1("PeruidMaxUserShare", set_user_share, NULL, RSRC_CONF,
                   "Share of MaxRequestWorkers one user's workers may hold, "
                   "in percent"),
+    AP_INIT_TAKE1("PeruidLogMark", peruid_logs_mark_cmd, NULL, RSRC_CONF,
+                  "Where the relay marks lines of logs shared by several "
+                  "users with the writer's user: prefix (default), suffix "
+                  "or off"),
     AP_GRACEFUL_SHUTDOWN_TIMEOUT_COMMAND,
     { NULL }
 };
@@ -363,6 +368,7 @@ void peruid_settings_defaults(peruid_settings_t *cfg)
     cfg->preforked = 0;
     cfg->user_share = PERUID_DEFAULT_USER_SHARE;
     cfg->tls = 0;
+    cfg->log_mark = PERUID_LOG_MARK_PREFIX;
     cfg->uid_range_set = 0;
     cfg->uid_min = cfg->gid_min = 1;
     cfg->uid_max = cfg->gid_max = 0xfffffffeUL;

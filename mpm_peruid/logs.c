@@ -702,8 +702,10 @@ static void logs_fail(apr_status_t rv, const char *step)
 typedef struct {
     int in;                 /* the pipe's read end                       */
     int out;                /* the log                                   */
-    const char *mark;       /* "[user NAME] "                            */
+    const char *mark;       /* "[user NAME] " (PeruidLogMark prefix),
+                             * " [user NAME]" (suffix) or ""             */
     size_t mark_len;
+    int suffix;             /* the mark goes at the line's end           */
     int eof;
     size_t len;
     char *buf;              /* LOGS_LINE_MAX, malloc'd while it holds
@@ -730,8 +732,33 @@ static void logs_write_all(int fd, const char *buf, size_t n)
     }
 }
 
+/* Log relay (the routers' user): the n bytes of line (its newline, if
+ * it has one, included) with st's mark before or after them, and a
+ * newline, into out (LOGS_LINE_MAX + 128 bytes).  Returns the length. */
+static size_t logs_marked(const logs_stream_t *st, const char *line,
+                          size_t n, char *out)
+{
+    size_t o = 0;
+
+    if (line[n - 1] == '\n') {
+        n--;
+    }
+    if (!st->suffix) {
+        memcpy(out, st->mark, st->mark_len);
+        o = st->mark_len;
+    }
+    memcpy(out + o, line, n);
+    o += n;
+    if (st->suffix) {
+        memcpy(out + o, st->mark, st->mark_len);
+        o += st->mark_len;
+    }
+    out[o++] = '\n';
+    return o;
+}
+
 /* Log relay (the routers' user): write every whole line of st, each
- * after its mark (and at the end of the stream, or when the buffer is
+ * with its mark (and at the end of the stream, or when the buffer is
  * full, what is left, as a line of its own).  The bytes of one stream
  * never join another's. */
 static void logs_relay_lines(logs_stream_t *st)
@@ -740,12 +767,7 @@ static void logs_relay_lines(logs_stream_t *st)
     size_t n, o;
 
     while ((n = logpick_line(st->buf, st->len, LOGS_LINE_MAX, st->eof))) {
-        memcpy(out, st->mark, st->mark_len);
-        memcpy(out + st->mark_len, st->buf, n);
-        o = st->mark_len + n;
-        if (st->buf[n - 1] != '\n') {
-            out[o++] = '\n';
-        }
+        o = logs_marked(st, st->buf, n, out);
         logs_write_all(st->out, out, o);
         st->len -= n;
         memmove(st->buf, st->buf + n, st->len);
@@ -834,12 +856,48 @@ static void logs_relay_drop(int out)
     _exit(APEXIT_CHILDFATAL);
 }
 
-/* Log relay or worker, root: the mark of who's lines ("[user NAME] ",
- * or "[user #UID] " for a user the master has not named yet), from p. */
+/* Master, root, config read: see logs.h. */
+const char *peruid_logs_mark_cmd(cmd_parms *cmd, void *dummy,
+                                 const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    int *mark = &peruid_settings()->log_mark;
+
+    if (err) {
+        return err;
+    }
+    if (!strcasecmp(arg, "prefix")) {
+        *mark = PERUID_LOG_MARK_PREFIX;
+    }
+    else if (!strcasecmp(arg, "suffix")) {
+        *mark = PERUID_LOG_MARK_SUFFIX;
+    }
+    else if (!strcasecmp(arg, "off")) {
+        *mark = PERUID_LOG_MARK_OFF;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PeruidLogMark: '%s' is not prefix, "
+                            "suffix or off", arg);
+    }
+    return NULL;
+}
+
+/* Log relay or worker, root: the mark of who's lines as PeruidLogMark
+ * places it ("[user NAME] " before, " [user NAME]" after, "" for off;
+ * "#UID" for a user the master has not named yet), from p. */
 static const char *logs_mark(const peruid_pool_t *who, apr_pool_t *p)
 {
-    return who->user ? apr_psprintf(p, "[user %.100s] ", who->user)
-                     : apr_psprintf(p, "[user #%ld] ", (long)who->uid);
+    int where = peruid_settings()->log_mark;
+    const char *name = who->user
+        ? apr_psprintf(p, "%.100s", who->user)
+        : apr_psprintf(p, "#%ld", (long)who->uid);
+
+    if (where == PERUID_LOG_MARK_OFF) {
+        return "";
+    }
+    return where == PERUID_LOG_MARK_SUFFIX
+        ? apr_pstrcat(p, " [user ", name, "]", NULL)
+        : apr_pstrcat(p, "[user ", name, "] ", NULL);
 }
 
 /* Log relay, root: the streams of the n pipes, each pool's mark made
@@ -861,6 +919,7 @@ static logs_stream_t *logs_relay_streams(const logs_gen_t *g, apr_pool_t *p)
         st[i].out = g->pipe[i].log_fd;
         st[i].mark = mark;
         st[i].mark_len = strlen(mark);
+        st[i].suffix = peruid_settings()->log_mark == PERUID_LOG_MARK_SUFFIX;
     }
     return st;
 }

@@ -17,7 +17,19 @@
 #define PERUID_LOGS_H
 
 #include "apr_thread_proc.h"
+#include "http_config.h"
 #include "peruid.h"
+
+/* PeruidLogMark: where a line of a log shared by several users carries
+ * its writer's user, "[user NAME]" (peruid_settings()->log_mark). */
+#define PERUID_LOG_MARK_PREFIX  0   /* "[user NAME] line" (the default)   */
+#define PERUID_LOG_MARK_SUFFIX  1   /* "line [user NAME]"                 */
+#define PERUID_LOG_MARK_OFF     2   /* "line": relayed, unmarked          */
+
+/* Master, root, config read: PeruidLogMark prefix|suffix|off (server
+ * config only). */
+const char *peruid_logs_mark_cmd(cmd_parms *cmd, void *dummy,
+                                 const char *arg);
 
 /* Master, root, open_logs before mod_log_config's: wrap its writer init
  * for this generation's access logs. */

@@ -99,6 +99,7 @@ typedef struct {
                              * MaxRequestWorkers one user's pool may hold */
     int one_process;        /* -X, -DONE_PROCESS or -DDEBUG              */
     int tls;                /* some server has TLS (mod_ssl, tls.c)      */
+    int log_mark;           /* PeruidLogMark (logs.h, PERUID_LOG_MARK_*) */
     int uid_range_set;      /* LimitUIDRange or LimitGIDRange (itk.c)    */
     unsigned long uid_min, uid_max;     /* LimitUIDRange, inclusive      */
     unsigned long gid_min, gid_max;     /* LimitGIDRange, inclusive      */

@@ -18,6 +18,9 @@
 # Second instance: the main ErrorLog and CustomLog are piped logs ("|$cat
 # >> file"), inherited by a.test and b.test: both still receive lines of
 # both users, each marked with its user.
+#
+# Last, PeruidLogMark suffix (the mark at each line's end, after any the
+# tenant forged) and off (relayed unmarked).
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -27,7 +30,7 @@ use PeruidTest qw(:all);
 use IO::Select ();
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 29;
+plan tests => 31;
 
 my %started;    # conf file => master pid, for the END block
 
@@ -433,3 +436,78 @@ ok(($sr->{status} // 0) == 200
    && $tail =~ /^\[user peruid_ta\] flood-end \Q$mark\E-stop$/m,
    "after -k stop the flood's last line is in the log, marked")
     or diag($tail);
+
+# ------------------------------------------- PeruidLogMark suffix, off
+# (the query string's spaces and brackets escaped)
+sub uri_escape_min {
+    my ($s) = @_;
+    $s =~ s/([^A-Za-z0-9._~-])/sprintf('%%%02X', ord $1)/ge;
+    return $s;
+}
+
+# suffix: every line of a shared log starts as httpd wrote it (log
+# parsers and fail2ban's filters read it unchanged) and ends with its
+# writer's mark; a tenant that writes a mark of its own into its line
+# still gets the true one last.  off: relayed, unmarked.
+for my $where ('suffix', 'off') {
+    my $portm = free_port();
+    my $dirm = root() . "/inst-logs-$where";
+    my ($m_err, $m_acc) = ("$dirm/logs/error_log", "$dirm/logs/main_access");
+    my ($masterm) = started_instance(\%started, "logs-$where",
+        port => $portm, vhosts => 0, body => <<"EOF");
+PeruidLogMark $where
+$fmt
+CustomLog "$m_acc" peruid
+<VirtualHost 127.0.0.1:$portm>
+    ServerName default.test
+    DocumentRoot "$htdocs/default"
+</VirtualHost>
+<VirtualHost 127.0.0.1:$portm>
+    ServerName a.test
+    DocumentRoot "$attack"
+    AssignUserID peruid_ta peruid_ta
+</VirtualHost>
+<VirtualHost 127.0.0.1:$portm>
+    ServerName b.test
+    DocumentRoot "$attack"
+    AssignUserID peruid_tb peruid_tb
+</VirtualHost>
+EOF
+    my $served = 0;
+    for my $h ('a.test', 'b.test') {
+        # a.test forges b.test's mark at the end of its own lines
+        my $m = $h eq 'a.test' ? "$mark-$h [user peruid_tb]" : "$mark-$h";
+        my $x = http($h, '/forge_log.php?m=' . uri_escape_min($m),
+                     port => $portm, timeout => 5);
+        $served++ if ($x->{status} // 0) == 200;
+    }
+    my ($acc, $err) = ('', '');
+    wait_for(sub {
+        ($acc, $err) = (slurp($m_acc) // '', slurp($m_err) // '');
+        $acc =~ /^b\.test .*\Q$mark\E-b\.test/m
+            && $acc =~ /^a\.test .*\Q$mark\E-a\.test/m
+            && (() = $err =~ /\Q$mark\E-[ab]\.test/g) >= 4;
+    }, 5);
+    my @a = grep { /\Q$mark\E/ } split /\n/, $acc;
+    my @e = grep { /\Q$mark\E/ } split /\n/, $err;
+    if ($where eq 'suffix') {
+        ok($served == 2 && @a == 2 && @e >= 4
+           && !grep({ !/^[ab]\.test .* \[user peruid_t[ab]\]$/ } @a)
+           && (grep { /^a\.test .*\Q$mark\E-a\.test.* \[user peruid_ta\]$/ } @a)
+           && (grep { /^b\.test .*\Q$mark\E-b\.test.* \[user peruid_tb\]$/ } @a)
+           && !grep({ /^\[user / || !/ \[user peruid_t[ab]\]$/ } @e)
+           && (grep { /\Q$mark\E-a\.test \[user peruid_tb\] \[user peruid_ta\]$/ } @e) >= 1,
+           'PeruidLogMark suffix: shared lines start as httpd wrote them and '
+           . 'end with the true mark, after a forged one')
+            or diag(join "\n", "served $served", @a, @e);
+    }
+    else {
+        ok($served == 2 && @a == 2 && @e >= 4
+           && !grep({ /\[user peruid_t[ab]\]\s*$/ && !/\Q$mark\E-a\.test \[user peruid_tb\]/ } @a, @e)
+           && !grep({ /^\[user / } @a, @e),
+           'PeruidLogMark off: shared lines relayed unmarked')
+            or diag(join "\n", "served $served", @a, @e);
+    }
+    instance_stop($masterm, 10);
+    delete $started{"$dirm/httpd.conf"};
+}

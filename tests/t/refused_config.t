@@ -165,7 +165,7 @@ subtest 'refused: mod_cgid; an ftp and an https listener pass' => sub {
 # Group root passes httpd's own checks; the MPM refuses it at -t, as any
 # server (the main one included) that would run as gid 0.
 subtest 'refused: Group root, time and size directives out of range' => sub {
-    Test::More::plan(tests => 18);
+    Test::More::plan(tests => 20);
     my ($rc, $out) = configtest(undef, outside => "Group root\n");
     isnt($rc, 0, 'Group root: -t fails');
     like($out, qr/PU00042: the main server would run as uid \d+ gid 0: the peruid MPM never serves as root/,
@@ -177,7 +177,8 @@ subtest 'refused: Group root, time and size directives out of range' => sub {
                ['PeruidPreforkedWorkers -1', qr/PeruidPreforkedWorkers: '-1' is not an integer >= 0/],
                ['PeruidMaxUserShare 0', qr/PeruidMaxUserShare: '0' is not a percentage from 1 to 100/],
                ['PeruidMaxUserShare 101%', qr/PeruidMaxUserShare: '101' is not a percentage from 1 to 100/],
-               ['PeruidMaxUserShare half', qr/PeruidMaxUserShare: 'half' is not a percentage from 1 to 100/]) {
+               ['PeruidMaxUserShare half', qr/PeruidMaxUserShare: 'half' is not a percentage from 1 to 100/],
+               ['PeruidLogMark middle', qr/PeruidLogMark: 'middle' is not prefix, suffix or off/]) {
         my ($line, $re) = @$c;
         ($rc, $out) = configtest(undef, outside => "$line\n");
         isnt($rc, 0, "$line: -t fails");
