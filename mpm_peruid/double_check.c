@@ -80,18 +80,20 @@ static int worker_misdirected(request_rec *r, int need)
  * redirect that needs pool need: refused (perdecide.c says why). */
 static int worker_refuse_inner(request_rec *r, int need)
 {
+    peruid_retained_t *rd = peruid_retained();
     const char *where = peruid_perdir_where(r);
 
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PERUID_LOGNO(00108)
                   "worker uid %ld gid %ld refuses the %s %s of vhost %s: "
-                  "%s%s names another user (pool %d) than the request the "
-                  "client sent (%s); a subrequest or internal redirect "
-                  "runs as that request's user", (long)peruid_self()->uid,
-                  (long)peruid_self()->gid,
+                  "%s%s names another user (uid %ld gid %ld) than the "
+                  "request the client sent (%s); a subrequest or internal "
+                  "redirect runs as that request's user",
+                  (long)peruid_self()->uid, (long)peruid_self()->gid,
                   r->main ? "subrequest" : "internal redirect to", r->uri,
                   r->server->server_hostname,
                   where ? "the AssignUserID at " : "the vhost's AssignUserID",
-                  where ? where : "", need,
+                  where ? where : "", (long)rd->pools[need].uid,
+                  (long)rd->pools[need].gid,
                   r->main ? r->main->uri : r->prev ? r->prev->uri : "-");
     return HTTP_INTERNAL_SERVER_ERROR;
 }

@@ -166,7 +166,7 @@ is(join(', ', map { who(get('rw.test', $_)) } '/u/peruid_tb/whoami.php',
        "200 $ta $tx_gid, 500 - -",
        'grp.test (AssignGroupIDExpr): peruid_ta with group peruid_tx; an '
        . 'unknown group 500');
-    like(error_log_since($mark, $elog),
+    like(error_log_wait($mark, $elog, qr/PU00109/),
          qr/PU00109: AssignGroupIDExpr \(\S+\) of vhost grp\.test gave 'nosuchgroupx': no such group/,
          '... logged naming AssignGroupIDExpr and the value');
 }
@@ -234,7 +234,8 @@ is(join(', ', map { who(get('rw.test', $_)) } '/u/peruid_tb/whoami.php',
     my @got = map { who(get(@$_)) } ['env.test',
         '/files/nosuchuserx/whoami.php'], ['rw.test', '/u/%230/whoami.php'],
         ['env.test', '/files/root/whoami.php'];
-    my $log = error_log_since($mark, $elog);
+    my $log = error_log_wait($mark, $elog,
+                             qr/(?s:PU00109.*PU00109.*PU00109)/);
     is("@got", '500 - 500 - 500 -', 'an unknown user, #0 and root: 500')
         or diag $log;
     ok($log =~ /PU00109: AssignUserIDExpr \(\S+\) of vhost env\.test gave 'nosuchuserx': no such user/

@@ -147,9 +147,10 @@ is(who(http('perdir.test', '/files/whoami.php', port => $hport)),
 {
     my $mark = error_log_mark("$dir/logs/error_log");
     my $r = http('perdir.test', '/files/', port => $hport);
-    my $log = error_log_since($mark, "$dir/logs/error_log");
+    my $log = error_log_wait($mark, "$dir/logs/error_log",
+                             qr/PU00108: .*subrequest \/files\/tb\.php .*\(uid $tb gid \d+\)/);
     ok(($r->{status} // 0) == 500
-       && $log =~ /PU00108: .*subrequest \/files\/tb\.php/,
+       && $log =~ /PU00108: .*subrequest \/files\/tb\.php .*\(uid $tb gid \d+\)/,
        'files/ whose DirectoryIndex is another user\'s <Files>: 500, the '
        . 'subrequest refused (PU00108)')
         or diag("status " . ($r->{status} // 'none') . "\n$log");

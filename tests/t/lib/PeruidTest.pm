@@ -24,7 +24,7 @@ our @EXPORT_OK = qw(
     ids_of groups_of proc_status proc_ppid proc_uid children_of
     fd_targets socket_inodes tcp_table unix_inodes listen_inodes
     master_pid routers log_relays workers_of_uid
-    error_log_mark error_log_since wait_for
+    error_log_mark error_log_since error_log_wait wait_for
     free_port instance_conf instance_start instance_stop instance_pids
     pid_alive slurp in_parallel stop_instances started_instance
     initgroups_of check_routed ours in_own_netns small_mpm
@@ -480,6 +480,18 @@ sub error_log_since {
     local $/;
     my $s = <$fh>;
     return defined $s ? $s : '';
+}
+
+# What error log $f (default: the suite's) got since $mark, once it
+# matches $re or after $secs (10) seconds.  A line a worker writes to a
+# log it shares with other users comes through the log relay, a moment
+# after the answer: a check reads the log once the line is there.
+sub error_log_wait {
+    my ($mark, $f, $re, $secs) = @_;
+    my $log = '';
+    wait_for(sub { ($log = error_log_since($mark, $f)) =~ $re },
+             $secs // 10);
+    return $log;
 }
 
 # ------------------------------------------------- test-private instances
