@@ -70,6 +70,23 @@ int peruid_vhostcap_check_config(apr_pool_t *ptemp, server_rec *main_s)
     return OK;
 }
 
+/* Router or worker: may a "reached" line be logged now (at most one a
+ * second per process)?  Returns -1 if not (counted in *quiet), else the
+ * lines held back since the last one (*quiet starts again). */
+static int vhostcap_may_log(apr_time_t *logged, int *quiet)
+{
+    apr_time_t now = apr_time_now();
+    int n = *quiet;
+
+    if (*logged && now - *logged < apr_time_from_sec(1)) {
+        ++*quiet;
+        return -1;
+    }
+    *logged = now;
+    *quiet = 0;
+    return n;
+}
+
 /* Router: see vhostcap.h. */
 int peruid_vhostcap_full(peruid_retained_t *rd, int pool, server_rec *s)
 {
@@ -77,7 +94,7 @@ int peruid_vhostcap_full(peruid_retained_t *rd, int pool, server_rec *s)
     static int quiet;
     peruid_server_conf_t *c = peruid_server_conf(s);
     apr_uint32_t busy;
-    apr_time_t now;
+    int held;
 
     if (c->max_clients <= 0 || c->cap_slot < 0) {
         return 0;
@@ -87,18 +104,14 @@ int peruid_vhostcap_full(peruid_retained_t *rd, int pool, server_rec *s)
     if ((apr_int32_t)busy < c->max_clients) {
         return 0;
     }
-    now = apr_time_now();
-    if (now - logged < apr_time_from_sec(1)) {
-        quiet++;
+    if ((held = vhostcap_may_log(&logged, &quiet)) < 0) {
         return 1;
     }
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
                  PERUID_LOGNO(00104) "router: MaxClientsVHost %d of %s "
                  "reached (%u requests being served); answering 503 (%d "
                  "more since the last such line)", c->max_clients,
-                 s->server_hostname, busy, quiet);
-    logged = now;
-    quiet = 0;
+                 s->server_hostname, busy, held);
     return 1;
 }
 
@@ -114,8 +127,11 @@ static apr_status_t vhostcap_done(void *data)
  * (a request on a kept-alive connection, which no router saw). */
 static int vhostcap_request(request_rec *r)
 {
+    static apr_time_t logged;
+    static int quiet;
     peruid_server_conf_t *c = peruid_server_conf(r->server);
     volatile apr_uint32_t *busy;
+    int held;
 
     if (peruid_self()->role != PERUID_ROLE_WORKER || r->main || r->prev
         || c->max_clients <= 0 || c->cap_slot < 0
@@ -126,9 +142,13 @@ static int vhostcap_request(request_rec *r)
                 ->vhost_busy[c->cap_slot];
     if ((apr_int32_t)apr_atomic_inc32(busy) >= c->max_clients) {
         apr_atomic_dec32(busy);
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PERUID_LOGNO(00105)
-                      "MaxClientsVHost %d of %s reached; answering 503",
-                      c->max_clients, r->server->server_hostname);
+        if ((held = vhostcap_may_log(&logged, &quiet)) >= 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          PERUID_LOGNO(00105) "MaxClientsVHost %d of %s "
+                          "reached; answering 503 (%d more by this worker "
+                          "since its last such line)", c->max_clients,
+                          r->server->server_hostname, held);
+        }
         return HTTP_SERVICE_UNAVAILABLE;
     }
     apr_pool_cleanup_register(r->pool, (void *)busy, vhostcap_done,

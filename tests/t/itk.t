@@ -33,7 +33,7 @@ use File::Copy qw(copy);
 use File::Path qw(make_path);
 
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
-plan tests => 20;
+plan tests => 21;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -213,6 +213,9 @@ is(kv($r->{body})->{value}, "$htdocs/a:/tmp",
     my $second = ka_read_response($ka, 10);
     is($second->{status}, 503, '... and on a kept-alive connection, from '
        . 'the worker (PU00105)');
+    like(error_log_wait($mark, "$dir/logs/error_log", qr/PU00105/),
+         qr/PU00105: MaxClientsVHost 1 of cap\.test reached; answering 503 \(0 more by this worker/,
+         '... which says so naming the vhost');
     my $rest = ka_read_response($slow, 10);
     ok(($rest->{status} // 0) == 200 && ($rest->{body} // '') =~ /DONE/,
        '... while the request being served ends normally');
