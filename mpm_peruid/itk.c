@@ -93,7 +93,8 @@ static const char *itk_nice(cmd_parms *cmd, void *dummy, const char *arg)
     }
     if (v < -20 || v > 19) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL,
-                     "NiceValue %ld (%s:%d) is outside -20..19; using %d",
+                     PERUID_LOGNO(00157) "NiceValue %ld (%s:%d) is outside "
+                     "-20..19; using %d",
                      v, cmd->directive->filename, cmd->directive->line_num,
                      v < -20 ? -20 : 19);
         v = v < -20 ? -20 : 19;
