@@ -8,6 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "tests/run-all.sh: run as root" >&2; exit 1; }
 # the log tags: each used once and documented (docs/troubleshooting.md)
 sh "$top/tests/check_tags.sh" "$top"
+# the directives: each one registered has its section, in httpd's manual
+# layout, in docs/directives.md
+sh "$top/tests/check_directives.sh" "$top"
 "$top/tests/deps.sh"
 "$top/tests/build.sh"
 make -C "$top/tests/unit"
