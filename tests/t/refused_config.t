@@ -33,7 +33,7 @@ sub configtest {
 }
 
 subtest 'a valid configuration passes -t' => sub {
-    Test::More::plan(tests => 6);
+    Test::More::plan(tests => 8);
     my ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta");
     is($rc, 0, 'AssignUserID peruid_ta peruid_ta: exit 0') or diag $out;
     like($out, qr/Syntax OK/, 'Syntax OK');
@@ -48,6 +48,14 @@ subtest 'a valid configuration passes -t' => sub {
     ($rc, $out) = configtest(undef,
         outside => "AssignUserID peruid_tb peruid_tb\n");
     is($rc, 0, 'in the main server: exit 0') or diag $out;
+    ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta\n"
+                             . "    NiceValue 30", outside =>
+        'LoadModule mpm_itk_module ' . vars('peruid_module') . "\n");
+    is($rc, 0, 'NiceValue 30 (itk passes it to setpriority): exit 0')
+        or diag $out;
+    like($out, qr/PU00157: NiceValue 30 \(\S+:\d+\) is outside -20\.\.19; using 19/,
+         '... with a warning naming the directive and the value used')
+        or diag $out;
 };
 
 subtest 'refused: unknown user or group, root, gid 0, bad ids' => sub {
