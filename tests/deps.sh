@@ -22,3 +22,6 @@ apt-get install -y --no-install-recommends \
     libapache2-mod-perl2 libwww-perl libio-socket-ssl-perl \
     apache2-suexec-pristine libapache2-mod-fcgid \
     curl procps passwd strace iproute2 nginx-light haproxy
+# tests/package.sh: building the Debian package and checking it
+apt-get install -y --no-install-recommends \
+    dpkg-dev debhelper fakeroot lintian

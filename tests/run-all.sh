@@ -17,6 +17,14 @@ make -C "$top/tests/unit"
 # a short round of every fuzz target (make fuzz FUZZ_SECONDS=N for more)
 make -C "$top/tests/unit" fuzz FUZZ_TIME="${PERUID_FUZZ_SECONDS:-10}"
 "$top/tests/run-integration.sh"
+# the Debian package (debian/): built, checked by lintian, installed on
+# this machine's /etc/apache2 (PHP enabled), a request served as a vhost's
+# user, removed and purged; what it changed is put back at its end
+# (about 35 s).  It changes Debian's /etc/apache2, so it runs here, after
+# the integration tests.  PERUID_SKIP_PACKAGE=1 leaves it out
+if [ -z "${PERUID_SKIP_PACKAGE:-}" ]; then
+    "$top/tests/package.sh"
+fi
 # the in-tree recipe of README (builds httpd from Debian's source package
 # the first time, about 25 s plus the download; later runs rebuild only
 # the MPM in the tree kept in /var/cache/peruid-intree, about 9 s);
