@@ -24,15 +24,31 @@
 # has any of the seven rows; other sections ("## Sizing") are prose.  No
 # build needed.
 #
-#   sh tests/check_directives.sh [TOP]      (TOP: the source tree, default ..)
+# With --contexts (needs the built module and apache2, as root), each
+# registered directive is also tried by "apache2 -t" in the server
+# config, in a <VirtualHost> and in a <Directory>, with placeholder
+# arguments of the right count; it fails when the contexts httpd accepts
+# (any answer but httpd's "cannot occur within" / "not allowed in") are
+# not those of the Context row, or when apache2 -t crashes.
+#
+#   sh tests/check_directives.sh [--contexts] [TOP]   (TOP: default ..)
+#   PERUID_MODULE=path/to/mod_mpm_peruid.so  the module --contexts loads
+#                  (default TOP/mpm_peruid/.libs/mod_mpm_peruid.so)
 set -eu
+contexts=0
+if [ "${1:-}" = --contexts ]; then
+    contexts=1
+    shift
+fi
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 inc=$( (apxs -q INCLUDEDIR || apxs2 -q INCLUDEDIR) 2>/dev/null || true)
 [ -n "$inc" ] || inc=/usr/include/apache2
+httpd=$( (apxs -q SBINDIR) 2>/dev/null || echo /usr/sbin)/apache2
 exec perl -e '
 use strict;
 use warnings;
-my ($top, $inc) = @ARGV;
+use File::Temp qw(tempdir);
+my ($top, $inc, $contexts, $httpd) = @ARGV;
 my (%reg, @bad);
 
 # httpd directives peruid reads with a meaning of its own, registered by
@@ -46,6 +62,7 @@ my %macro = (
                            ListenTCPDeferAccept)],
     AP_GRACEFUL_SHUTDOWN_TIMEOUT_COMMAND => [qw(GracefulShutdownTimeout)],
 );
+my %macro_type = (Listen => "TAKE_ARGV");  # the others are TAKE1
 my %macro_header = (LISTEN_COMMANDS => "ap_listen.h",
                     AP_GRACEFUL_SHUTDOWN_TIMEOUT_COMMAND => "mpm_common.h");
 
@@ -80,10 +97,12 @@ for my $f (sort glob("$top/mpm_peruid/*.c")) {
     while ($src =~ /command_rec\s+(\w+)\s*\[\s*\]\s*=\s*\{(.*?)\n\};/gs) {
         my ($table, $body) = ($1, $2);
         my $itk = $name =~ m{/itk\.c$};
+        my %type = reverse($body =~ /AP_INIT_(\w+)\(\s*"(\w+)"/g);
         my @names = $body =~ /AP_INIT_\w+\(\s*"(\w+)"/g;
         for my $m ($body =~ /^\s*([A-Z][A-Z0-9_]+)\s*,\s*$/mg) {
             if ($macro{$m}) {
                 push @names, @{ $macro{$m} };
+                $type{$_} = $macro_type{$_} // "TAKE1" for @{ $macro{$m} };
             }
             else {
                 push @bad, "$name: table $table uses $m, which this script "
@@ -93,7 +112,8 @@ for my $f (sort glob("$top/mpm_peruid/*.c")) {
         for my $d (@names) {
             push @bad, "$d: registered twice ($reg{$d}{at} and $name)"
                 if $reg{$d};
-            $reg{$d} = { at => "$name ($table)", itk => $itk };
+            $reg{$d} = { at => "$name ($table)", itk => $itk,
+                         type => $type{$d} };
         }
     }
 }
@@ -172,6 +192,54 @@ for my $d (sort keys %sec) {
     push @bad, "$d: no link [$d](#" . lc($d) . ") in the index of $page"
         unless ($link{$d} // "") eq lc $d;
 }
+# --contexts: one "apache2 -t" per directive and context; the contexts
+# httpd accepts against the Context row
+sub contexts_check {
+    my $so = $ENV{PERUID_MODULE} || "$top/mpm_peruid/.libs/mod_mpm_peruid.so";
+    -r $so or die "check_directives: --contexts: no module $so (build first)\n";
+    my $dir = tempdir("check-directives-XXXXXX", TMPDIR => 1, CLEANUP => 1);
+    my %arg = (TAKE1 => "1", TAKE2 => "1 1", TAKE12 => "1", FLAG => "On",
+               RAW_ARGS => "1", TAKE_ARGV => "127.0.0.1:1");
+    my %wrap = (
+        "server config" => sub { $_[0] },
+        "virtual host"  => sub { "<VirtualHost 127.0.0.1:1>\nServerName x\n"
+                                 . "$_[0]\n</VirtualHost>" },
+        "directory"     => sub { "<Directory $dir>\n$_[0]\n</Directory>" },
+    );
+    my $n = 0;
+    for my $d (sort keys %reg) {
+        my $row = ($sec{$d} // {})->{Context} // next;
+        my $line = "$d " . ($arg{ $reg{$d}{type} // "" } // "1");
+        my (@ok, @want, $crashed);
+        for my $ctx ("server config", "virtual host", "directory") {
+            push @want, $ctx if $row =~ /\Q$ctx\E/;
+            open(my $fh, ">", "$dir/t.conf") or die "$dir/t.conf: $!\n";
+            print $fh "LoadModule mpm_peruid_module $so\n",
+                      "LoadModule mpm_itk_module $so\n",
+                      "User nobody\nGroup nogroup\nListen 127.0.0.1:1\n",
+                      "ServerName x\nErrorLog $dir/error.log\n",
+                      "PidFile $dir/pid\nDocumentRoot $dir\n",
+                      $wrap{$ctx}->($line), "\n";
+            close $fh;
+            my $out = `"$httpd" -t -f "$dir/t.conf" 2>&1`;
+            my $st = $?;
+            $n++;
+            if ($st & 127 || ($st >> 8) > 128) {
+                push @bad, "$d: apache2 -t crashed (status $st) with "
+                           . "\"$line\" in the $ctx";
+                $crashed = 1;
+                next;
+            }
+            push @ok, $ctx unless $out =~ /cannot occur within|not allowed in/;
+        }
+        push @bad, "$d: apache2 -t takes it in: " . join(", ", @ok)
+                   . "; its Context row says: $row"
+            if !$crashed && join(",", @ok) ne join(",", @want);
+    }
+    print "check_directives: $n apache2 -t tries of the contexts\n";
+}
+
+contexts_check() if $contexts;
 if (@bad) {
     print STDERR "check_directives: $_\n" for @bad;
     exit 1;
@@ -179,4 +247,4 @@ if (@bad) {
 printf "check_directives: %d directives registered, each documented in %s "
        . "with its seven rows (and %d of httpd\x27s that peruid reads)\n",
        scalar(keys %reg), $page, scalar(grep { $sec{$_} } keys %read);
-' "$top" "$inc"
+' "$top" "$inc" "$contexts" "$httpd"
