@@ -39,6 +39,7 @@
 #include "planner.h"
 #include "procsys.h"
 #include "logs.h"
+#include "status.h"
 
 /* How long after its fork or bind a worker not yet seen waiting for a
  * connection counts as starting (children_observe_one). */
@@ -532,6 +533,9 @@ apr_status_t peruid_children_fork(peruid_master_t *m, peruid_role_e role,
         return rv;
     }
     children_started(rd, slot, pid);
+    if (role == PERUID_ROLE_WORKER) {
+        peruid_status_forked(pool);     /* a cold start (status.c) */
+    }
     return APR_SUCCESS;
 }
 

@@ -1282,6 +1282,12 @@ static int logs_forget_old(pid_t pid)
     return 0;
 }
 
+/* Master: see logs.h. */
+pid_t peruid_logs_relay_pid(void)
+{
+    return logs_ctx.gen.relay;
+}
+
 /* Master, root: see logs.h. */
 int peruid_logs_reaped(pid_t pid, apr_exit_why_e why, int status)
 {

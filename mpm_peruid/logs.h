@@ -66,6 +66,10 @@ apr_status_t peruid_logs_enter(const peruid_pool_t *who, int pool,
  * (PU00064, at most a line a second). */
 int peruid_logs_reaped(pid_t pid, apr_exit_why_e why, int status);
 
+/* Master: this generation's log relay (0: none running now), for
+ * mod_status (status.c). */
+pid_t peruid_logs_relay_pid(void);
+
 /* Master, root, once a second: relay deaths held back are logged, a
  * relay due is started. */
 void peruid_logs_tick(void);

@@ -35,6 +35,7 @@
 #include "channel.h"
 #include "exprpool.h"
 #include "logs.h"
+#include "status.h"
 
 #define MASTER_TICK apr_time_from_sec(1)
 #define MASTER_FDS_PER_POOL 2
@@ -361,6 +362,7 @@ static apr_status_t master_setup(peruid_retained_t *rd, apr_pool_t *pconf,
         || (rv = peruid_pools_assign(rd, pconf, s)) != APR_SUCCESS) {
         return rv;
     }
+    peruid_status_init(rd, s);      /* mod_status's page (status.c) */
     master_raise_nofile(rd, s);
     return APR_SUCCESS;
 }

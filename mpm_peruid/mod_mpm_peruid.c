@@ -29,6 +29,7 @@
 #include "logs.h"
 #include "tlskeys.h"
 #include "perdir.h"
+#include "status.h"
 
 /* The retained context, looked up once per process image. */
 static peruid_retained_t *retained;
@@ -223,6 +224,8 @@ static void peruid_hooks(apr_pool_t *p)
     peruid_tlskeys_register_hooks(p);
     peruid_tls_register_hooks(p);
     peruid_vhostcap_register_hooks(p);
+    /* mod_status per user, through its status_hook (status.c) */
+    peruid_status_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(mpm_peruid) = {

@@ -30,6 +30,7 @@
 #include "routeruser.h"
 #include "perdir.h"
 #include "exprpool.h"
+#include "status.h"
 
 /* The routers' page: per pool, the second of its last dispatch, the
  * connections sent to it (peruid_pool_touch), its live workers, the
@@ -411,11 +412,15 @@ apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
     char *base = (char *)rd->stats;
     apr_size_t own = (apr_size_t)pool * rd->stats_stride;
     apr_size_t total = PERUID_MAX_POOLS * rd->stats_stride;
+    apr_status_t rv;
 
     if (munmap((void *)rd->last_used, POOLS_LRU_SIZE) < 0) {
         return errno;
     }
     peruid_exprpool_worker_enter(rd);   /* the master's Expr page */
+    if ((rv = peruid_status_worker_enter()) != APR_SUCCESS) {
+        return rv;                      /* the routers' status counters */
+    }
     rd->last_used = rd->sent = rd->live = rd->adjust = rd->done_pass = NULL;
     rd->held_at = NULL;
     rd->gate = NULL;

@@ -66,6 +66,7 @@
 #include "replay.h"
 #include "exprpool.h"
 #include "peruid_seccomp.h"
+#include "status.h"
 
 #define ROUTER_LINGER      apr_time_from_sec(2)
 #define ROUTER_RETRY_MS    10
@@ -461,6 +462,7 @@ static void router_send(peruid_router_t *r, router_conn_t *c, int pool)
         return;
     }
     if (c->server && peruid_vhostcap_full(r->rd, pool, c->server)) {
+        peruid_status_refused(pool);    /* mod_status (status.c) */
         router_answer(r, c, 503);       /* MaxClientsVHost: logged */
         return;
     }
@@ -1082,6 +1084,7 @@ static void router_back(peruid_router_t *r, int pool)
             }
         }
         if (rv == APR_SUCCESS) {
+            peruid_status_handover(pool);   /* mod_status (status.c) */
             router_handover(r, pool, &msg, fds);
         }
         else if (APR_STATUS_IS_EINVAL(rv)) {
@@ -1162,6 +1165,7 @@ static void router_log_full(peruid_router_t *r, router_conn_t *c)
 {
     server_rec *s = c->server ? c->server : ap_server_conf;
 
+    peruid_status_refused(c->pool);     /* mod_status (status.c) */
     r->full_503s[c->pool]++;
     if (r->full_logged[c->pool]
         && r->now - r->full_logged[c->pool] < apr_time_from_sec(1)) {
@@ -1186,6 +1190,7 @@ static void router_log_hold(peruid_router_t *r, router_conn_t *c)
 {
     server_rec *s = c->server ? c->server : ap_server_conf;
 
+    peruid_status_refused(c->pool);     /* mod_status (status.c) */
     r->hold_503s++;
     if (r->hold_logged && r->now - r->hold_logged < apr_time_from_sec(1)) {
         return;

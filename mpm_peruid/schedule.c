@@ -49,6 +49,7 @@
 #include "gate.h"
 #include "vhostcap.h"
 #include "exprpool.h"
+#include "status.h"
 
 /* How long a pool whose workers are all busy must stay short of workers
  * before it gets more (planner.c, plan_confirm). */
@@ -370,6 +371,7 @@ void peruid_schedule(peruid_master_t *m, int periodic)
     sched_gate_publish(m, &f);
     if (periodic) {
         sched_reconcile(m, &f);
+        peruid_status_publish(m->rd, &f);   /* mod_status (status.c) */
     }
     m->next_pass = plan.next_pass;
 }
