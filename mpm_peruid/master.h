@@ -13,6 +13,7 @@
 
 #include "peruid.h"
 #include "planner.h"
+#include "capwarn.h"
 
 /* The master's context for one generation (master.c, children.c). */
 typedef struct {
@@ -45,6 +46,10 @@ typedef struct {
     char *watch;                /* per pool: look at its queue in every
                                  * pass (a router asked, or it was short) */
     struct pollfd *pfd;         /* one entry per pool                    */
+    /* schedule.c: the warnings of a bound reached (capwarn.h) */
+    unsigned char *plan_held;   /* one entry per pool: the plan's held_by */
+    capwarn_t *cap_user;        /* one entry per pool: PU00153's rate    */
+    capwarn_t cap_server;       /* PU00154's rate                        */
     struct peruid_watch_s *rwatch;  /* watch.c: the routers' accepts and
                                  * deaths                                */
 } peruid_master_t;

@@ -30,6 +30,7 @@
 #include "tlskeys.h"
 #include "perdir.h"
 #include "status.h"
+#include "reqnote.h"
 
 /* The retained context, looked up once per process image. */
 static peruid_retained_t *retained;
@@ -226,6 +227,7 @@ static void peruid_hooks(apr_pool_t *p)
     peruid_vhostcap_register_hooks(p);
     /* mod_status per user, through its status_hook (status.c) */
     peruid_status_register_hooks(p);
+    peruid_reqnote_register_hooks(p);   /* the user as notes (reqnote.c) */
 }
 
 AP_DECLARE_MODULE(mpm_peruid) = {

@@ -30,6 +30,10 @@
  *               last); PeruidPreforkedWorkers for no pool yet;
  *   5. grace    a worker asked to leave longer than leave_grace ago is
  *               killed: a tenant that ignores the request keeps nothing.
+ *
+ * Beside the actions, the plan says which bound held back each pool in
+ * this pass (held_by: its share in step 1, MaxRequestWorkers in step 2),
+ * for the master's rate-limited warnings (schedule.c).
  */
 
 #include <limits.h>
@@ -112,8 +116,9 @@ static int plan_headroom(const plan_facts_t *f, int i)
  * workers about to take them (starting, or idle and waking up), and at
  * least one while connections are queued and no worker is left; never
  * more than its cap leaves room for (user_cap: one user's connections,
- * however many or slow, leave the other users their share).  None while
- * the pool backs off after failed workers. */
+ * however many or slow, leave the other users their share; the pool is
+ * then marked PLAN_HELD_SHARE).  None while the pool backs off after
+ * failed workers. */
 static int plan_need(const plan_facts_t *f, int i, plan_t *out)
 {
     const plan_pool_t *p = &f->pools[i];
@@ -123,13 +128,14 @@ static int plan_need(const plan_facts_t *f, int i, plan_t *out)
     if (p->queued > 0 && p->live - p->leaving <= 0 && need < 1) {
         need = 1;
     }
+    if (p->backing_off) {
+        need = 0;
+    }
     if (need > room) {
+        out->held_by[i] |= need > 0 ? PLAN_HELD_SHARE : 0;
         need = room;
     }
-    if (p->backing_off) {
-        return 0;
-    }
-    return plan_confirm(f, i, need, out);
+    return p->backing_off ? 0 : plan_confirm(f, i, need, out);
 }
 
 /* Planner: the workers pool i has that are not leaving (granted ones
@@ -213,6 +219,22 @@ static int plan_grant(const plan_facts_t *f, plan_t *out, int *busy)
         out->work[i].live++;
     }
     return workers;
+}
+
+/* Planner: with MaxRequestWorkers busy after step 2, the pools whose
+ * need it left unmet are marked PLAN_HELD_MAX; so are the pools the
+ * routers held a connection for (they hold only at MaxRequestWorkers
+ * requests in flight, gate.h), whatever this pass counted. */
+static void plan_held_max(const plan_facts_t *f, plan_t *out, int busy)
+{
+    int i;
+
+    for (i = 0; i < f->npools; i++) {
+        if (f->pools[i].held
+            || (busy >= f->max_workers && out->work[i].need > 0)) {
+            out->held_by[i] |= PLAN_HELD_MAX;
+        }
+    }
 }
 
 /* Planner: the pool other than except with nothing queued or held and
@@ -467,11 +489,13 @@ void peruid_plan(const plan_facts_t *f, plan_t *out)
     for (i = 0; i < f->npools; i++) {
         out->work[i].live = f->pools[i].live;
         out->work[i].leaving = f->pools[i].leaving;
+        out->held_by[i] = 0;
         out->work[i].need = plan_need(f, i, out);
     }
     plan_grace(f, out);
     busy = plan_busy(f);
     workers = plan_grant(f, out, &busy);
+    plan_held_max(f, out, busy);
     out->unmet = plan_room(f, out, busy);
     if (!out->unmet) {
         plan_spares(f, out, workers);

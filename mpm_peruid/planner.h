@@ -116,6 +116,14 @@ typedef struct {
     const plan_leaver_t *leavers;
 } plan_facts_t;
 
+/* The bounds that held back a pool's need in one pass (plan_t.held_by,
+ * a mask), for the master's warnings (schedule.c, PU00153, PU00154). */
+#define PLAN_HELD_SHARE 1   /* at its cap (PeruidMaxUserShare): it lacks
+                             * more workers than the cap leaves it       */
+#define PLAN_HELD_MAX   2   /* MaxRequestWorkers busy: its need was not
+                             * granted, or the routers hold a connection
+                             * for it (held)                             */
+
 /* Per-pool scratch of one pass (caller-provided, npools entries). */
 typedef struct {
     int live;               /* live, plus the workers granted this pass  */
@@ -134,6 +142,8 @@ typedef struct {
     plan_work_t *work;      /* scratch: npools entries                   */
     apr_time_t next_pass;   /* out: look again then (0: at the next tick) */
     int unmet;              /* out: workers still lacking                */
+    unsigned char *held_by; /* out: npools entries, PLAN_HELD_* of each
+                             * pool in this pass (0: none held it back)  */
 } plan_t;
 
 /* Master (or a unit test): plan one pass.  Pure: reads f, writes only

@@ -25,7 +25,10 @@
  *
  * After the plan is carried out, the pass writes the gate's facts on the
  * routers' page: each pool's live workers and, from the idle workers and
- * the queue, the adjust of its requests in flight (gate.h).
+ * the queue, the adjust of its requests in flight (gate.h).  And when a
+ * bound held a user back (the plan's held_by), it says so: its share
+ * (PU00153), MaxRequestWorkers (PU00154), each at most once a minute
+ * (capwarn.c).
  *
  * Workers write none of them: the pools' counter pages and the
  * scoreboard, which workers can write, only hint routers when to ask for
@@ -39,6 +42,7 @@
 
 #include "httpd.h"
 #include "apr_atomic.h"
+#include "apr_strings.h"
 #include "http_log.h"
 #include "http_main.h"
 
@@ -71,6 +75,14 @@
  * for another pool (planner.c, plan_room). */
 #define SCHED_PENDING_WINDOW apr_time_from_sec(1)
 
+/* At most one line per user (PU00153), and one for the server (PU00154),
+ * in so long: a bound reached is a state that lasts, and prefork's
+ * AH00161 says it once. */
+#define SCHED_CAP_WARN_GAP apr_time_from_sec(60)
+
+/* The users PU00154 names; the others are counted. */
+#define SCHED_CAP_WARN_NAMES 3
+
 /* Master, root, start of a generation: the planner's arrays. */
 apr_status_t peruid_schedule_init(peruid_master_t *m)
 {
@@ -89,6 +101,8 @@ apr_status_t peruid_schedule_init(peruid_master_t *m)
     m->pfd = apr_pcalloc(m->pconf, n * sizeof(*m->pfd));
     m->gate_sent = apr_pcalloc(m->pconf, n * sizeof(*m->gate_sent));
     m->gate_done = apr_pcalloc(m->pconf, n * sizeof(*m->gate_done));
+    m->plan_held = apr_pcalloc(m->pconf, n);
+    m->cap_user = apr_pcalloc(m->pconf, n * sizeof(*m->cap_user));
     return APR_SUCCESS;
 }
 
@@ -346,6 +360,89 @@ static void sched_do(peruid_master_t *m, const plan_action_t *a,
     }
 }
 
+/* Master: pool's user for a log line: its name, or #UID. */
+static const char *sched_user(const peruid_pool_t *pl, char *buf,
+                              size_t size)
+{
+    if (pl->user) {
+        return pl->user;
+    }
+    apr_snprintf(buf, size, "#%ld", (long)pl->uid);
+    return buf;
+}
+
+/* Master: PU00153 for each user its share held back in this pass, at
+ * most once per SCHED_CAP_WARN_GAP per user (capwarn.c decides). */
+static void sched_warn_share(peruid_master_t *m, const plan_facts_t *f,
+                             apr_time_t mono)
+{
+    const peruid_settings_t *cfg = peruid_settings();
+    char num[24];
+    apr_uint32_t n;
+    int i;
+
+    for (i = 0; i < f->npools; i++) {
+        const peruid_pool_t *pl = &m->rd->pools[i];
+
+        if (!(m->plan_held[i] & PLAN_HELD_SHARE)
+            || !(n = peruid_capwarn_pass(&m->cap_user[i], 1, mono,
+                                         SCHED_CAP_WARN_GAP))) {
+            continue;
+        }
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                     PERUID_LOGNO(00153) "user %.64s (uid %ld) reached its "
+                     "PeruidMaxUserShare (%d%% of MaxRequestWorkers %d: %d "
+                     "workers): %d of its connections wait for one of its "
+                     "workers (%lu passes found it so since the last such "
+                     "line), consider raising PeruidMaxUserShare",
+                     sched_user(pl, num, sizeof(num)), (long)pl->uid,
+                     cfg->user_share, cfg->max_workers, f->user_cap,
+                     f->pools[i].queued, (unsigned long)n);
+    }
+}
+
+/* Master: PU00154 when MaxRequestWorkers held a user back in this pass,
+ * at most once per SCHED_CAP_WARN_GAP for the server, naming the first
+ * SCHED_CAP_WARN_NAMES users it held back (prefork's AH00161 names
+ * none: it has one user). */
+static void sched_warn_max(peruid_master_t *m, const plan_facts_t *f,
+                           apr_time_t mono)
+{
+    char who[SCHED_CAP_WARN_NAMES * 100 + 32], num[24];
+    apr_size_t len = 0;
+    apr_uint32_t n;
+    int i, named = 0, held = 0;
+
+    for (i = 0; i < f->npools; i++) {
+        held += (m->plan_held[i] & PLAN_HELD_MAX) != 0;
+    }
+    if (!(n = peruid_capwarn_pass(&m->cap_server, held > 0, mono,
+                                  SCHED_CAP_WARN_GAP))) {
+        return;
+    }
+    who[0] = '\0';
+    for (i = 0; i < f->npools && named < SCHED_CAP_WARN_NAMES; i++) {
+        const peruid_pool_t *pl = &m->rd->pools[i];
+
+        if (m->plan_held[i] & PLAN_HELD_MAX) {
+            len += apr_snprintf(who + len, sizeof(who) - len,
+                                "%s%.64s (uid %ld)", named++ ? ", " : "",
+                                sched_user(pl, num, sizeof(num)),
+                                (long)pl->uid);
+        }
+    }
+    if (held > named) {
+        apr_snprintf(who + len, sizeof(who) - len, " and %d more",
+                     held - named);
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                 PERUID_LOGNO(00154) "server reached MaxRequestWorkers "
+                 "setting (%d), consider raising the MaxRequestWorkers "
+                 "setting; users waiting for a worker: %s (%lu passes "
+                 "found it so since the last such line)",
+                 peruid_settings()->max_workers, who, (unsigned long)n);
+}
+
 /* Master: one scheduling pass (see the top of this file). */
 void peruid_schedule(peruid_master_t *m, int periodic)
 {
@@ -364,10 +461,13 @@ void peruid_schedule(peruid_master_t *m, int periodic)
     plan.max_actions = m->max_actions;
     plan.memory = m->plan_memory;
     plan.work = m->plan_work;
+    plan.held_by = m->plan_held;
     peruid_plan(&f, &plan);
     for (i = 0; i < plan.nactions; i++) {
         sched_do(m, &plan.actions[i], f.now);
     }
+    sched_warn_share(m, &f, peruid_chan_clock());
+    sched_warn_max(m, &f, peruid_chan_clock());
     sched_gate_publish(m, &f);
     if (periodic) {
         sched_reconcile(m, &f);

@@ -184,10 +184,12 @@ static void plan_run(const plan_facts_t *f, run_t *r, int max_actions,
     r->plan.max_actions = max_actions;
     r->plan.memory = memory ? memory : xmalloc(np * sizeof(plan_memory_t));
     r->plan.work = xmalloc(np * sizeof(plan_work_t));
+    r->plan.held_by = xmalloc(np);
     if (!memory) {
         memset(r->plan.memory, 0xa5, np * sizeof(plan_memory_t));
     }
     memset(r->plan.work, 0xa5, np * sizeof(plan_work_t));
+    memset(r->plan.held_by, 0xa5, np);
     peruid_plan(f, &r->plan);
     r->str = render(&r->plan);
 }
@@ -199,6 +201,7 @@ static void run_free(run_t *r, const plan_facts_t *f)
         free(r->plan.memory);
     }
     free(r->plan.work);
+    free(r->plan.held_by);
     free(r->str);
 }
 
@@ -1167,6 +1170,125 @@ static void test_table(void)
     }
 }
 
+/* ---- held_by: which bound held a pool back ---------------------------- */
+
+/* The pools a bound held back, as "0:share 2:max 3:share+max" (pools
+ * held by none left out), into a new string. */
+static char *render_held(const plan_t *p, int npools)
+{
+    static const char *const names[] = { "none", "share", "max",
+                                         "share+max" };
+    char *s = xmalloc((size_t)npools * 24 + 1);
+    size_t n = 0;
+    int i;
+
+    s[0] = '\0';
+    for (i = 0; i < npools; i++) {
+        unsigned h = p->held_by[i];
+
+        if (h) {
+            n += sprintf(s + n, "%s%d:%s", n ? " " : "", i,
+                         h < 4 ? names[h] : "?");
+        }
+    }
+    return s;
+}
+
+/* Cap 4 of MaxRequestWorkers 8, all 8 busy: p0 3 workers, 40 queued,
+ * confirmed (its cap leaves it one more, which MaxRequestWorkers does
+ * not grant); p1 at its cap, nothing queued; p2 1 worker. */
+static void held_share_and_max(snap_t *s)
+{
+    pool(s, 0, 3, 0, 40);
+    short_long(s, 0);
+    pool(s, 1, 4, 0, 0);
+    pool(s, 2, 1, 0, 0);
+    s->f.max_workers = 8;
+    s->f.user_cap = 4;
+}
+
+/* At its cap with connections queued, but backing off: no fork would be
+ * made anyway, so the cap held nothing back. */
+static void held_cap_backoff(snap_t *s)
+{
+    cap_full(s);
+    s->pool[0].backing_off = 1;
+}
+
+/* Cap 4, but p0 has 5 workers (the share was lowered by a restart),
+ * all busy, nothing queued: no need, nothing held (though its cap
+ * leaves it less than none). */
+static void held_over_cap_idle(snap_t *s)
+{
+    pool(s, 0, 5, 0, 0);
+    s->f.max_workers = 8;
+    s->f.user_cap = 4;
+}
+
+/* A cap of 4, p0 1 worker, 2 queued, not confirmed yet: the need (1 more
+ * for the queue) fits its cap: nothing held, whatever the growth rule
+ * does. */
+static void held_under_cap(snap_t *s)
+{
+    pool(s, 0, 1, 0, 2);
+    s->f.max_workers = 8;
+    s->f.user_cap = 4;
+}
+
+typedef struct {
+    const char *name;
+    void (*setup)(snap_t *);
+    const char *want;           /* render_held                           */
+} held_case_t;
+
+static const held_case_t held_cases[] = {
+    /* the share (step 1): a need beyond what the cap leaves */
+    { "held: a flooded pool at its share", cap_flood, "0:share" },
+    { "held: at the cap", cap_full, "0:share" },
+    { "held: a leaving worker still counts", cap_leaving, "0:share" },
+    { "held: spares never count", cap_spares, "" },
+    { "held: backing off, no share", held_cap_backoff, "" },
+    { "held: over the cap, nothing queued", held_over_cap_idle, "" },
+    { "held: under the cap", held_under_cap, "" },
+    /* MaxRequestWorkers (step 2): the needs it left unmet */
+    { "held: cold pool, nothing busy", cold, "" },
+    { "held: grants up to MaxRequestWorkers, the rest unmet",
+      fewest_limit, "0:max 1:max 3:max" },
+    /* free slots, not MaxRequestWorkers, stopped the grants */
+    { "held: free slots are not MaxRequestWorkers", fewest_slots, "" },
+    { "held: a flood at MaxRequestWorkers, and a cold pool", flood_small,
+      "0:max 1:max" },
+    /* the process bound (idle warm workers) is not MaxRequestWorkers */
+    { "held: the process bound is not", warm_full, "" },
+    /* a need not confirmed yet (p1) is none */
+    { "held: all busy, cold pool unmet", warm_busy, "0:max" },
+    /* the routers held a connection at MaxRequestWorkers */
+    { "held: routers held one", held_busy, "2:max" },
+    { "held: routers held one, and a cold pool", held_victim,
+      "0:max 1:max" },
+    { "held: both bounds", held_share_and_max, "0:share+max" },
+};
+
+static void test_held(void)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(held_cases) / sizeof(held_cases[0]); i++) {
+        const held_case_t *c = &held_cases[i];
+        snap_t s;
+        run_t r;
+        char *got;
+
+        snap_init(&s);
+        c->setup(&s);
+        snap_run(&s, &r, ROOM);
+        got = render_held(&r.plan, s.f.npools);
+        check_str(c->name, "held_by", got, c->want);
+        free(got);
+        run_free(&r, &s.f);
+    }
+}
+
 /* ---- memory: sequences of passes over one pool ------------------------ */
 
 typedef struct {
@@ -1492,6 +1614,12 @@ static void scale(int unbound)
         }
     }
     check_int(name, "first pool remembered", bad, -1);
+    /* the 1,850 pools left waiting, and only they, were held back by
+     * MaxRequestWorkers */
+    for (i = 0, bad = 0; i < NPOOLS; i++) {
+        bad += r.plan.held_by[i] == (i < 150 ? 0 : PLAN_HELD_MAX);
+    }
+    check_int(name, "pools held as they should be", bad, NPOOLS);
     run_free(&r, &f);
     free(pools);
     free(mem);
@@ -1506,6 +1634,7 @@ static void test_scale(void)
 int main(void)
 {
     test_table();
+    test_held();
     test_seqs();
     test_alias();
     test_cuts();
