@@ -62,6 +62,23 @@ peruid_server_conf_t *peruid_server_conf(server_rec *s)
     return ap_get_module_config(s->module_config, &mpm_peruid_module);
 }
 
+/* Master, root, config read: see peruid.h.  httpd makes a module's
+ * record of a <VirtualHost> when the first directive of that module
+ * appears in it (ap_set_config_vectors); itk's directives belong to
+ * mpm_itk_module, so NiceValue before any AssignUserID finds none yet
+ * (apache2 -t crashed there): it is made here the same way. */
+peruid_server_conf_t *peruid_server_conf_cmd(cmd_parms *cmd)
+{
+    peruid_server_conf_t *c = peruid_server_conf(cmd->server);
+
+    if (!c) {
+        c = peruid_create_server_conf(cmd->pool, cmd->server);
+        ap_set_module_config(cmd->server->module_config, &mpm_peruid_module,
+                             c);
+    }
+    return c;
+}
+
 /* Master, root: the number of "#123"; -1 when malformed. */
 static int peruid_parse_id(const char *arg, long *v)
 {

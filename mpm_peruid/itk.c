@@ -79,7 +79,7 @@ static const char *itk_long(cmd_parms *cmd, const char *arg, long min,
  * priority again once lowered. */
 static const char *itk_nice(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    peruid_server_conf_t *c = peruid_server_conf(cmd->server);
+    peruid_server_conf_t *c = peruid_server_conf_cmd(cmd);
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
     long v;
 
@@ -149,7 +149,7 @@ static const char *itk_max_clients(cmd_parms *cmd, void *dummy,
     if (err || (err = itk_long(cmd, arg, 0, 100000, &v)) != NULL) {
         return err;
     }
-    peruid_server_conf(cmd->server)->max_clients = (int)v;
+    peruid_server_conf_cmd(cmd)->max_clients = (int)v;
     return NULL;
 }
 

@@ -257,6 +257,10 @@ void peruid_settings_defaults(peruid_settings_t *cfg);
 int peruid_settings_check(peruid_settings_t *cfg, peruid_retained_t *rd,
                           int startup, server_rec *s);
 peruid_server_conf_t *peruid_server_conf(server_rec *s);
+/* Master, root, config read: the record of the server a directive is
+ * in, made if that server has none yet (a directive of another module
+ * record, such as itk's, came first). */
+peruid_server_conf_t *peruid_server_conf_cmd(cmd_parms *cmd);
 int peruid_config_refuse_incompatible(server_rec *s);
 int peruid_config_check_users(apr_pool_t *ptemp, server_rec *main_s);
 int peruid_config_check_suexec(apr_pool_t *ptemp, server_rec *main_s);

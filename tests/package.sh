@@ -4,7 +4,8 @@
 #
 #   1. builds libapache2-mpm-peruid with "dpkg-buildpackage -us -uc -b" in
 #      a copy of this tree (a scratch directory, not the checkout) and runs
-#      lintian on the .changes: any error (E:) fails;
+#      lintian on the .changes: any error (E:) fails; "make install" and
+#      "make uninstall" in a DESTDIR, with the tree it built;
 #   2. makes this machine a shared host on prefork with PHP
 #      (libapache2-mod-php8.2 installed and enabled; mpm_peruid, mpm-itk,
 #      cgid and fcgid disabled), then installs the .deb with apt-get:
@@ -22,7 +23,10 @@
 #      installed again);
 #   5. removal (apt-get remove) leaves the server on prefork with PHP
 #      enabled and configtest passing; a reinstallation switches again;
-#      purge forgets the module.
+#      purge forgets the module;
+#   6. other hosts, with dpkg: mpm-itk enabled (disabled by the
+#      installation, enabled again by the removal), cgid enabled (no
+#      switch, a message), Debian's stock mpm_event without PHP.
 #
 # It changes this machine's /etc/apache2 and installed packages, so it
 # must not run beside tests that use Debian's layout (tests/run-all.sh
@@ -61,9 +65,9 @@ ok()     { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 # check DESCRIPTION COMMAND...: ok if COMMAND succeeds
 check() {
-    d=$1
+    _desc=$1
     shift
-    if "$@"; then ok "$d"; else not_ok "$d"; fi
+    if "$@"; then ok "$_desc"; else not_ok "$_desc"; fi
 }
 # is DESCRIPTION GOT WANT
 is() {
@@ -176,19 +180,19 @@ else
 fi
 # make install and make uninstall (source installs) in a DESTDIR, with the
 # tree dpkg-buildpackage configured and built
-d=$work/destdir
-make -C "$work/src" install DESTDIR="$d" >"$work/make-install.log" 2>&1
-is "make install DESTDIR=...: the module, its .la, the header, the .load" \
-   "$(cd "$d" && find . -type f | sort | tr '\n' ' ')" \
-   "./etc/apache2/mods-available/mpm_peruid.load ./usr/include/apache2/mpm_peruid.h ./usr/lib/apache2/modules/mod_mpm_peruid.la ./usr/lib/apache2/modules/mod_mpm_peruid.so "
-mkdir -p "$d/etc/apache2/mods-enabled"
-ln -s ../mods-available/mpm_peruid.load "$d/etc/apache2/mods-enabled/"
+dest=$work/destdir
+make -C "$work/src" install DESTDIR="$dest" >"$work/make-install.log" 2>&1
+is "make install DESTDIR=...: the module, the header, the .load" \
+   "$(cd "$dest" && find . -type f | sort | tr '\n' ' ')" \
+   "./etc/apache2/mods-available/mpm_peruid.load ./usr/include/apache2/mpm_peruid.h ./usr/lib/apache2/modules/mod_mpm_peruid.so "
+mkdir -p "$dest/etc/apache2/mods-enabled"
+ln -s ../mods-available/mpm_peruid.load "$dest/etc/apache2/mods-enabled/"
 check "make uninstall: refused while mpm_peruid is enabled" \
-    sh -c "! make -C '$work/src' uninstall DESTDIR='$d' >/dev/null 2>&1"
-rm "$d/etc/apache2/mods-enabled/mpm_peruid.load"
-make -C "$work/src" uninstall DESTDIR="$d" >>"$work/make-install.log" 2>&1
+    sh -c "! make -C '$work/src' uninstall DESTDIR='$dest' >/dev/null 2>&1"
+rm "$dest/etc/apache2/mods-enabled/mpm_peruid.load"
+make -C "$work/src" uninstall DESTDIR="$dest" >>"$work/make-install.log" 2>&1
 is "make uninstall DESTDIR=...: no file left" \
-   "$(cd "$d" && find . -type f | wc -l)" 0
+   "$(cd "$dest" && find . -type f | wc -l)" 0
 
 deb=$(ls "$work"/${pkg}_*.deb)
 changes=$(ls "$work"/*.changes)
@@ -398,6 +402,21 @@ check "cgid enabled: apache2ctl configtest passes" \
     sh -c 'apache2ctl configtest >/dev/null 2>&1'
 logged cgid-purge.log dpkg -P "$pkg"
 a2dismod -q cgid >/dev/null
+
+# ------------------------------- stock Debian: mpm_event, without PHP
+a2dismod -q php8.2 mpm_prefork >/dev/null
+a2enmod -q mpm_event >/dev/null
+is "event host: a2query -M says event" "$(a2query -M)" event
+check "event host: dpkg -i" logged event-install.log dpkg -i "$deb"
+is "event host: a2query -M says peruid" "$(a2query -M)" peruid
+check "event host: mpm_event disabled" \
+    test ! -e /etc/apache2/mods-enabled/mpm_event.load
+check "event host: apache2ctl configtest passes" \
+    sh -c 'apache2ctl configtest >/dev/null 2>&1'
+check "event host: dpkg -P" logged event-purge.log dpkg -P "$pkg"
+is "event host, purged: a2query -M says prefork" "$(a2query -M)" prefork
+check "event host, purged: apache2ctl configtest passes" \
+    sh -c 'apache2ctl configtest >/dev/null 2>&1'
 
 if [ -z "$sys_running_before" ]; then
     check "the system apache2 was not started" \

@@ -33,7 +33,7 @@ sub configtest {
 }
 
 subtest 'a valid configuration passes -t' => sub {
-    Test::More::plan(tests => 8);
+    Test::More::plan(tests => 10);
     my ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta");
     is($rc, 0, 'AssignUserID peruid_ta peruid_ta: exit 0') or diag $out;
     like($out, qr/Syntax OK/, 'Syntax OK');
@@ -48,9 +48,21 @@ subtest 'a valid configuration passes -t' => sub {
     ($rc, $out) = configtest(undef,
         outside => "AssignUserID peruid_tb peruid_tb\n");
     is($rc, 0, 'in the main server: exit 0') or diag $out;
+    # itk's directives before any AssignUserID in a <VirtualHost>, or in
+    # one without it (apache2 -t crashed: the MPM's record of that vhost
+    # was not made yet)
+    my $itk = 'LoadModule mpm_itk_module ' . vars('peruid_module') . "\n";
+    ($rc, $out) = configtest("    NiceValue 5\n    MaxClientsVHost 2\n"
+                             . "    AssignUserID peruid_ta peruid_ta",
+                             outside => $itk);
+    ok($rc == 0 && $out =~ /Syntax OK/, 'NiceValue and MaxClientsVHost '
+       . 'before AssignUserID: exit 0') or diag "exit $rc: $out";
+    ($rc, $out) = configtest("    MaxClientsVHost 2\n    NiceValue 5",
+                             outside => $itk);
+    ok($rc == 0 && $out =~ /Syntax OK/, '... and in a vhost without '
+       . 'AssignUserID: exit 0') or diag "exit $rc: $out";
     ($rc, $out) = configtest("    AssignUserID peruid_ta peruid_ta\n"
-                             . "    NiceValue 30", outside =>
-        'LoadModule mpm_itk_module ' . vars('peruid_module') . "\n");
+                             . "    NiceValue 30", outside => $itk);
     is($rc, 0, 'NiceValue 30 (itk passes it to setpriority): exit 0')
         or diag $out;
     like($out, qr/PU00157: NiceValue 30 \(\S+:\d+\) is outside -20\.\.19; using 19/,
