@@ -48,6 +48,7 @@ exec perl -e '
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
+use File::Spec;
 my ($top, $inc, $contexts, $httpd) = @ARGV;
 my (%reg, @bad);
 
@@ -196,6 +197,7 @@ for my $d (sort keys %sec) {
 # httpd accepts against the Context row
 sub contexts_check {
     my $so = $ENV{PERUID_MODULE} || "$top/mpm_peruid/.libs/mod_mpm_peruid.so";
+    $so = File::Spec->rel2abs($so);     # LoadModule: relative to ServerRoot
     -r $so or die "check_directives: --contexts: no module $so (build first)\n";
     my $dir = tempdir("check-directives-XXXXXX", TMPDIR => 1, CLEANUP => 1);
     my %arg = (TAKE1 => "1", TAKE2 => "1 1", TAKE12 => "1", FLAG => "On",
@@ -230,6 +232,9 @@ sub contexts_check {
                 $crashed = 1;
                 next;
             }
+            # a module that did not load would make every context pass
+            die "check_directives: --contexts: apache2 -t could not try "
+                . "$d: $out" if $out =~ /Cannot load|Invalid command/;
             push @ok, $ctx unless $out =~ /cannot occur within|not allowed in/;
         }
         push @bad, "$d: apache2 -t takes it in: " . join(", ", @ok)

@@ -13,6 +13,9 @@ sh "$top/tests/check_tags.sh" "$top"
 sh "$top/tests/check_directives.sh" "$top"
 "$top/tests/deps.sh"
 "$top/tests/build.sh"
+# each directive tried by apache2 -t where its Context row says it goes,
+# and nowhere else (it needs the module built)
+sh "$top/tests/check_directives.sh" --contexts "$top"
 make -C "$top/tests/unit"
 # a short round of every fuzz target (make fuzz FUZZ_SECONDS=N for more)
 make -C "$top/tests/unit" fuzz FUZZ_TIME="${PERUID_FUZZ_SECONDS:-10}"
