@@ -234,6 +234,21 @@ def shared_objects(pid, lines, objs):
         objs[st.st_ino] = (kind, st.st_blocks // 2)
 
 
+def held_copies(master):
+    """{inode: allocated kB} of the users' copies the master holds open
+    (its descriptors on memfd "peruid-segments"), mapped by a worker or not"""
+    held = {}
+    for fd in os.listdir('/proc/%d/fd' % master):
+        path = '/proc/%d/fd/%s' % (master, fd)
+        try:
+            if 'peruid-segments' in os.readlink(path):
+                st = os.stat(path)
+                held[st.st_ino] = st.st_blocks // 2
+        except OSError:
+            continue
+    return held
+
+
 def measure(pid, objs):
     r = read_kv('/proc/%d/smaps_rollup' % pid,
                 ('Rss', 'Pss', 'Private_Clean', 'Private_Dirty', 'Swap'))
@@ -298,6 +313,10 @@ def cmd_snap(master, server, label, outdir):
         f.write('pid\tsize_kb\trss_kb\tpss_kb\n')
         for s in segs:
             f.write('\t'.join(str(x) for x in s) + '\n')
+    held = held_copies(master) if server == 'peruid' else {}
+    for ino, kb in held.items():
+        if ino not in objs:
+            objs[ino] = ('held', kb)
     total_pss = sum(r[4] for r in rows)
     total_rss = sum(r[3] for r in rows)
     total_pte = sum(r[6] for r in rows)
@@ -312,7 +331,7 @@ def cmd_snap(master, server, label, outdir):
                 line += stats([r[col] for r in rr])
             line += [sum(r[4] for r in rr)]
             f.write('\t'.join(str(x) for x in line) + '\n')
-        for kind in ('copy', 'shm'):
+        for kind in ('copy', 'held', 'shm'):
             kb = [a for k, a in objs.values() if k == kind]
             if kb:
                 f.write('\t'.join(str(x) for x in
@@ -335,7 +354,7 @@ def cmd_snap(master, server, label, outdir):
                           statistics.mean(r[4] for r in rr),
                           statistics.mean(r[5] for r in rr),
                           max(r[7] for r in rr)))
-    for kind in ('copy', 'shm'):
+    for kind in ('copy', 'held', 'shm'):
         kb = [a for k, a in objs.values() if k == kind]
         if kb:
             print('  %-4s objects %5d  allocated %8.1f MiB in all, %d kB '

@@ -26,6 +26,9 @@
 # are removed at the end (SIZING_KEEP_USERS=1 keeps them for the next run).
 # Data in $SIZING_DIR: meta.tsv, summary.tsv, and per size nN/: the
 # configs, error logs, fill-*.tsv, procs-*.tsv, segments-*.tsv, watch.tsv.
+# A variant: SIZING_WARM=auto (or a number) sets PeruidWarmWorkers for
+# every size instead of the recommended value; SIZING_TAG=x then names
+# the size "N-x" in summary.tsv and its directory nN-x/.
 set -eu -o pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -59,10 +62,11 @@ szlog() { printf '[sizing %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # (Warm "auto": PeruidWarmWorkers left at its default, one per user plus
 # MaxSpareServers within a quarter of the RAM; a number: set explicitly)
 size_settings() {
-    if [ "$1" -le 100 ]; then echo "150 5 10 50 auto"
-    elif [ "$1" -le 1000 ]; then echo "256 5 20 25 auto"
-    else echo "400 10 20 25 $(( $1 + 20 ))"
+    if [ "$1" -le 100 ]; then set -- "$1" "150 5 10 50" auto
+    elif [ "$1" -le 1000 ]; then set -- "$1" "256 5 20 25" auto
+    else set -- "$1" "400 10 20 25" $(( $1 + 20 ))
     fi
+    echo "$2 ${SIZING_WARM:-$3}"
 }
 
 # the per-worker cost of the last size measured (mean worker PSS, page
@@ -244,13 +248,13 @@ stop_server() {    # dir server
 # --- one size, under the lock --------------------------------------------------
 
 measure() {    # n
-    n=$1; d=$SIZING_DIR/n$n; port=$SIZING_PORT
+    n=$1; key=$n${SIZING_TAG:+-$SIZING_TAG}; d=$SIZING_DIR/n$key; port=$SIZING_PORT
     mkdir -p "$d"
     rm -f "$d"/procs-*.tsv "$d"/segments-*.tsv "$d"/fill-*.tsv "$d"/watch.tsv \
           "$d"/error_log-*
     # drop this size's rows of an earlier run
     if [ -f "$SZ_SUMMARY" ]; then
-        awk -F'\t' -v n="$n" '$0 !~ "^" n "\t"' "$SZ_SUMMARY" > "$SZ_SUMMARY.new" || true
+        awk -F'\t' -v n="$key" '$0 !~ "^" n "\t"' "$SZ_SUMMARY" > "$SZ_SUMMARY.new" || true
         mv "$SZ_SUMMARY.new" "$SZ_SUMMARY"
     fi
     read -r mrw mins maxs share warm <<< "$(size_settings "$n")"
@@ -264,30 +268,30 @@ measure() {    # n
     start_server "$d" peruid "$port"
     m=$(live_pid "$(sz_pidfile "$d" peruid)")
     sleep 3
-    snap "$n" "$m" peruid start "$d"
+    snap "$key" "$m" peruid start "$d"
     t0=$(date +%s)
     python3 "$SZ_PY" fill "$port" "$n" "$SIZING_UID_BASE" peruid "$SIZING_CONC" \
         "$SIZING_RESERVE_MB" "$d/fill-peruid.tsv" || szlog "n=$n: the fill was not clean (above)"
-    snap "$n" "$m" peruid warm "$d"
+    snap "$key" "$m" peruid warm "$d"
     # the workers every 2 s: at most 2 x PeruidIdleTimeout + 40 s after the
     # fill began, and done once unchanged for 12 s past the timeout
     left=$(( 2 * SIZING_IDLE + 40 - ($(date +%s) - t0) ))
     python3 "$SZ_PY" watch "$m" "$left" "$((SIZING_IDLE + 5))" "$d/watch.tsv"
-    snap "$n" "$m" peruid idle "$d"
+    snap "$key" "$m" peruid idle "$d"
     stop_server "$d" peruid
 
     start_server "$d" prefork $((port + 1))
     m=$(live_pid "$(sz_pidfile "$d" prefork)")
     sleep 3
-    snap "$n" "$m" prefork start "$d"
+    snap "$key" "$m" prefork start "$d"
     python3 "$SZ_PY" fill $((port + 1)) "$n" "$SIZING_UID_BASE" prefork "$SIZING_CONC" \
         "$SIZING_RESERVE_MB" "$d/fill-prefork.tsv" || szlog "n=$n: the prefork fill was not clean (above)"
-    snap "$n" "$m" prefork warm "$d"
+    snap "$key" "$m" prefork warm "$d"
     stop_server "$d" prefork
     trap - EXIT INT TERM
     for s in peruid prefork; do
         w=$(grep -c -E ':(warn|error|crit|alert|emerg)\]' "$d/error_log-$s" || true)
-        printf '%s\terror_log_%s_lines\t%s\n' "$n" "$s" "$w" >> "$SZ_META"
+        printf '%s\terror_log_%s_lines\t%s\n' "$key" "$s" "$w" >> "$SZ_META"
     done
 }
 
