@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/run-all.sh -- the whole test suite, from a fresh Debian 12 machine, as
 # root: installs what it needs, builds, runs the C unit tests, the
-# Apache::Test integration suite and the in-tree build recipe
-# (tests/intree.sh).  Exits non-zero on any failure.
+# Apache::Test integration suite, the Debian package's test
+# (tests/package.sh) and the in-tree build recipe (tests/intree.sh).
+# Exits non-zero on any failure.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "tests/run-all.sh: run as root" >&2; exit 1; }
