@@ -611,7 +611,9 @@ static void status_print_procs(request_rec *r, int flags, void *page,
         }
         status_row(r, flags, "PeruidProcess", i, cells, n);
     }
-    status_table_end(r, flags);
+    if (h->nprocs > 0) {
+        status_table_end(r, flags);
+    }
 }
 
 /* Worker: the user pools. */
@@ -633,7 +635,9 @@ static void status_print_pools(request_rec *r, int flags, void *page,
         }
         status_row(r, flags, "PeruidPool", i, cells, n);
     }
-    status_table_end(r, flags);
+    if (h->npools > 0) {
+        status_table_end(r, flags);
+    }
 }
 
 /* Worker: what the figures are, and whose request lines this page

@@ -23,7 +23,7 @@ my $libexec = vars('peruid_libexec');
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
 plan skip_all => 'mod_status is not installed'
     unless -e "$libexec/mod_status.so" && -e "$libexec/mod_authz_host.so";
-plan tests => 23;
+plan tests => 24;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -248,6 +248,10 @@ ok(($html->{status} // 0) == 200
     or diag(substr($body, index($body, '<h2>Processes'), 3000));
 like($body, qr/Request lines in this page are this worker's own/,
      '... and says whose request lines it shows');
+my $plain = http('b.test', '/server-status?notable', port => $port,
+                 timeout => 10)->{body} // '';
+like($plain, qr{<p>User: peruid_tb, Uid: $tb, Gid: $tb_gid, Virtual hosts: b\.test b2\.test, Workers: \d+},
+     '?notable: the pools as lines, without tables');
 
 # --- the page is the master's, read-only everywhere else ---------------
 # every child maps it read-only (r--s) and holds no descriptor of it
