@@ -27,6 +27,7 @@ peruid_objects="$peruid_objects exprpool.lo exprdecide.lo"
 peruid_objects="$peruid_objects proxyhdr.lo remoteip.lo"
 peruid_objects="$peruid_objects graceho.lo gracepick.lo"
 peruid_objects="$peruid_objects status.lo statuspage.lo"
+peruid_objects="$peruid_objects capwarn.lo reqnote.lo"
 
 APACHE_MPM_MODULE(peruid, $enable_mpm_peruid, [$peruid_objects], [
     AC_CHECK_HEADER(sys/capability.h, ,

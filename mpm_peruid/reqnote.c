@@ -89,9 +89,13 @@ static int reqnote_create_request(request_rec *r)
 }
 
 /* Worker (vhost user), log_transaction, before mod_log_config's: the
- * notes of every request of r's chain of internal redirects. */
+ * notes of every request of r's chain of internal redirects, the first
+ * ("%<{peruid-user}n") to the last ("%{peruid-user}n", "%>{...}n"). */
 static int reqnote_log_transaction(request_rec *r)
 {
+    while (r->prev) {
+        r = r->prev;
+    }
     for (; r; r = r->next) {
         reqnote_set(r);
     }

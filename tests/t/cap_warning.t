@@ -127,7 +127,7 @@ ok($m2, 'instance with MaxRequestWorkers 4, PeruidMaxUserShare 75 started')
 my $elog2 = "$dir2/logs/error_log";
 $mark = error_log_mark($elog2);
 $a_done = burst_behind($port2, 'a.test', 3, 6);
-my $a3 = wait_for(sub { workers_of_uid($m2, $ta_uid, $port2) >= 3 }, 5,
+my $a3 = wait_for(sub { workers_of_uid($m2, $ta_uid, $port2) >= 3 }, 10,
                   0.05);
 @b = burst($port2, 'b.test', 3, 2);
 $a = $a_done->();
