@@ -393,11 +393,12 @@ static void sched_warn_share(peruid_master_t *m, const plan_facts_t *f,
                      PERUID_LOGNO(00153) "user %.64s (uid %ld) reached its "
                      "PeruidMaxUserShare (%d%% of MaxRequestWorkers %d: %d "
                      "workers): %d of its connections wait for one of its "
-                     "workers (%lu passes found it so since the last such "
+                     "workers (%lu pass%s found it so since the last such "
                      "line), consider raising PeruidMaxUserShare",
                      sched_user(pl, num, sizeof(num)), (long)pl->uid,
                      cfg->user_share, cfg->max_workers, f->user_cap,
-                     f->pools[i].queued, (unsigned long)n);
+                     f->pools[i].queued, (unsigned long)n,
+                     n == 1 ? "" : "es");
     }
 }
 
@@ -438,9 +439,10 @@ static void sched_warn_max(peruid_master_t *m, const plan_facts_t *f,
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
                  PERUID_LOGNO(00154) "server reached MaxRequestWorkers "
                  "setting (%d), consider raising the MaxRequestWorkers "
-                 "setting; users waiting for a worker: %s (%lu passes "
+                 "setting; users waiting for a worker: %s (%lu pass%s "
                  "found it so since the last such line)",
-                 peruid_settings()->max_workers, who, (unsigned long)n);
+                 peruid_settings()->max_workers, who, (unsigned long)n,
+                 n == 1 ? "" : "es");
 }
 
 /* Master: one scheduling pass (see the top of this file). */
