@@ -138,8 +138,13 @@ restore() {
         apt-get purge -y "$pkg" >>"$work/restore.log" 2>&1 \
             || dpkg --purge "$pkg" >>"$work/restore.log" 2>&1
     fi
-    rm -rf /etc/apache2 /var/lib/apache2
-    tar -C / -xpf "$work/state.tar" || echo "# restore: tar failed" >&2
+    if tar -tf "$work/state.tar" >/dev/null; then
+        rm -rf /etc/apache2 /var/lib/apache2
+        tar -C / -xpf "$work/state.tar" || echo "# restore: tar failed" >&2
+    else
+        echo "# restore: $work/state.tar unreadable; /etc/apache2 left" >&2
+        failed=$((failed + 1))
+    fi
     for f in $saved_files; do
         cp -p "$work/saved/$(basename "$f")" "$f"
     done
