@@ -296,5 +296,5 @@ int main(void)
     test_pool_fields();
     test_proc_fields();
     test_user();
-    return unit_summary("statuspage");
+    return unit_summary("test_statuspage");
 }
