@@ -283,6 +283,8 @@ apr_uint32_t peruid_pool_sent(peruid_retained_t *rd, int pool);
 void peruid_pool_held(peruid_retained_t *rd, int pool, apr_time_t now);
 int peruid_pool_was_held(peruid_retained_t *rd, int pool,
                          apr_uint32_t now_sec);
+server_rec **peruid_pools_servers_in_order(apr_pool_t *p,
+                                          server_rec *main_s);
 
 
 

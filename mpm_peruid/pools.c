@@ -299,9 +299,10 @@ static apr_status_t pools_set_router(peruid_retained_t *rd, apr_pool_t *p,
     return pools_look_up(&rd->router, s);
 }
 
-/* Master, root: the servers in configuration order (httpd keeps the
- * virtual hosts newest first after the main server), NULL-terminated. */
-static server_rec **pools_servers_in_order(apr_pool_t *p, server_rec *main_s)
+/* Master, root; worker (status.c): the servers in configuration order
+ * (httpd keeps the virtual hosts newest first after the main server),
+ * NULL-terminated. */
+server_rec **peruid_pools_servers_in_order(apr_pool_t *p, server_rec *main_s)
 {
     server_rec *s, **v;
     int n = 0, i;
@@ -359,7 +360,7 @@ apr_status_t peruid_pools_assign(peruid_retained_t *rd, apr_pool_t *p,
     for (i = 0; i < rd->npools; i++) {
         rd->pools[i].in_config = 0;
     }
-    v = pools_servers_in_order(p, main_s);
+    v = peruid_pools_servers_in_order(p, main_s);
     for (i = 0; (s = v[i]) != NULL; i++) {
         uid_t uid;
         gid_t gid;

@@ -415,25 +415,6 @@ static int status_listed(const char *list, const char *name)
     return 0;
 }
 
-/* Worker: the servers in configuration order (httpd keeps the virtual
- * hosts newest first after the main server), NULL-terminated. */
-static server_rec **status_servers(apr_pool_t *p)
-{
-    server_rec *s, **v;
-    int n = 0, i;
-
-    for (s = ap_server_conf; s; s = s->next) {
-        n++;
-    }
-    v = apr_palloc(p, (n + 1) * sizeof(*v));
-    v[0] = ap_server_conf;
-    for (s = ap_server_conf->next, i = n - 1; s; s = s->next, i--) {
-        v[i] = s;
-    }
-    v[n] = NULL;
-    return v;
-}
-
 /* Worker: the names of the virtual hosts pool (the master's table
  * index) serves, from this worker's configuration (servers, in its
  * order): its vhosts', and those whose <Directory> AssignUserID names
@@ -473,7 +454,8 @@ static const char **status_pool_vhosts(request_rec *r, void *page)
     const status_head_t *h = page;
     const status_pool_t *pools = peruid_status_pools(page);
     const char **v = apr_pcalloc(r->pool, (h->npools + 1) * sizeof(*v));
-    server_rec **servers = status_servers(r->pool);
+    server_rec **servers = peruid_pools_servers_in_order(r->pool,
+                                                         ap_server_conf);
     apr_uint32_t i;
 
     for (i = 0; i < h->npools; i++) {
@@ -483,11 +465,12 @@ static const char **status_pool_vhosts(request_rec *r, void *page)
     return v;
 }
 
-/* Worker: the cells of process q. */
+/* Worker: the cells of the process on the page at index i. */
 static int status_proc_cells(request_rec *r, void *page,
-                             const char **vhosts, const status_proc_t *q,
+                             const char **vhosts, apr_uint32_t i_proc,
                              status_cell_t *cells)
 {
+    const status_proc_t *q = &peruid_status_procs(page)[i_proc];
     status_field_t *f = apr_palloc(r->pool, STATUS_PROC_FIELDS
                                             * sizeof(*f));
     char *user = apr_palloc(r->pool, STATUS_NAME_MAX + 16);
@@ -591,51 +574,46 @@ static void status_table_end(request_rec *r, int flags)
     }
 }
 
-/* Worker: the processes. */
-static void status_print_procs(request_rec *r, int flags, void *page,
-                               const char **vhosts)
+/* One table of the page: its title, its ?auto prefix and count key,
+ * and how a row's cells are made. */
+typedef struct {
+    const char *title;
+    const char *prefix;
+    const char *count_key;
+    int (*cells)(request_rec *r, void *page, const char **vhosts,
+                 apr_uint32_t i, status_cell_t *cells);
+} status_table_t;
+
+static const status_table_t status_procs_table = {
+    "Processes (mpm_peruid)", "PeruidProcess", "PeruidProcesses",
+    status_proc_cells
+};
+
+static const status_table_t status_pools_table = {
+    "User pools (mpm_peruid)", "PeruidPool", "PeruidPools",
+    status_pool_cells
+};
+
+/* Worker: table t's count rows. */
+static void status_print_table(request_rec *r, int flags, void *page,
+                               const char **vhosts,
+                               const status_table_t *t, apr_uint32_t count)
 {
-    const status_head_t *h = page;
-    const status_proc_t *q = peruid_status_procs(page);
     status_cell_t cells[STATUS_CELLS];
     apr_uint32_t i;
     int n;
 
     if (flags & AP_STATUS_SHORT) {
-        ap_rprintf(r, "PeruidProcesses: %lu\n", (unsigned long)h->nprocs);
+        ap_rprintf(r, "%s: %lu\n", t->count_key, (unsigned long)count);
     }
-    for (i = 0; i < h->nprocs; i++) {
-        n = status_proc_cells(r, page, vhosts, &q[i], cells);
+    for (i = 0; i < count; i++) {
+        n = t->cells(r, page, vhosts, i, cells);
         if (i == 0) {
-            status_heads(r, flags, "Processes (mpm_peruid)", cells, n);
+            status_heads(r, flags, t->title, cells, n);
         }
-        status_row(r, flags, "PeruidProcess", i, cells, n);
+        status_row(r, flags, t->prefix, i, cells, n);
     }
-    if (h->nprocs > 0) {
-        status_table_end(r, flags);
-    }
-}
-
-/* Worker: the user pools. */
-static void status_print_pools(request_rec *r, int flags, void *page,
-                               const char **vhosts)
-{
-    const status_head_t *h = page;
-    status_cell_t cells[STATUS_CELLS];
-    apr_uint32_t i;
-    int n;
-
-    if (flags & AP_STATUS_SHORT) {
-        ap_rprintf(r, "PeruidPools: %lu\n", (unsigned long)h->npools);
-    }
-    for (i = 0; i < h->npools; i++) {
-        n = status_pool_cells(r, page, vhosts, i, cells);
-        if (i == 0) {
-            status_heads(r, flags, "User pools (mpm_peruid)", cells, n);
-        }
-        status_row(r, flags, "PeruidPool", i, cells, n);
-    }
-    if (h->npools > 0) {
+    if (count > 0) {
         status_table_end(r, flags);
     }
 }
@@ -690,8 +668,10 @@ static int status_hook(request_rec *r, int flags)
     else {
         ap_rputs("<hr />\n", r);
     }
-    status_print_procs(r, flags, page, vhosts);
-    status_print_pools(r, flags, page, vhosts);
+    status_print_table(r, flags, page, vhosts, &status_procs_table,
+                       h->nprocs);
+    status_print_table(r, flags, page, vhosts, &status_pools_table,
+                       h->npools);
     status_notes(r, flags, age);
     return OK;
 }
