@@ -376,7 +376,7 @@ case ${1:-all} in
     all|[0-9]*)
         [ "${1:-all}" = all ] || SIZING_USERS="$*"
         for n in $SIZING_USERS; do
-            [ "$n" -ge 1 ] && [ "$n" -le $SZ_MAX ] || die "sizes are 1 .. $SZ_MAX users"
+            if [ "$n" -lt 1 ] || [ "$n" -gt $SZ_MAX ]; then die "sizes are 1 .. $SZ_MAX users"; fi
         done
         mkdir -p "$SIZING_DIR"; chmod 0755 "$SIZING_DIR"
         install_deps
