@@ -23,7 +23,7 @@ my $libexec = vars('peruid_libexec');
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
 plan skip_all => 'mod_status is not installed'
     unless -e "$libexec/mod_status.so" && -e "$libexec/mod_authz_host.so";
-plan tests => 24;
+plan tests => 25;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -296,3 +296,20 @@ ok($st2 && (pool_of($st2, 'peruid_ta')->{Connections} // 0) >= $conns
    'after a graceful restart: a worker of generation 1 listed, the counts '
    . "kept (connections of peruid_ta: $conns before, "
    . ($st2 ? pool_of($st2, 'peruid_ta')->{Connections} : 'none') . ' after)');
+
+# without mod_status nothing prints the page: workers do not keep it
+# (the master has made it all the same)
+my ($plain_master, $plain_port) = started_instance(\%started, 'status-none',
+    mpm => small_mpm('StartServers 2'));
+my @plain_workers;
+if ($plain_master) {
+    http('a.test', '/whoami.php', port => $plain_port, timeout => 10);
+    @plain_workers = map { workers_of_uid($plain_master, $_, $plain_port) }
+                     $ta, $tb, $td;
+}
+my @kept = grep { (slurp("/proc/$_/maps") // '') =~ /peruid-status/ }
+           @plain_workers;
+ok($plain_master && @plain_workers && !@kept
+   && (slurp("/proc/$plain_master/maps") // '') =~ /peruid-status/,
+   'a server without mod_status: its workers ('
+   . join(', ', @plain_workers) . ') do not map the page');
