@@ -283,7 +283,7 @@ ok(($r->{status} // 0) == 200 && ($v->{found} // 0) >= 1
 
 # a graceful restart keeps the page (made once, at the first start) and
 # its counts; the new generation's workers are listed
-my $conns = pool_of(auto_status(), 'peruid_ta')->{Connections} // 0;
+my $conns = (pool_of(auto_status(), 'peruid_ta') || {})->{Connections} // 0;
 kill 'USR1', $master;
 my $st2 = wait_for(sub {
     my $s = auto_status();
@@ -291,7 +291,8 @@ my $st2 = wait_for(sub {
                      && $_->{User} eq 'peruid_ta' } @{ $s->{procs} };
     return $p ? $s : 0;
 }, 15, 0.3);
-ok($st2 && (pool_of($st2, 'peruid_ta')->{Connections} // 0) >= $conns
+ok($st2 && ((pool_of($st2, 'peruid_ta') || {})->{Connections} // 0)
+          >= $conns
    && $st2->{kv}{PeruidStatusAge} <= 2,
    'after a graceful restart: a worker of generation 1 listed, the counts '
    . "kept (connections of peruid_ta: $conns before, "
