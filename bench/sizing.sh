@@ -19,7 +19,8 @@
 #      every process measured after the start ("start"), after every vhost
 #      served /hello.php and /index.html ("warm"), and again once the
 #      workers stopped changing after PeruidIdleTimeout ("idle"), with the
-#      workers counted every 2 s in between;
+#      workers counted every 2 s in between, and 10 s after a graceful
+#      restart ("graceful");
 #   2. prefork with the same vhosts (no AssignUserID: everything as
 #      www-data) and the same limits, measured at "start" and "warm".
 # Every server is stopped by its pid (also on error or Ctrl-C); the users
@@ -278,6 +279,11 @@ measure() {    # n
     left=$(( 2 * SIZING_IDLE + 40 - ($(date +%s) - t0) ))
     python3 "$SZ_PY" watch "$m" "$left" "$((SIZING_IDLE + 5))" "$d/watch.tsv"
     snap "$key" "$m" peruid idle "$d"
+    # a graceful restart: a new generation, whose users start with empty
+    # copies; measured 10 s later ("graceful")
+    apache2 -f "$d/peruid.conf" -k graceful
+    sleep 10
+    snap "$key" "$m" peruid graceful "$d"
     stop_server "$d" peruid
 
     start_server "$d" prefork $((port + 1))
