@@ -419,7 +419,7 @@ apr_status_t peruid_pools_keep_own_stats(peruid_retained_t *rd, int pool)
         return errno;
     }
     peruid_exprpool_worker_enter(rd);   /* the master's Expr page */
-    if ((rv = peruid_status_worker_enter()) != APR_SUCCESS) {
+    if ((rv = peruid_status_worker_enter(pool)) != APR_SUCCESS) {
         return rv;                      /* the routers' status counters */
     }
     rd->last_used = rd->sent = rd->live = rd->adjust = rd->done_pass = NULL;

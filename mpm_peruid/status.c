@@ -81,6 +81,7 @@ typedef struct {
     apr_uint32_t forks[PERUID_MAX_POOLS];   /* master: cold starts       */
     int shown_at[PERUID_MAX_POOLS]; /* master: pool index on the page    */
     int tried;                  /* master: made, or failed (logged once) */
+    int withheld;               /* worker: a tenant's, the page unmapped */
 } status_ctx_t;
 
 /* Any process: the context, made on the first call. */
@@ -346,10 +347,15 @@ void peruid_status_publish(peruid_retained_t *rd, const plan_facts_t *f)
 }
 
 /* Worker, root: see status.h.  Without mod_status nothing prints the
- * page: it is not kept. */
-apr_status_t peruid_status_worker_enter(void)
+ * page: it is not kept.  With it, only the workers of the main server's
+ * user (User and Group, unless the main server has an AssignUserID of
+ * its own: the administrator's, where Debian's localhost server-status
+ * is answered) keep it: every other user's worker runs a tenant's code,
+ * which would read every user's traffic on it once a second. */
+apr_status_t peruid_status_worker_enter(int pool)
 {
     status_ctx_t *c = status_ctx();
+    int status = ap_find_linked_module("mod_status.c") != NULL;
 
     c->wpage = NULL;            /* never mapped here (MADV_DONTFORK) */
     if (c->counts) {
@@ -358,11 +364,13 @@ apr_status_t peruid_status_worker_enter(void)
         }
         c->counts = NULL;
     }
-    if (c->rpage && !ap_find_linked_module("mod_status.c")) {
+    if (c->rpage
+        && (!status || pool != peruid_server_pool(ap_server_conf))) {
         if (munmap((void *)c->rpage, c->size) < 0) {
             return errno;
         }
         c->rpage = NULL;
+        c->withheld = status;
     }
     return APR_SUCCESS;
 }
@@ -640,6 +648,25 @@ static void status_notes(request_rec *r, int flags, apr_time_t age)
              "are never mapped into a worker (mpm_peruid).</p>\n", r);
 }
 
+/* Worker of a user other than the main server's: why no table. */
+static void status_withheld(request_rec *r, int flags)
+{
+    const peruid_pool_t *own = &peruid_retained()->pools[
+        peruid_server_pool(ap_server_conf)];
+
+    if (flags & AP_STATUS_SHORT) {
+        ap_rputs("PeruidStatus: withheld\n", r);
+        return;
+    }
+    ap_rprintf(r, "<hr /><p>mpm_peruid: the processes and user pools are "
+               "shown by server-status of a virtual host that runs as the "
+               "server's own user (%s, uid %ld), such as one without "
+               "AssignUserID: other users' workers run their tenants' code, "
+               "and are not given every user's figures.</p>\n",
+               ap_escape_html(r->pool, own->user ? own->user : "-"),
+               (long)own->uid);
+}
+
 /* Worker (the vhost's user): mod_status's status_hook. */
 static int status_hook(request_rec *r, int flags)
 {
@@ -648,6 +675,10 @@ static int status_hook(request_rec *r, int flags)
     const char **vhosts;
     apr_time_t age;
 
+    if (!page && status_ctx()->withheld) {
+        status_withheld(r, flags);
+        return OK;
+    }
     if (!page) {
         if (flags & AP_STATUS_SHORT) {
             ap_rputs("PeruidStatus: unavailable\n", r);

@@ -34,11 +34,12 @@ void peruid_status_handover(int pool);
  * MaxClientsVHost. */
 void peruid_status_refused(int pool);
 
-/* Worker, root, right after fork (with peruid_pools_keep_own_stats):
- * the routers' counters unmapped, and the page too when mod_status is
- * not loaded.  Returns an errno on failure (the worker must not
- * serve). */
-apr_status_t peruid_status_worker_enter(void);
+/* Worker, root, right after fork (with peruid_pools_keep_own_stats),
+ * its pool known: the routers' counters unmapped, and the page too when
+ * mod_status is not loaded or pool is not the main server's (a tenant's
+ * worker: its server-status says where the tables are).  Returns an
+ * errno on failure (the worker must not serve). */
+apr_status_t peruid_status_worker_enter(int pool);
 
 /* Master, root, module load: the status_hook (mod_status). */
 void peruid_status_register_hooks(apr_pool_t *p);

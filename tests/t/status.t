@@ -8,9 +8,12 @@
 # must cover what the test did: the requests each user got, a hand-over
 # on a kept-alive connection alternating two users, a 503 at b2.test's
 # MaxClientsVHost 1.  The page comes from a sealed memfd only the master
-# writes: every worker maps it read-only and holds no descriptor of it,
-# and a tenant with native code (PHP's FFI) cannot make it writable.
-# The module before printed none of this.
+# writes: the workers of the main server's user (User, here peruid_td:
+# default.test and evild.test) map it read-only and hold no descriptor
+# of it, and native code (PHP's FFI) there cannot make it writable.  The
+# other users' workers -- tenants' code -- do not map it at all (they
+# would read every user's traffic there): their server-status says
+# where the tables are.  The module before printed none of this.
 use strict;
 use warnings FATAL => 'all';
 use FindBin;
@@ -23,7 +26,7 @@ my $libexec = vars('peruid_libexec');
 plan skip_all => 'PHP (mod_php) is not installed' unless vars('peruid_php');
 plan skip_all => 'mod_status is not installed'
     unless -e "$libexec/mod_status.so" && -e "$libexec/mod_authz_host.so";
-plan tests => 25;
+plan tests => 28;
 
 my %started;    # conf file => master pid, for the END block
 END { stop_instances(\%started) }
@@ -61,13 +64,20 @@ ExtendedStatus On
     AssignUserID peruid_ta peruid_ta
     php_admin_value ffi.enable 1
 </VirtualHost>
+<VirtualHost 127.0.0.1:$port>
+    ServerName evild.test
+    DocumentRoot "$htdocs/attack"
+    php_admin_value ffi.enable 1
+</VirtualHost>
 EOF
 ok($master, 'instance started (mod_status, three users)') or exit 1;
 
-# ?auto as a hash, and the processes and pools in it as lists of hashes
+# ?auto (of default.test, served as User) as a hash, and the processes
+# and pools in it as lists of hashes
 sub auto_status {
-    my $r = http('a.test', '/server-status?auto', port => $port,
-                 timeout => 10);
+    my ($host) = @_;
+    my $r = http($host // 'default.test', '/server-status?auto',
+                 port => $port, timeout => 10);
     my (%kv, @procs, @pools);
     for (split /\n/, $r->{body} // '') {
         my ($k, $v) = /^([^:]+): (.*)$/ or next;
@@ -236,7 +246,8 @@ is($st->{kv}{PeruidRequestLines}, "this worker's own",
    'PeruidRequestLines says whose request lines the page shows');
 
 # --- the HTML report ---------------------------------------------------
-my $html = http('b.test', '/server-status', port => $port, timeout => 10);
+my $html = http('default.test', '/server-status', port => $port,
+                timeout => 10);
 my $body = $html->{body} // '';
 ok(($html->{status} // 0) == 200
    && $body =~ m{<h2>Processes \(mpm_peruid\)</h2>}
@@ -248,44 +259,73 @@ ok(($html->{status} // 0) == 200
     or diag(substr($body, index($body, '<h2>Processes'), 3000));
 like($body, qr/Request lines in this page are this worker's own/,
      '... and says whose request lines it shows');
-my $plain = http('b.test', '/server-status?notable', port => $port,
+my $plain = http('default.test', '/server-status?notable', port => $port,
                  timeout => 10)->{body} // '';
 like($plain, qr{<p>User: peruid_tb, Uid: $tb, Gid: $tb_gid, Virtual hosts: b\.test b2\.test, Workers: \d+},
      '?notable: the pools as lines, without tables');
 
+# --- a tenant's worker is not given the tables -------------------------
+my $ta_auto = auto_status('a.test');
+ok(($ta_auto->{status} // 0) == 200
+   && ($ta_auto->{kv}{PeruidStatus} // '') eq 'withheld'
+   && !grep({ /^Peruid(?:Pool|Process)/ } keys %{ $ta_auto->{kv} }),
+   'a.test (peruid_ta): server-status?auto says PeruidStatus: withheld, '
+   . 'no process or pool') or diag($ta_auto->{body});
+my $tb_html = http('b.test', '/server-status', port => $port,
+                   timeout => 10)->{body} // '';
+ok($tb_html =~ /shown by server-status of a virtual host that runs as the server's own user \(peruid_td, uid $td\)/
+   && $tb_html !~ /User pools \(mpm_peruid\)/,
+   'b.test (peruid_tb): its HTML page says where the tables are, and has '
+   . 'none') or diag(substr($tb_html, -1500));
+
 # --- the page is the master's, read-only everywhere else ---------------
-# every child maps it read-only (r--s) and holds no descriptor of it
+# every child of the main server's user, the routers and the log relay
+# map it read-only (r--s), no other user's worker maps it, and none
+# holds a descriptor of it
 my (@maps_bad, $seen);
 for my $pid (children_of($master)) {
     my @m = grep { /peruid-status/ } split /\n/,
         slurp("/proc/$pid/maps") // '';
+    my $uid = proc_uid($pid) // -1;
     $seen += @m;
+    push @maps_bad, "$pid (uid $uid, a tenant's): $_"
+        for grep { $uid == $ta || $uid == $tb } @m;
     push @maps_bad, "$pid: $_" for grep { !/^\S+ r--s / } @m;
     my %t = fd_targets($pid);
     push @maps_bad, "$pid: fd $_ -> $t{$_}"
         for grep { $t{$_} =~ /peruid-status/ } keys %t;
 }
 ok($seen && !@maps_bad, "children map the page read-only only, no "
-   . "descriptor of it ($seen mappings)") or diag(join "\n", @maps_bad);
+   . "tenant's worker maps it, none holds a descriptor of it ($seen "
+   . "mappings)") or diag(join "\n", @maps_bad);
 my @mm = grep { /peruid-status/ } split /\n/, slurp("/proc/$master/maps")
     // '';
 ok(scalar(grep { /^\S+ rw-s / } @mm) == 1,
    'the master alone maps it read-write') or diag(join "\n", @mm);
 
-# a tenant with native code: mprotect(PROT_WRITE) on it fails
-my $r = http('evil.test', '/status_page.php', port => $port, timeout => 10);
+# native code in a worker of the main server's user: mprotect(PROT_WRITE)
+# on it fails; a tenant's (evil.test, peruid_ta) finds no page at all
+my $r = http('evild.test', '/status_page.php', port => $port, timeout => 10);
 my $v = kv($r->{body});
 ok(($r->{status} // 0) == 200 && ($v->{found} // 0) >= 1
    && ($v->{perms} // '') eq 'r--s' && ($v->{mprotect} // '') eq '-1'
    && ($v->{errno} // '') eq '13',
-   'a tenant\'s FFI finds the page read-only and cannot mprotect it '
-   . 'writable (EACCES)') or diag($r->{body} // 'no body');
+   'FFI in a worker of User finds the page read-only and cannot mprotect '
+   . 'it writable (EACCES)') or diag($r->{body} // 'no body');
+$r = http('evil.test', '/status_page.php', port => $port, timeout => 10);
+$v = kv($r->{body});
+ok(($r->{status} // 0) == 200 && ($v->{found} // '') eq '0',
+   'a tenant\'s FFI (peruid_ta) finds no status page in its worker')
+    or diag($r->{body} // 'no body');
 
 # a graceful restart keeps the page (made once, at the first start) and
 # its counts; the new generation's workers are listed
 my $conns = (pool_of(auto_status(), 'peruid_ta') || {})->{Connections} // 0;
 kill 'USR1', $master;
 my $st2 = wait_for(sub {
+    # a request of a.test, so that a worker of the new generation serves
+    # peruid_ta (the page is read from default.test)
+    http('a.test', '/whoami.php', port => $port, timeout => 10);
     my $s = auto_status();
     my ($p) = grep { $_->{Role} eq 'worker' && $_->{Generation} >= 1
                      && $_->{User} eq 'peruid_ta' } @{ $s->{procs} };
