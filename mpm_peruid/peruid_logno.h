@@ -7,7 +7,7 @@
  * messages carry PERUID_LOGNO(n), printed as "PU00042: ".  Take the next
  * number from the counter below and raise it in the same commit.
  *
- *     Next free number: 00158 (every number below it is taken or given out)
+ *     Next free number: 00160 (every number below it is taken or given out)
  */
 
 #ifndef PERUID_LOGNO_H

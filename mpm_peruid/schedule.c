@@ -54,6 +54,7 @@
 #include "vhostcap.h"
 #include "exprpool.h"
 #include "status.h"
+#include "segments.h"
 
 /* How long a pool whose workers are all busy must stay short of workers
  * before it gets more (planner.c, plan_confirm). */
@@ -468,6 +469,9 @@ void peruid_schedule(peruid_master_t *m, int periodic)
     for (i = 0; i < plan.nactions; i++) {
         sched_do(m, &plan.actions[i], f.now);
     }
+    /* after the forks: the copies of the users none of whose workers is
+     * left are released (segments.c) */
+    peruid_segments_release_idle(m->rd);
     sched_warn_share(m, &f, peruid_chan_clock());
     sched_warn_max(m, &f, peruid_chan_clock());
     sched_gate_publish(m, &f);

@@ -76,7 +76,16 @@ typedef struct {
     gid_t gid;
     int fd;                     /* sealable memfd, -1 once closed        */
     int *lock_fds;              /* a memfd per lock file of mod_ssl's    */
+    int used;                   /* master: a worker of the pair was in its
+                                 * table since the copy was made empty
+                                 * (segpick_copy_t)                      */
 } segments_copy_t;
+
+/* A user/group pair, the key of segments_gen_t's by_ids. */
+typedef struct {
+    uid_t uid;
+    gid_t gid;
+} segments_ids_t;
 
 /* This generation's segments: made by the master's post_config hooks
  * (from pconf), read by its children after fork. */
@@ -95,6 +104,9 @@ typedef struct {
     int nlocks;
     segments_copy_t *copies;
     int ncopies;
+    apr_hash_t *by_ids;         /* master: segments_ids_t -> copies[i]   */
+    int *workers;               /* master: per copy, its pair's workers in
+                                 * the table (peruid_segments_release_idle) */
 } segments_gen_t;
 
 /* The current generation's segments (NULL: none to copy).  Master: set
@@ -320,6 +332,13 @@ static apr_status_t segments_data(segments_seg_t *seg, apr_pool_t *p)
     return segments_data_scan(seg, p);
 }
 
+/* Master or worker, root: an empty copy of a user's segments (no size
+ * yet: its first worker sets it, then seals it); -1 with errno. */
+static int segments_new_copy(void)
+{
+    return memfd_create("peruid-segments", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+}
+
 /* Master or worker, root: an empty memfd for each of n lock files into
  * k->lock_fds (-1 where not made). */
 static apr_status_t segments_make_locks(segments_copy_t *k, int n,
@@ -375,12 +394,30 @@ static apr_status_t segments_make_copies(segments_gen_t *g, apr_pool_t *p,
         if (rv != APR_SUCCESS) {
             return rv;
         }
-        if ((k->fd = memfd_create("peruid-segments",
-                                  MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0) {
+        if ((k->fd = segments_new_copy()) < 0) {
             return errno;
         }
     }
     return APR_SUCCESS;
+}
+
+/* Master, root: the copies by user/group pair, for
+ * peruid_segments_release_idle.  Each counts as used until the first
+ * pass has looked at it: StartServers' workers are forked before any. */
+static void segments_index(segments_gen_t *g, apr_pool_t *p)
+{
+    int i;
+
+    g->by_ids = apr_hash_make(p);
+    g->workers = apr_pcalloc(p, sizeof(int) * (g->ncopies + 1));
+    for (i = 0; i < g->ncopies; i++) {
+        segments_ids_t *key = apr_pcalloc(p, sizeof(*key));
+
+        key->uid = g->copies[i].uid;
+        key->gid = g->copies[i].gid;
+        apr_hash_set(g->by_ids, key, sizeof(*key), &g->copies[i]);
+        g->copies[i].used = 1;
+    }
 }
 
 /* Master or child: close k's descriptors. */
@@ -641,6 +678,9 @@ int peruid_segments_after(apr_pool_t *pconf, apr_pool_t *plog,
         what = "making a memfd per user";
         rv = segments_make_copies(g, pconf, s);
     }
+    if (rv == APR_SUCCESS && g->ncopies > 0) {
+        segments_index(g, pconf);
+    }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG | APLOG_STARTUP, rv, NULL,
                      PERUID_LOGNO(00076) "shared memory made in post_config "
@@ -695,6 +735,120 @@ int peruid_segments_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return !OK;
 }
 
+/* Master: how many workers of each copy's user/group pair the table
+ * holds (g->workers): starting, serving or leaving, of any generation,
+ * preforked ones once bound.  An unbound preforked worker is no user's. */
+static void segments_count_workers(segments_gen_t *g,
+                                   const peruid_retained_t *rd)
+{
+    int i;
+
+    memset(g->workers, 0, sizeof(int) * g->ncopies);
+    for (i = 0; i < rd->max_daemons_used; i++) {
+        const peruid_slot_t *sl = &rd->slots[i];
+        segments_copy_t *k;
+        segments_ids_t key;
+
+        if (sl->role != PERUID_ROLE_WORKER || sl->pool < 0
+            || sl->pool >= rd->npools) {
+            continue;
+        }
+        key.uid = rd->pools[sl->pool].uid;
+        key.gid = rd->pools[sl->pool].gid;
+        if ((k = apr_hash_get(g->by_ids, &key, sizeof(key))) != NULL) {
+            g->workers[k - g->copies]++;
+        }
+    }
+}
+
+/* Master, root: does k's copy hold data (a worker set its size, sealed
+ * or, dying half way, not)?  Its allocated bytes into *bytes. */
+static int segments_filled(const segments_copy_t *k, unsigned long *bytes)
+{
+    struct stat st;
+
+    if (fstat(k->fd, &st) < 0) {
+        *bytes = 0;
+        return 0;
+    }
+    *bytes = (unsigned long)st.st_blocks * 512;
+    return st.st_size > 0;
+}
+
+/* Master, root: an empty copy, made as at the generation's start, in
+ * place of k's (dup3 onto its number, close-on-exec as it was: the
+ * numbers the children inherit stay valid).  On failure k keeps its
+ * copy. */
+static apr_status_t segments_release(segments_copy_t *k)
+{
+    int flags = fcntl(k->fd, F_GETFD), fd;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (flags < 0 || (fd = segments_new_copy()) < 0) {
+        return errno;
+    }
+    if (dup3(fd, k->fd, (flags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
+        rv = errno;
+    }
+    close(fd);
+    return rv;
+}
+
+/* Master, root: release k's copy, whose workers are all gone, and say
+ * so (PU00158, debug), or why not (PU00159). */
+static void segments_release_log(segments_copy_t *k, unsigned long bytes)
+{
+    apr_status_t rv = segments_release(k);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, ap_server_conf,
+                     PERUID_LOGNO(00159) "master: uid %ld gid %ld has no "
+                     "worker left, and no empty memfd could be made to "
+                     "take the place of its copy of the shared segments "
+                     "(PHP's OPcache, mod_ssl's caches): its %lu bytes stay "
+                     "held until the user's next workers leave again or the "
+                     "next restart", (long)k->uid, (long)k->gid, bytes);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, ap_server_conf,
+                 PERUID_LOGNO(00158) "master: uid %ld gid %ld has no worker "
+                 "left: its copy of the shared segments (PHP's OPcache, "
+                 "mod_ssl's caches), %lu bytes, is released; its next "
+                 "worker fills an empty one", (long)k->uid, (long)k->gid,
+                 bytes);
+}
+
+/* Master, root: see segments.h. */
+void peruid_segments_release_idle(const peruid_retained_t *rd)
+{
+    segments_gen_t *g = segments_now;
+    unsigned long bytes = 0;
+    int i;
+
+    if (!g || !g->by_ids) {
+        return;
+    }
+    segments_count_workers(g, rd);
+    for (i = 0; i < g->ncopies; i++) {
+        segments_copy_t *k = &g->copies[i];
+        segpick_copy_t c;
+        segpick_copy_e what;
+
+        c.workers = g->workers[i];
+        c.used = k->used && k->fd >= 0;
+        c.filled = -1;
+        if ((what = segpick_copy_release(&c)) == SEGPICK_COPY_LOOK) {
+            c.filled = segments_filled(k, &bytes);
+            what = segpick_copy_release(&c);
+        }
+        if (what == SEGPICK_COPY_RELEASE) {
+            segments_release_log(k, bytes);
+        }
+        k->used = what == SEGPICK_COPY_USED
+                  || (k->used && what == SEGPICK_COPY_KEEP);
+    }
+}
+
 /* Worker, root: pool's copy: the master's memfds for its user/group
  * pair, or, for a pair the configuration no longer names (a pool kept
  * across a graceful restart for the connections queued in it), new
@@ -712,8 +866,7 @@ static segments_copy_t *segments_user_copy(segments_gen_t *g,
             return &g->copies[i];
         }
     }
-    mine->fd = memfd_create("peruid-segments",
-                            MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    mine->fd = segments_new_copy();
     if (mine->fd < 0 || apr_pool_create(&p, NULL) != APR_SUCCESS) {
         return NULL;
     }

@@ -51,6 +51,16 @@ int peruid_segments_after(apr_pool_t *pconf, apr_pool_t *plog,
 int peruid_segments_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                                  apr_pool_t *ptemp, server_rec *s);
 
+/* Master, root, at the end of each scheduling pass (schedule.c): the
+ * copy of every user/group pair none of whose workers is left in the
+ * master's table (rd->slots: starting, serving or leaving, preforked
+ * ones once bound) and that holds data is released: an empty memfd,
+ * made as at the generation's start, takes its place at the same
+ * descriptor number, for the user's next worker to fill (segpick.c
+ * decides, segpick_copy_release).  Forks happen in the master between
+ * passes, so no worker is forked while a copy is released. */
+void peruid_segments_release_idle(const peruid_retained_t *rd);
+
 /* Worker (or preforked worker once bound), root, before the switch:
  * take pool's own copy of every segment and of OPcache's lock file,
  * close the other users' copies.  Any failure is logged (PU00078) and

@@ -165,3 +165,18 @@ int segpick_is_opcache_lock(const char *target)
            || (n == sizeof("memfd:opcache_lock") - 1
                && strncmp(base, "memfd:opcache_lock", n) == 0);
 }
+
+/* Master, root: see segpick.h. */
+segpick_copy_e segpick_copy_release(const segpick_copy_t *c)
+{
+    if (c->workers > 0) {
+        return SEGPICK_COPY_USED;
+    }
+    if (!c->used) {
+        return SEGPICK_COPY_KEEP;
+    }
+    if (c->filled < 0) {
+        return SEGPICK_COPY_LOOK;
+    }
+    return c->filled ? SEGPICK_COPY_RELEASE : SEGPICK_COPY_UNUSED;
+}

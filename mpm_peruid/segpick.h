@@ -3,7 +3,8 @@
 /*
  * segpick.h -- which shared mappings the master gives each user a copy
  * of (segments.c), as pure functions: lines of /proc/self/maps before
- * and after the post_config hooks in, the segments to copy out.
+ * and after the post_config hooks in, the segments to copy out; and
+ * when a user's copy is released (its workers all gone).
  *
  * A segment is a shared object (device and inode) none of whose lines
  * was there before the modules' post_config hooks ran, that is writable
@@ -78,5 +79,34 @@ int segpick_is_segment(const segpick_obj_t *obj, unsigned long first_word);
  * "/tmp/.ZendSem.XXXXXX (deleted)" (any directory, opcache.lockfile_path)
  * or, in later PHP versions, "/memfd:opcache_lock (deleted)"? */
 int segpick_is_opcache_lock(const char *target);
+
+/* What the master knows, at the end of a scheduling pass, of one user's
+ * copy (segments.c, peruid_segments_release_idle). */
+typedef struct {
+    int workers;    /* of the user/group pair in the master's table:
+                     * starting, serving or leaving, a preforked one once
+                     * bound (an unbound one is no user's)              */
+    int used;       /* such a worker was in the table at a pass since the
+                     * copy was made (or the generation began) or last
+                     * released                                        */
+    int filled;     /* the copy holds data (its size is set): 1 or 0;
+                     * -1 not looked at                                */
+} segpick_copy_t;
+
+/* What to do with it. */
+typedef enum {
+    SEGPICK_COPY_KEEP,      /* nothing                                  */
+    SEGPICK_COPY_USED,      /* it has workers: note it used             */
+    SEGPICK_COPY_LOOK,      /* its workers are gone: look whether it is
+                             * filled, then ask again                   */
+    SEGPICK_COPY_RELEASE,   /* filled, no worker left: an empty memfd in
+                             * its place, then not used                 */
+    SEGPICK_COPY_UNUSED     /* no worker left and nothing in it: not used */
+} segpick_copy_e;
+
+/* Release a user's copy now?  Only when no worker of its user is in the
+ * master's table and it holds data; a copy nobody used since it was last
+ * made empty is not looked at. */
+segpick_copy_e segpick_copy_release(const segpick_copy_t *c);
 
 #endif /* PERUID_SEGPICK_H */

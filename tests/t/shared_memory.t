@@ -39,19 +39,8 @@ my $b_prefix = 'PERUID-B-LITERAL:';
 my $a_prefix = 'PERUID-A-LITERAL:';
 my $b_script = "$htdocs/b/opc_secret_$tag.php";
 
-# write a fixture: owner, mode, and an mtime an hour ago (OPcache does not
-# cache a file younger than opcache.file_update_protection, 2 s)
-sub fixture {
-    my ($path, $user, $mode, $text) = @_;
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh;
-    my ($uid, $gid) = ids_of($user);
-    chown $uid, $gid, $path or die "chown $path: $!";
-    chmod $mode, $path or die "chmod $path: $!";
-    my $t = time - 3600;
-    utime $t, $t, $path or die "utime $path: $!";
-}
+# a fixture: owner, mode, and an mtime an hour ago (PeruidTest.pm)
+sub fixture { php_fixture(@_) }
 
 my $status_php = <<'EOF';
 <?php

@@ -5,7 +5,9 @@
  * choice of the shared segments it copies per user: the maps lines it
  * reads, the objects that appeared across post_config (the scoreboard and
  * anything older stay out, JIT parts of one segment group together), the
- * self-referencing first word, and OPcache's lock file names.
+ * self-referencing first word, OPcache's lock file names, and when a
+ * user's copy is released (no worker of the user left in the master's
+ * table, the copy filled).
  */
 
 #include <string.h>
@@ -262,6 +264,60 @@ static void test_lock_names(void)
     CHECK(!segpick_is_opcache_lock(""));
 }
 
+typedef struct {
+    const char *name;
+    segpick_copy_t c;
+    segpick_copy_e want;
+} release_row_t;
+
+static const release_row_t release_rows[] = {
+    /* workers in the master's table: starting, serving, leaving alike */
+    { "one worker, filled", { 1, 1, 1 }, SEGPICK_COPY_USED },
+    { "first worker, copy still empty", { 1, 0, -1 }, SEGPICK_COPY_USED },
+    { "many workers, not looked at", { 7, 0, -1 }, SEGPICK_COPY_USED },
+    { "workers, not filled", { 2, 1, 0 }, SEGPICK_COPY_USED },
+    /* no worker left since one was seen */
+    { "last worker gone: look", { 0, 1, -1 }, SEGPICK_COPY_LOOK },
+    { "last worker gone, filled", { 0, 1, 1 }, SEGPICK_COPY_RELEASE },
+    { "last worker gone, never filled (its setup failed)", { 0, 1, 0 },
+      SEGPICK_COPY_UNUSED },
+    /* never used since made or released: not looked at, never released */
+    { "idle, unused", { 0, 0, -1 }, SEGPICK_COPY_KEEP },
+    { "idle, unused, empty", { 0, 0, 0 }, SEGPICK_COPY_KEEP },
+    { "idle, unused, filled (a preforked worker's, unseen)", { 0, 0, 1 },
+      SEGPICK_COPY_KEEP },
+};
+
+/* Each release row, then a user's life: served, left, served again. */
+static void test_copy_release(void)
+{
+    segpick_copy_t c = { 0, 0, -1 };
+    size_t i;
+
+    for (i = 0; i < sizeof(release_rows) / sizeof(release_rows[0]); i++) {
+        const release_row_t *r = &release_rows[i];
+        segpick_copy_e got = segpick_copy_release(&r->c);
+
+        CHECK(got == r->want);
+        if (got != r->want) {
+            fprintf(stderr, "    row \"%s\": got %d\n", r->name, got);
+        }
+    }
+    CHECK(segpick_copy_release(&c) == SEGPICK_COPY_KEEP);
+    c.workers = 1;                              /* forked, fills it */
+    CHECK(segpick_copy_release(&c) == SEGPICK_COPY_USED);
+    c.used = 1;
+    c.workers = 0;                              /* left: look */
+    CHECK(segpick_copy_release(&c) == SEGPICK_COPY_LOOK);
+    c.filled = 1;
+    CHECK(segpick_copy_release(&c) == SEGPICK_COPY_RELEASE);
+    c.used = 0;                                 /* released */
+    c.filled = -1;
+    CHECK(segpick_copy_release(&c) == SEGPICK_COPY_KEEP);
+    c.workers = 1;                              /* served again */
+    CHECK(segpick_copy_release(&c) == SEGPICK_COPY_USED);
+}
+
 int main(void)
 {
     test_parse();
@@ -269,5 +325,6 @@ int main(void)
     test_object_at();
     test_is_segment();
     test_lock_names();
+    test_copy_release();
     return unit_summary("test_segpick");
 }

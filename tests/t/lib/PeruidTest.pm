@@ -28,6 +28,7 @@ our @EXPORT_OK = qw(
     free_port instance_conf instance_start instance_stop instance_pids
     pid_alive slurp in_parallel stop_instances started_instance
     initgroups_of check_routed ours in_own_netns small_mpm
+    php_fixture
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -691,6 +692,21 @@ EOF
 }
 
 sub httpd_bin { vars('httpd') || '/usr/sbin/apache2' }
+
+# php_fixture($path, $user, $mode, $text): write a script for a vhost:
+# $user's, mode $mode, its mtime an hour ago (OPcache does not cache a
+# file younger than opcache.file_update_protection, 2 s).
+sub php_fixture {
+    my ($path, $user, $mode, $text) = @_;
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $text;
+    close $fh;
+    my ($uid, $gid) = ids_of($user);
+    chown $uid, $gid, $path or die "chown $path: $!";
+    chmod $mode, $path or die "chmod $path: $!";
+    my $t = time - 3600;
+    utime $t, $t, $path or die "utime $path: $!";
+}
 
 # small_mpm(@directives): the MPM block (instance_conf's mpm) of a small
 # instance that starts no worker before one is needed, one router, then
