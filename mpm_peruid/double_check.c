@@ -92,8 +92,9 @@ static int worker_refuse_inner(request_rec *r, int need)
                   r->main ? "subrequest" : "internal redirect to", r->uri,
                   r->server->server_hostname,
                   where ? "the AssignUserID at " : "the vhost's AssignUserID",
-                  where ? where : "", (long)rd->pools[need].uid,
-                  (long)rd->pools[need].gid,
+                  where ? where : "",
+                  need >= 0 ? (long)rd->pools[need].uid : -1L,
+                  need >= 0 ? (long)rd->pools[need].gid : -1L,
                   r->main ? r->main->uri : r->prev ? r->prev->uri : "-");
     return HTTP_INTERNAL_SERVER_ERROR;
 }

@@ -59,6 +59,7 @@
 #include "perdir.h"
 #include "exprdecide.h"
 #include "exprpool.h"
+#include "status.h"
 
 /* One entry of the master's page per pool: given (0: no), uid, gid. */
 #define EXPR_PAGE_WORDS 3
@@ -264,6 +265,7 @@ static void expr_give(peruid_master_t *m, int slot, int from,
     pl->ngroups = -1;
     pl->expr = PERUID_EXPR_GIVEN;
     pl->in_config = 1;
+    peruid_status_pool_reset(slot);     /* not the last user's figures */
     rd->pools[from].expr_claims++;
     expr_publish(rd, slot);
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, m->s, PERUID_LOGNO(00112)

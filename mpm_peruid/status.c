@@ -204,6 +204,21 @@ void peruid_status_forked(int pool)
     }
 }
 
+/* Master: see status.h. */
+void peruid_status_pool_reset(int pool)
+{
+    status_ctx_t *c = status_ctx();
+
+    if (pool < 0 || pool >= PERUID_MAX_POOLS) {
+        return;
+    }
+    c->forks[pool] = 0;
+    if (c->counts) {
+        apr_atomic_set32(&c->counts[2 * pool], 0);
+        apr_atomic_set32(&c->counts[2 * pool + 1], 0);
+    }
+}
+
 /* Router: one more of counter k (0 hand-overs, 1 refused) of pool. */
 static void status_count(int pool, int k)
 {

@@ -41,6 +41,10 @@ void peruid_status_refused(int pool);
  * errno on failure (the worker must not serve). */
 apr_status_t peruid_status_worker_enter(int pool);
 
+/* Master: pool's cold starts, hand-overs and 503s start again from 0 (an
+ * AssignUserIDExpr slot given to another user). */
+void peruid_status_pool_reset(int pool);
+
 /* Master, root, module load: the status_hook (mod_status). */
 void peruid_status_register_hooks(apr_pool_t *p);
 

@@ -73,11 +73,15 @@ void peruid_status_pool_figures(const status_pool_facts_t *f,
 void peruid_status_write_begin(status_head_t *h)
 {
     __atomic_add_fetch(&h->seq, 1, __ATOMIC_SEQ_CST);
+    /* the page's plain stores that follow become visible after the odd
+     * number, also where the CPU orders stores weakly (arm64) */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
 /* Master: see statuspage.h. */
 void peruid_status_write_end(status_head_t *h)
 {
+    __atomic_thread_fence(__ATOMIC_RELEASE);    /* the stores, then even */
     __atomic_add_fetch(&h->seq, 1, __ATOMIC_SEQ_CST);
 }
 

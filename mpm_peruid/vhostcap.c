@@ -30,6 +30,7 @@
 #include "http_request.h"
 
 #include "peruid.h"
+#include "channel.h"
 #include "child.h"
 #include "vhostcap.h"
 
@@ -75,7 +76,7 @@ int peruid_vhostcap_check_config(apr_pool_t *ptemp, server_rec *main_s)
  * lines held back since the last one (*quiet starts again). */
 static int vhostcap_may_log(apr_time_t *logged, int *quiet)
 {
-    apr_time_t now = apr_time_now();
+    apr_time_t now = peruid_chan_clock();      /* monotonic */
     int n = *quiet;
 
     if (*logged && now - *logged < apr_time_from_sec(1)) {
