@@ -21,6 +21,12 @@
  * file (dup3 onto its number: OPcache's fcntl() locks then bind the
  * user's workers only), and closes every user's memfd.  Any failure ends
  * the worker: it never runs with the segment every user would share.
+ *
+ * Master, root, at the end of each scheduling pass
+ * (peruid_segments_release_idle): the filled copy of a user none of
+ * whose workers is left in the master's table is released: an empty
+ * memfd takes its place at the same descriptor number, for the user's
+ * next worker to fill (segpick.c decides).
  */
 
 #include <errno.h>

@@ -13,7 +13,8 @@
  * switches, maps its user's copy over the segment, at the same address
  * and with the same protections, puts its user's copies in place of
  * OPcache's and mod_ssl's lock files, and closes every other user's.  Routers
- * close them all.  Retaken every generation (graceful restarts).
+ * close them all.  Retaken every generation (graceful restarts); a
+ * user's copy is made empty again once none of its workers is left.
  */
 
 #ifndef PERUID_SEGMENTS_H
