@@ -9,8 +9,8 @@
 # must stay within 5 times its p99 without the drippers, measured in the
 # same run (before the drippers and after them; the larger of the two,
 # so that a load the other tests of the suite put on the machine at one
-# of those moments is not counted against the router), and under 1 s (the
-# bound issue 14 sets).  The figures are printed.  Before, the router
+# of those moments is not counted against the router; with the drippers,
+# the median of three rounds), and under 1 s (the bound issue 14 sets).  The figures are printed.  Before, the router
 # handed each connection over as soon as it had seen Host: the drippers
 # held a.test's workers (4 here, its share of MaxRequestWorkers 8; issue
 # 14 saw b.test's client get 0 answers of 20 with 400 drippers on a
@@ -106,7 +106,19 @@ is($n, $DRIPPERS, "$DRIPPERS connections for a.test sent their request "
    . "line and Host, and drip the rest");
 sleep 3;        # a few bytes of drip each
 
-my ($ok1, @lat1) = measure();
+# three rounds with the drippers; their median p99 is compared: on a
+# 2-core machine shared with other work one round of 300 now and then
+# meets a scheduler tick's wait (4 ms) a few times, which a router that
+# is slow for the drippers' sake would show in every round
+my ($ok1, @lat1, @p99s) = (0);
+for (1 .. 3) {
+    my ($ok, @lat) = measure();
+    $ok1 += $ok;
+    push @lat1, @lat;
+    push @p99s, pct(99, @lat);
+}
+@lat1 = sort { $a <=> $b } @lat1;
+@p99s = sort { $a <=> $b } @p99s;
 my @ta_workers = workers_of_uid($master, $ta, $port);
 kill 'KILL', $dripper;
 waitpid($dripper, 0);
@@ -114,21 +126,24 @@ sleep 1;        # the router sees the 1,000 closes
 my ($ok2, @lat2) = measure();
 is($ok2, $REQUESTS, "unloaded again: every b.test request answered");
 
-my ($p99_1, $p99_a, $p99_b) = (pct(99, @lat1), pct(99, @lat0),
-                               pct(99, @lat2));
+my ($p99_1, $p99_a, $p99_b) = ($p99s[1], pct(99, @lat0), pct(99, @lat2));
 my $p99_0 = $p99_a > $p99_b ? $p99_a : $p99_b;
 diag(sprintf('b.test, %d requests each: unloaded p50 %.1f ms, p99 %.1f ms '
-             . '(after: p50 %.1f ms, p99 %.1f ms); with %d drippers p50 '
-             . '%.1f ms, p99 %.1f ms (%.1fx the larger unloaded p99), max '
-             . '%.1f ms', $REQUESTS, 1000 * pct(50, @lat0), 1000 * $p99_a,
+             . '(after: p50 %.1f ms, p99 %.1f ms); with %d drippers, three '
+             . 'rounds: p50 %.1f ms, p99 %s ms, median %.1f ms (%.1fx the '
+             . 'larger unloaded p99), max %.1f ms', $REQUESTS,
+             1000 * pct(50, @lat0), 1000 * $p99_a,
              1000 * pct(50, @lat2), 1000 * $p99_b, $n // 0,
-             1000 * pct(50, @lat1), 1000 * $p99_1,
+             1000 * pct(50, @lat1),
+             join(' ', map { sprintf('%.1f', 1000 * $_) } @p99s),
+             1000 * $p99_1,
              $p99_0 > 0 ? $p99_1 / $p99_0 : 0, 1000 * $lat1[-1]));
-is($ok1, $REQUESTS, "with $DRIPPERS drippers: every b.test request "
-   . "answered ($ok1 of $REQUESTS)");
-ok($p99_1 <= 5 * $p99_0, sprintf('p99 %.1f ms within 5x the unloaded '
-   . '%.1f ms', 1000 * $p99_1, 1000 * $p99_0));
-ok($p99_1 < 1, sprintf('p99 %.1f ms under 1 s', 1000 * $p99_1));
+is($ok1, 3 * $REQUESTS, "with $DRIPPERS drippers: every b.test request "
+   . "answered ($ok1 of " . 3 * $REQUESTS . ')');
+ok($p99_1 <= 5 * $p99_0, sprintf('p99 %.1f ms (the median round) within '
+   . '5x the unloaded %.1f ms', 1000 * $p99_1, 1000 * $p99_0));
+ok($p99s[-1] < 1, sprintf('p99 %.1f ms (the largest round) under 1 s',
+   1000 * $p99s[-1]));
 is(scalar(@ta_workers), 0, 'no worker of a.test\'s user was started for '
    . 'the drippers (' . scalar(@ta_workers) . ')');
 
