@@ -26,7 +26,9 @@
 #      purge forgets the module;
 #   6. other hosts, with dpkg: mpm-itk enabled (disabled by the
 #      installation, enabled again by the removal), cgid enabled (no
-#      switch, a message), Debian's stock mpm_event without PHP.
+#      switch, a message), a configuration peruid refuses and prefork
+#      takes (the switch undone, a message naming the error), Debian's
+#      stock mpm_event without PHP.
 #
 # It changes this machine's /etc/apache2 and installed packages, so it
 # must not run beside tests that use Debian's layout (tests/run-all.sh
@@ -407,6 +409,25 @@ check "cgid enabled: apache2ctl configtest passes" \
     sh -c 'apache2ctl configtest >/dev/null 2>&1'
 logged cgid-purge.log dpkg -P "$pkg"
 a2dismod -q cgid >/dev/null
+
+# ------------------------- a configuration prefork takes and peruid not
+# "Group root" passes under prefork; peruid refuses it (PU00042).  The
+# switch is undone: the server stays on prefork, configtest passes, and
+# the message names the error
+broken=/etc/apache2/conf-enabled/zz-peruid-pkgtest.conf
+echo "Group root" >"$broken"
+check "refused config: configtest passes under prefork" \
+    sh -c 'apache2ctl configtest >/dev/null 2>&1'
+check "refused config: dpkg -i" logged refused-install.log dpkg -i "$deb"
+is "refused config: a2query -M still says prefork" "$(a2query -M)" prefork
+is "refused config: mpm_peruid disabled by the maintainer script" \
+   "$(maint_state mpm_peruid)" 33
+check "refused config: postinst names the error" grep -q \
+    "configtest fails under peruid: .*PU00042" "$work/refused-install.log"
+check "refused config: apache2ctl configtest passes" \
+    sh -c 'apache2ctl configtest >/dev/null 2>&1'
+rm -f "$broken"
+logged refused-purge.log dpkg -P "$pkg"
 
 # ------------------------------- stock Debian: mpm_event, without PHP
 a2dismod -q php8.2 mpm_prefork >/dev/null
