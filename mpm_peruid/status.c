@@ -55,6 +55,7 @@
 #include "mod_status.h"
 
 #include "peruid.h"
+#include "child.h"
 #include "exprpool.h"
 #include "logs.h"
 #include "statuspage.h"
@@ -81,7 +82,6 @@ typedef struct {
     apr_uint32_t forks[PERUID_MAX_POOLS];   /* master: cold starts       */
     int shown_at[PERUID_MAX_POOLS]; /* master: pool index on the page    */
     int tried;                  /* master: made, or failed (logged once) */
-    int withheld;               /* worker: a tenant's, the page unmapped */
 } status_ctx_t;
 
 /* Any process: the context, made on the first call. */
@@ -361,6 +361,13 @@ void peruid_status_publish(peruid_retained_t *rd, const plan_facts_t *f)
     peruid_status_write_end(h);
 }
 
+/* Worker: are the tables withheld from a worker of pool (another user
+ * than the main server's)? */
+static int status_withheld_from(int pool)
+{
+    return pool != peruid_server_pool(ap_server_conf);
+}
+
 /* Worker, root: see status.h.  Without mod_status nothing prints the
  * page: it is not kept.  With it, only the workers of the main server's
  * user (User and Group, unless the main server has an AssignUserID of
@@ -379,13 +386,11 @@ apr_status_t peruid_status_worker_enter(int pool)
         }
         c->counts = NULL;
     }
-    if (c->rpage
-        && (!status || pool != peruid_server_pool(ap_server_conf))) {
+    if (c->rpage && (!status || status_withheld_from(pool))) {
         if (munmap((void *)c->rpage, c->size) < 0) {
             return errno;
         }
         c->rpage = NULL;
-        c->withheld = status;
     }
     return APR_SUCCESS;
 }
@@ -488,6 +493,17 @@ static const char **status_pool_vhosts(request_rec *r, void *page)
     return v;
 }
 
+/* Worker: cell n of a row is key (?auto), head (HTML) and value;
+ * returns n + 1. */
+static int status_cell(status_cell_t *cells, int n, const char *key,
+                       const char *head, const char *value)
+{
+    cells[n].key = key;
+    cells[n].head = head;
+    cells[n].value = value;
+    return n + 1;
+}
+
 /* Worker: the cells of the process on the page at index i. */
 static int status_proc_cells(request_rec *r, void *page,
                              const char **vhosts, apr_uint32_t i_proc,
@@ -501,21 +517,16 @@ static int status_proc_cells(request_rec *r, void *page,
 
     peruid_status_proc_fields(q, f);
     for (i = 0; i < STATUS_PROC_FIELDS; i++) {
-        cells[n].key = f[i].key;
-        cells[n].head = f[i].head;
-        cells[n++].value = f[i].value;
+        n = status_cell(cells, n, f[i].key, f[i].head, f[i].value);
         if (i == 1) {           /* after the pid: its user */
-            cells[n].key = "User";
-            cells[n].head = "User";
-            cells[n++].value = peruid_status_proc_user(page, q, user,
-                                                       STATUS_NAME_MAX + 16);
+            n = status_cell(cells, n, "User", "User",
+                            peruid_status_proc_user(page, q, user,
+                                                    STATUS_NAME_MAX + 16));
         }
     }
-    cells[n].key = "Vhosts";
-    cells[n].head = "Virtual hosts";
-    cells[n++].value = q->role == STATUS_ROLE_WORKER && q->pool >= 0
-                       && vhosts[q->pool] ? vhosts[q->pool] : "";
-    return n;
+    return status_cell(cells, n, "Vhosts", "Virtual hosts",
+                       q->role == STATUS_ROLE_WORKER && q->pool >= 0
+                       && vhosts[q->pool] ? vhosts[q->pool] : "");
 }
 
 /* Worker: the cells of the pool on the page at index i. */
@@ -529,13 +540,9 @@ static int status_pool_cells(request_rec *r, void *page,
 
     peruid_status_pool_fields(&peruid_status_pools(page)[i], f);
     for (k = 0; k < STATUS_POOL_FIELDS; k++) {
-        cells[n].key = f[k].key;
-        cells[n].head = f[k].head;
-        cells[n++].value = f[k].value;
+        n = status_cell(cells, n, f[k].key, f[k].head, f[k].value);
         if (k == 2) {           /* after the ids: its vhosts */
-            cells[n].key = "Vhosts";
-            cells[n].head = "Virtual hosts";
-            cells[n++].value = vhosts[i];
+            n = status_cell(cells, n, "Vhosts", "Virtual hosts", vhosts[i]);
         }
     }
     return n;
@@ -690,7 +697,8 @@ static int status_hook(request_rec *r, int flags)
     const char **vhosts;
     apr_time_t age;
 
-    if (!page && status_ctx()->withheld) {
+    if (!page && peruid_self()->role == PERUID_ROLE_WORKER
+        && status_withheld_from(peruid_self()->pool)) {
         status_withheld(r, flags);
         return OK;
     }
