@@ -39,27 +39,6 @@ my ($tb) = ids_of('peruid_tb');
 my $libexec = vars('peruid_libexec');
 my $htdocs = root() . '/htdocs';
 
-# one complete answer from $c (as ka_read_response, and a TLS socket's
-# bytes already decrypted count as readable); status undef when the
-# server closed (eof 1) or nothing complete came within $timeout
-sub answer {
-    my ($c, $timeout) = @_;
-    my $end = time + $timeout;
-    my $got = 0;
-    while (1) {
-        my $r = parse_response($c->{buf});
-        if (defined $r->{status} && $r->{complete}
-            && (defined $r->{headers}{'content-length'}
-                || ($r->{headers}{'transfer-encoding'} || '') =~ /chunked/i)) {
-            $c->{buf} = $r->{rest};
-            return $r;
-        }
-        my $n = fill($c, $end - time);
-        return { status => undef, eof => $n == 0, bytes => $got } if $n <= 0;
-        $got += $n;
-    }
-}
-
 # read once from $c within $timeout: the bytes read, 0 at the end, -1
 # when none came in time
 sub fill {
@@ -85,7 +64,7 @@ sub first_with_signal {
     }
     my ($pid) = $c->{buf} =~ /pid=(\d+)\n/;
     kill $sig, $master;
-    return (answer($c, 15), $pid);
+    return (ka_read_response($c, 15), $pid);
 }
 
 # checks of a first answer: 200, keep-alive promised (the race's case)
@@ -102,7 +81,7 @@ sub first_ok {
 sub next_by_same {
     my ($c, $host, $uid, $pid1, $what) = @_;
     ka_send($c, $host, '/whoami.php?n=2');
-    my $r = answer($c, 10);
+    my $r = ka_read_response($c, 10);
     my $v = kv($r->{body} // '');
     Test::More::is($r->{status} // 'none', 200,
                    "the next request on the same $what connection: 200");
@@ -123,7 +102,7 @@ subtest 'plain HTTP: the next request goes to the new generation' => sub {
     # the old worker lets the connection go once the answer is out
     sleep 0.5;
     ka_send($c, 'a.test', '/whoami.php?n=2');
-    my $r2 = answer($c, 10);
+    my $r2 = ka_read_response($c, 10);
     my $v2 = kv($r2->{body} // '');
     Test::More::is($r2->{status} // 'none', 200,
                    'the next request on the same connection: 200');
@@ -134,7 +113,7 @@ subtest 'plain HTTP: the next request goes to the new generation' => sub {
     Test::More::unlike($r2->{headers}{connection} // '', qr/close/i,
                        '... which keeps the connection open');
     ka_send($c, 'b.test', '/whoami.php?n=3');
-    my $r3 = answer($c, 10);
+    my $r3 = ka_read_response($c, 10);
     my $v3 = kv($r3->{body} // '');
     Test::More::is($r3->{status} // 'none', 200,
                    'a third request, for b.test: 200');
@@ -199,7 +178,7 @@ EOF
     first_ok($r1, 'TLS');
     sleep 0.3;
     next_by_same($c, 'a.test', $ta, $pid1, 'TLS');
-    my $r3 = answer($c, 5);
+    my $r3 = ka_read_response($c, 5);
     Test::More::ok($r3->{eof} && !$r3->{bytes} && $c->{buf} eq '',
                    'then the connection closes without another byte');
     close $s;

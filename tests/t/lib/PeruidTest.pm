@@ -259,7 +259,8 @@ sub ka_send {
     return syswrite($c->{sock}, $req);
 }
 
-# Read one complete response from a keep-alive connection.  Returns the
+# Read one complete response from a keep-alive connection (plain or TLS:
+# bytes a TLS socket already decrypted count as readable).  Returns the
 # parsed response, or a hash with status undef when the server closed
 # (eof 1) or nothing complete came within $timeout; bytes 0 means the
 # server sent nothing at all.
@@ -283,7 +284,8 @@ sub ka_read_response {
             return { status => undef, eof => $c->{eof}, raw => $c->{buf},
                      bytes => $got, error => $c->{error} };
         }
-        next unless $sel->can_read($left);
+        next unless ($c->{sock}->can('pending') && $c->{sock}->pending)
+                    || $sel->can_read($left);
         my $n = sysread($c->{sock}, my $buf, 65536);
         if (!defined $n) {
             next if $! == EINTR || $! == EAGAIN;
