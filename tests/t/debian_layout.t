@@ -429,15 +429,37 @@ subtest 'kept-alive across users over 127.0.0.1, ::1 and the dual-stack socket: 
 };
 
 subtest 'status.conf: Require local admits 127.0.0.1 and ::1; Require ip tells them apart' => sub {
-    plan tests => 10;
-    return no_server(10) unless $master;
+    plan tests => 14;
+    return no_server(14) unless $master;
     for my $c (['127.0.0.1', $p], ['::1', $p2], ['::1', $p]) {
         my $r = http('localhost', '/server-status?auto', addr => $c->[0],
                      port => $c->[1]);
         is($r->{status}, 200, "/server-status over $c->[0] port $c->[1]: 200");
         like($r->{body}, qr/^ServerMPM: peruid$/m, '... the peruid MPM\'s')
             if $c->[0] eq '127.0.0.1';
+        # the MPM's tables come only from a site that runs as User: Host
+        # localhost reaches the default site over 127.0.0.1:$p; over
+        # [::1]:$p2 the first vhost of *:$p2 (a.test) and over [::1]:$p
+        # the IP-based ip.test, both peruid_ta's: the tables withheld
+        if ($c->[0] eq '127.0.0.1') {
+            like($r->{body}, qr/^PeruidPool\d+User: peruid_ta$/m,
+                 "... with the user pools' table (the default site, User)");
+        }
+        else {
+            ok($r->{body} =~ /^PeruidStatus: withheld$/m
+               && $r->{body} !~ /^PeruidPool/m, "... the tables withheld "
+               . "(a vhost of peruid_ta answers over $c->[0] port $c->[1])")
+                or diag($r->{body});
+        }
     }
+    # a.test (peruid_ta) over the dual-stack socket from 127.0.0.1
+    my $ra = http('a.test', '/server-status?auto', addr => '127.0.0.1',
+                  port => $p);
+    ok(($ra->{status} // 0) == 200
+       && $ra->{body} =~ /^PeruidStatus: withheld$/m
+       && $ra->{body} !~ /^PeruidPool/m,
+       "a.test's /server-status over 127.0.0.1 port $p: the tables withheld")
+        or diag($ra->{body});
     status_by_address('');
     # and over 127.0.0.2 (loopback too, not 127.0.0.1)
     my $r = http('localhost', '/status-v4', addr => '127.0.0.2', port => $p);
